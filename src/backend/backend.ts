@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+import { UnknownOptionError } from '../errors.js';
+
+/** TF.js backends in order of preference: native GPU → native CPU → WebGPU → wasm → pure JS. */
+export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number];
+
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  /** Why it is unavailable (missing package, no adapter, ...), when ok is false. */
+  reason?: string;
+}
+
+export interface BackendInfo {
+  /** The backend now running (tf.getBackend() name plus our label). */
+  name: BackendName;
+  tfName: string;
+  attempts: BackendAttempt[];
+  threads?: number;
+}
+
+let current: BackendInfo | null = null;
+
+function message(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split('\n')[0]!.slice(0, 300);
+}
+
+async function tryBackend(name: BackendName): Promise<string> {
+  switch (name) {
+    case 'tensorflow-gpu': {
+      // Registers the 'tensorflow' backend bound to libtensorflow with CUDA.
+      await import('@tensorflow/tfjs-node-gpu' as string);
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node-gpu loaded but the tensorflow backend did not initialise');
+      return 'tensorflow';
+    }
+    case 'tensorflow': {
+      await import('@tensorflow/tfjs-node' as string);
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node loaded but the tensorflow backend did not initialise');
+      return 'tensorflow';
+    }
+    case 'webgpu': {
+      const g = globalThis as { navigator?: { gpu?: unknown } };
+      if (!g.navigator?.gpu) {
+        const webgpu = (await import('webgpu' as string)) as { create: (o: string[]) => unknown; globals: Record<string, unknown> };
+        Object.assign(globalThis, webgpu.globals);
+        const gpu = webgpu.create([]) as { requestAdapter: () => Promise<unknown> };
+        const adapter = await gpu.requestAdapter();
+        if (!adapter) throw new Error('the webgpu package (Dawn) loaded but found no GPU adapter');
+        Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu }, configurable: true, writable: true });
+      }
+      await import('@tensorflow/tfjs-backend-webgpu');
+      if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend registered but did not initialise');
+      return 'webgpu';
+    }
+    case 'wasm': {
+      await import('@tensorflow/tfjs-backend-wasm');
+      if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
+      return 'wasm';
+    }
+    case 'cpu': {
+      if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not initialise');
+      return 'cpu';
+    }
+  }
+}
+
+/**
+ * Choose and initialise the TF.js backend once per process. `prefer` (or LLMR_BACKEND) forces one; otherwise
+ * the first that works in BACKEND_ORDER. Every attempt and its failure reason is reported.
+ */
+export async function initBackend(prefer: string = process.env.LLMR_BACKEND ?? ''): Promise<BackendInfo> {
+  if (current && (!prefer || prefer === current.name)) return current;
+  if (prefer && !(BACKEND_ORDER as readonly string[]).includes(prefer)) throw new UnknownOptionError('backend', prefer, BACKEND_ORDER, 'LLMR_BACKEND');
+  const order: BackendName[] = prefer ? [prefer as BackendName] : [...BACKEND_ORDER];
+  const attempts: BackendAttempt[] = [];
+  for (const name of order) {
+    try {
+      const tfName = await tryBackend(name);
+      await tf.ready();
+      attempts.push({ name, ok: true });
+      current = { name, tfName, attempts };
+      return current;
+    } catch (e) {
+      attempts.push({ name, ok: false, reason: message(e) });
+    }
+  }
+  const why = attempts.map((a) => `${a.name}: ${a.reason}`).join('; ');
+  throw new Error(`no TF.js backend could start (${why})`);
+}
+
+/** The backend in use, or null before initBackend(). */
+export function currentBackend(): BackendInfo | null {
+  return current;
+}
+
+/** Probe every backend without switching the running one (for `llmr doctor`). */
+export async function probeBackends(): Promise<BackendAttempt[]> {
+  const out: BackendAttempt[] = [];
+  const probes: Record<BackendName, string> = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node', webgpu: 'webgpu', wasm: '@tensorflow/tfjs-backend-wasm', cpu: '@tensorflow/tfjs-backend-cpu' };
+  for (const name of BACKEND_ORDER) {
+    try {
+      await import(probes[name] as string);
+      out.push({ name, ok: true });
+    } catch (e) {
+      out.push({ name, ok: false, reason: `${probes[name]} not loadable: ${message(e)}` });
+    }
+  }
+  return out;
+}

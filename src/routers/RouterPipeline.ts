@@ -1,0 +1,125 @@
+import { LlmrError } from '../errors.js';
+import { readArtifact, writeArtifact, type Manifest } from '../artifacts/artifact.js';
+import type { Featurizer } from '../featurizers/Featurizer.js';
+import { loadFeaturizer } from '../featurizers/registry.js';
+import { decide, parsePolicy, type Decision, type Policy } from '../policy/policy.js';
+import { PriceTable, type PriceTableData } from '../prices/PriceTable.js';
+import { loadRouter } from './registry.js';
+import type { Explanation, Router } from './Router.js';
+
+export interface RouteRequest {
+  prompt: string;
+  /** Restrict the decision to these models (must be known to the router and priced). */
+  candidates?: string[];
+  policy?: Policy;
+  explain?: boolean;
+}
+
+export interface RouteResult extends Decision {
+  scores: Record<string, { quality: number; cost: number }>;
+  explanation?: Explanation;
+}
+
+export interface PipelineMeta {
+  name: string;
+  version: string;
+  trainingData?: Manifest['trainingData'];
+  metrics?: Record<string, unknown>;
+  calibrations?: Record<string, unknown>;
+  backend?: string;
+  createdAt?: string;
+}
+
+/**
+ * A trained, servable router: featurizer + scoring router + prices. The same object is used by training
+ * (to save), evaluation, the CLI and the server (after load): one copy of the model, no twins.
+ */
+export class RouterPipeline {
+  constructor(
+    readonly featurizer: Featurizer,
+    readonly router: Router,
+    readonly prices: PriceTable,
+    readonly meta: PipelineMeta,
+    readonly defaultPolicy: Policy = { kind: 'max-quality' },
+  ) {
+    for (const m of router.models) if (!prices.has(m)) throw new LlmrError(`model "${m}" has no price`, { field: 'prices', fix: `price every candidate; priced: ${prices.models.join(', ')}` });
+  }
+
+  get models(): readonly string[] {
+    return this.router.models;
+  }
+
+  /** Predicted quality for each prompt and model: result[i][j] for models[j]. */
+  async score(prompts: readonly string[]): Promise<Float64Array[]> {
+    const x = await this.featurizer.transform(prompts);
+    return this.router.predict(x);
+  }
+
+  resolveCandidates(candidates?: readonly string[]): string[] {
+    if (!candidates || candidates.length === 0) return [...this.router.models];
+    const known = new Set(this.router.models);
+    for (const [i, c] of candidates.entries())
+      if (!known.has(c)) throw new LlmrError(`unknown model "${c}" in candidates; this router knows: ${this.router.models.join(', ')}`, { field: `candidates[${i}]`, fix: `use models from: ${this.router.models.join(', ')}`, code: 'unknown_option' });
+    return [...new Set(candidates)];
+  }
+
+  async route(req: RouteRequest): Promise<RouteResult> {
+    if (typeof req.prompt !== 'string') throw new LlmrError('prompt must be a string', { field: 'prompt' });
+    const candidates = this.resolveCandidates(req.candidates);
+    const policy = req.policy ? parsePolicy(req.policy) : this.defaultPolicy;
+    const [x] = await this.featurizer.transform([req.prompt]);
+    const [q] = await this.router.predict([x!]);
+    const idx = new Map(this.router.models.map((m, j) => [m, j]));
+    const scores: RouteResult['scores'] = {};
+    const cands = candidates.map((m) => {
+      const s = { model: m, quality: q![idx.get(m)!]!, cost: this.prices.cost(m, req.prompt) };
+      scores[m] = { quality: s.quality, cost: s.cost };
+      return s;
+    });
+    const decision = decide(cands, policy);
+    const out: RouteResult = { ...decision, scores };
+    if (req.explain && this.router.explain) out.explanation = await this.router.explain(x!);
+    return out;
+  }
+
+  async save(dir: string, extra: { trainingData?: Manifest['trainingData']; metrics?: Record<string, unknown>; calibrations?: Record<string, unknown> } = {}): Promise<Manifest> {
+    const f = await this.featurizer.save();
+    const r = await this.router.save();
+    const files: Record<string, Uint8Array> = {};
+    for (const [k, v] of Object.entries(f.files)) files[`featurizer/${k}`] = v;
+    for (const [k, v] of Object.entries(r.files)) files[`router/${k}`] = v;
+    return writeArtifact(
+      dir,
+      {
+        artifact: 'router',
+        kind: this.router.kind,
+        name: this.meta.name,
+        version: this.meta.version,
+        createdAt: this.meta.createdAt ?? new Date().toISOString(),
+        featurizer: { kind: f.kind, config: f.config, files: Object.keys(f.files) },
+        candidates: [...this.router.models],
+        prices: this.prices.toJSON(),
+        params: this.router.params,
+        state: { ...r.state, defaultPolicy: this.defaultPolicy },
+        trainingData: extra.trainingData ?? this.meta.trainingData,
+        metrics: extra.metrics ?? this.meta.metrics ?? {},
+        calibrations: extra.calibrations ?? this.meta.calibrations ?? {},
+        backend: this.meta.backend,
+        library: { name: 'llm-router-tfjs', version: '0.1.0' },
+      },
+      files,
+    );
+  }
+
+  static async load(dir: string): Promise<RouterPipeline> {
+    const { manifest, files } = readArtifact(dir);
+    if (manifest.artifact !== 'router') throw new LlmrError(`${dir} holds a ${manifest.artifact} artifact, not a router`, { field: 'artifact', fix: 'pass a router artifact' });
+    if (!manifest.featurizer) throw new LlmrError(`router artifact ${dir} has no featurizer section`, { field: 'manifest.featurizer' });
+    const pick = (prefix: string) => Object.fromEntries(Object.entries(files).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    const featurizer = await loadFeaturizer({ kind: manifest.featurizer.kind, config: manifest.featurizer.config, files: pick('featurizer/') });
+    const { defaultPolicy, ...state } = manifest.state as Record<string, unknown> & { defaultPolicy?: Policy };
+    const router = await loadRouter(manifest.kind, manifest.params, { state, files: pick('router/') }, manifest.candidates);
+    const prices = new PriceTable((manifest.prices ?? {}) as PriceTableData);
+    return new RouterPipeline(featurizer, router, prices, { name: manifest.name, version: manifest.version, trainingData: manifest.trainingData, metrics: manifest.metrics, calibrations: manifest.calibrations, backend: manifest.backend, createdAt: manifest.createdAt }, defaultPolicy ?? { kind: 'max-quality' });
+  }
+}

@@ -1,0 +1,22 @@
+import { LlmrError } from '../src/errors.js';
+import { createContext } from './cliContext.js';
+import { registerCoreCommands } from './commands/core.js';
+
+/** Command modules: each adds its commands to the context. Order sets the help listing. */
+const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands];
+
+async function main(): Promise<void> {
+  const ctx = createContext();
+  for (const register of MODULES) register(ctx);
+  await ctx.program.parseAsync(process.argv);
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof LlmrError) {
+    process.stderr.write(`error: ${e.describe()}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`error: ${e instanceof Error ? (process.env.LLMR_DEBUG ? e.stack : e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  }
+});

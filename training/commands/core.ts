@@ -1,0 +1,21 @@
+import type { CliContext } from '../cliContext.js';
+import { doctorReport } from '../../src/doctor.js';
+
+export function registerCoreCommands(ctx: CliContext): void {
+  ctx.program
+    .command('doctor')
+    .description('print the TF.js backend, featurizers available, versions, and why anything is unavailable')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const r = await doctorReport(ctx.config);
+      if (o.json) return void process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      const lines = [`llm-router-tfjs ${r.version} on node ${r.node} (${r.platform})`, '', `TF.js backend in use: ${r.backend.name}`];
+      for (const a of r.backend.attempts) lines.push(`  ${a.ok ? '✓' : '✗'} ${a.name}${a.reason ? `: ${a.reason}` : ''}`);
+      lines.push('', 'featurizers:');
+      for (const f of r.featurizers) lines.push(`  ${f.ok ? '✓' : '✗'} ${f.kind}${f.reason ? `: ${f.reason}` : ''}`);
+      lines.push('', 'packages:');
+      for (const [k, v] of Object.entries(r.packages)) lines.push(`  ${k}: ${v}`);
+      lines.push('', `models dir: ${r.modelsDir} (${r.artifacts} artifacts)`, `embedding cache: ${r.cacheDir}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}
