@@ -1,9 +1,12 @@
 import { LlmrError } from '../src/errors.js';
 import { createContext } from './cliContext.js';
 import { registerCoreCommands } from './commands/core.js';
+import { registerModelsCommands } from './commands/models.js';
+import { registerRouteCommands } from './commands/route.js';
+import { registerTrainCommands } from './commands/train.js';
 
 /** Command modules: each adds its commands to the context. Order sets the help listing. */
-const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands];
+const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands, registerTrainCommands, registerRouteCommands, registerModelsCommands];
 
 async function main(): Promise<void> {
   const ctx = createContext();

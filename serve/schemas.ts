@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { PolicySchema } from '../src/policy/policy.js';
+
+/** Request/response schemas of the HTTP service: one zod schema per boundary gives validation, types and OpenAPI. */
+export const MAX_PROMPT_CHARS = 100_000;
+
+export const RouteRequestSchema = z
+  .object({
+    prompt: z.string().min(1, 'prompt must be a non-empty string').max(MAX_PROMPT_CHARS, `prompt longer than ${MAX_PROMPT_CHARS} characters`),
+    candidates: z.array(z.string().min(1)).min(1).max(256).optional(),
+    policy: PolicySchema.optional(),
+    explain: z.boolean().optional(),
+  })
+  .strict();
+export type RouteRequestBody = z.infer<typeof RouteRequestSchema>;
+
+const CandidateOut = z.object({ model: z.string(), quality: z.number(), cost: z.number(), utility: z.number(), eligible: z.boolean() });
+
+export const RouteResponseSchema = z.object({
+  model: z.string(),
+  reason: z.string(),
+  policy: PolicySchema,
+  scores: z.record(z.string(), z.object({ quality: z.number(), cost: z.number() })),
+  alternatives: z.array(CandidateOut),
+  explanation: z.record(z.string(), z.unknown()).optional(),
+  router: z.object({ name: z.string(), version: z.string(), kind: z.string(), featurizer: z.string() }),
+  timeMs: z.number(),
+});
+
+export const ErrorResponseSchema = z.object({
+  error: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+  fix: z.string().optional(),
+  requestId: z.string().optional(),
+});
+
+export const HealthSchema = z.object({ status: z.literal('ok'), router: z.string().nullable(), ranker: z.string().nullable(), backend: z.string().nullable(), uptimeS: z.number() });

@@ -1,0 +1,80 @@
+import { LlmrError } from '../errors.js';
+import { modelsOf, type ScoreRecord } from '../data/schemas.js';
+import { createFeaturizer } from '../featurizers/registry.js';
+import { PriceTable } from '../prices/PriceTable.js';
+import { sha256Hex } from '../util/hash.js';
+import { createRouter, routerSpec } from './registry.js';
+import type { FitProgress } from './Router.js';
+import { RouterPipeline } from './RouterPipeline.js';
+import { buildTrainingSet, pairsFromScores } from './trainingSet.js';
+
+export interface TrainRouterOptions {
+  kind: string;
+  params?: Record<string, unknown>;
+  featurizer?: { kind: string; config?: Record<string, unknown> };
+  /** Prices per model; when absent, observed per-call costs in the records are used. */
+  prices?: PriceTable;
+  /** Restrict/ordering of candidate models (default: every model in the data). */
+  models?: string[];
+  name?: string;
+  version?: string;
+  seed?: number;
+  validation?: ScoreRecord[];
+  onProgress?: (p: FitProgress & { stage: string }) => void;
+  /** Optional cached transform (embedding cache); default featurizer.transform. */
+  transform?: (f: import('../featurizers/Featurizer.js').Featurizer, texts: string[]) => Promise<Float32Array[]>;
+  source?: string;
+  backend?: string;
+}
+
+/** Canonical digest of training records (order-sensitive), recorded in the artifact manifest. */
+export function recordsDigest(records: readonly unknown[]): string {
+  return sha256Hex(records.map((r) => JSON.stringify(r)).join('\n'));
+}
+
+export function pricesFromRecords(records: readonly ScoreRecord[], models: readonly string[]): PriceTable {
+  const costs: Record<string, (number | null | undefined)[]> = {};
+  for (const m of models) costs[m] = records.map((r) => r.cost?.[m]);
+  const t = PriceTable.fromObservedCosts(costs);
+  const missing = models.filter((m) => !t.has(m));
+  if (missing.length) throw new LlmrError(`no price for ${missing.join(', ')}: the data has no per-call cost for them and no price table was given`, { field: 'prices', fix: 'pass --prices prices.json ({"<model>": {"inputPerMTok": .., "outputPerMTok": .., "meanOutputTokens": ..}} or {"perCall": usd})' });
+  return t;
+}
+
+/**
+ * Train a servable router end to end: fit the featurizer on the training prompts, build the training set
+ * (pairs derived from scores for pairwise routers), fit the router, attach prices. The one training path
+ * used by the CLI, the demo and the evaluation.
+ */
+export async function trainRouter(records: readonly ScoreRecord[], o: TrainRouterOptions): Promise<RouterPipeline> {
+  if (records.length === 0) throw new LlmrError('no training records', { field: 'data', fix: 'pass a score-table file with at least one record' });
+  const spec = routerSpec(o.kind);
+  const models = o.models ?? modelsOf(records);
+  const prices = o.prices ?? pricesFromRecords(records, models);
+  const missing = models.filter((m) => !prices.has(m));
+  if (missing.length) throw new LlmrError(`price table lacks ${missing.join(', ')}`, { field: 'prices', fix: 'add every candidate model to the price table' });
+  const progress = o.onProgress ?? (() => {});
+  const fz = o.featurizer ?? { kind: 'hashing' };
+  const featurizer = createFeaturizer(fz.kind, fz.config ?? {});
+  const prompts = records.map((r) => r.prompt);
+  progress({ stage: 'featurize', epoch: 0, epochs: 1, message: `fitting ${fz.kind} featurizer on ${prompts.length} prompts` });
+  await featurizer.fit(prompts);
+  const transform = o.transform ?? ((f, t) => f.transform(t));
+  const x = await transform(featurizer, prompts);
+  const data = buildTrainingSet(records, x, models);
+  if (spec.trainsOn !== 'scores') data.pairs = pairsFromScores(data.scores);
+  let validation;
+  if (o.validation?.length) {
+    const vx = await transform(featurizer, o.validation.map((r) => r.prompt));
+    validation = buildTrainingSet(o.validation, vx, models);
+    if (spec.trainsOn !== 'scores') validation.pairs = pairsFromScores(validation.scores);
+  }
+  const router = createRouter(o.kind, o.params ?? {});
+  await router.fit(data, { seed: o.seed, validation, onProgress: (p) => progress({ ...p, stage: 'fit' }) });
+  return new RouterPipeline(featurizer, router, prices, {
+    name: o.name ?? `${o.kind}-router`,
+    version: o.version ?? 'dev',
+    backend: o.backend,
+    trainingData: { digest: recordsDigest(records), rows: records.length, source: o.source },
+  });
+}

@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { newVersion } from '../../src/artifacts/artifact.js';
+import { initBackend } from '../../src/backend/backend.js';
+import { readRecords } from '../../src/data/readRecords.js';
+import { LlmrError } from '../../src/errors.js';
+import { DEFAULT_FEATURIZER } from '../../src/featurizers/registry.js';
+import { PriceTable } from '../../src/prices/PriceTable.js';
+import { ROUTERS } from '../../src/routers/registry.js';
+import { trainRouter } from '../../src/routers/trainRouter.js';
+import type { CliContext } from '../cliContext.js';
+import { jsonFlag } from '../cliContext.js';
+import { Progress } from '../progress.js';
+
+/** A training config file: same fields as the flags; flags win. */
+const TrainConfigSchema = z
+  .object({
+    data: z.string().optional(),
+    validation: z.string().optional(),
+    prices: z.string().optional(),
+    featurizer: z.string().optional(),
+    featurizerConfig: z.record(z.string(), z.unknown()).optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
+    models: z.array(z.string()).optional(),
+    name: z.string().optional(),
+    seed: z.number().int().optional(),
+  })
+  .strict();
+
+export function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string): T {
+  if (!existsSync(path)) throw new LlmrError(`${what} ${path} does not exist`, { where: path });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new LlmrError(`${what} ${path} is not valid JSON: ${(e as Error).message}`, { where: path });
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new LlmrError(`${what} ${path}: ${i.path.join('.') || '(root)'}: ${i.message}`, { where: path, field: i.path.join('.') });
+  }
+  return r.data;
+}
+
+/** prices.json given, else one beside the data file, else observed per-call costs in the data. */
+export function loadPrices(explicit: string | undefined, dataPath: string): PriceTable | undefined {
+  const p = explicit ?? [join(dirname(dataPath), 'prices.json'), dataPath.replace(/(-train|-test)?\.(jsonl|json|csv|arrow|parquet)(\.gz)?$/, '-prices.json')].find((c) => existsSync(c));
+  if (!p) return undefined;
+  const raw = readJsonFile(p, z.record(z.string(), z.unknown()), 'price table');
+  return new PriceTable(raw as never);
+}
+
+export function registerTrainCommands(ctx: CliContext): void {
+  const train = ctx.group('train', 'train routers and rankers');
+  train
+    .command('router')
+    .description(`train a router on a score table and save a verified artifact (kinds: ${Object.keys(ROUTERS).join(', ')})`)
+    .argument('<kind>', `router kind: ${Object.keys(ROUTERS).join(' | ')}`)
+    .option('--data <file>', 'score-table records (.jsonl[.gz] | .json | .csv | .arrow | .parquet)')
+    .option('--validation <file>', 'validation records (early stopping for learned routers)')
+    .option('--prices <file>', 'prices.json (default: beside the data, else observed per-call costs)')
+    .option('--featurizer <kind>', 'featurizer kind', DEFAULT_FEATURIZER)
+    .option('--featurizer-config <json>', 'featurizer hyper-parameters as JSON', jsonFlag('--featurizer-config'))
+    .option('--params <json>', 'router hyper-parameters as JSON, e.g. \'{"k":40}\'', jsonFlag('--params'))
+    .option('--config <file>', 'JSON config with the same fields (flags override)')
+    .option('--models <list>', 'comma-separated candidate models (default: all in the data)')
+    .option('--name <name>', 'artifact name (default: <kind>-router)')
+    .option('--seed <n>', 'random seed', '42')
+    .action(async (kind: string, o: Record<string, string | Record<string, unknown> | undefined>) => {
+      const cfg = o.config ? readJsonFile(o.config as string, TrainConfigSchema, 'config') : {};
+      const data = (o.data as string | undefined) ?? cfg.data;
+      if (!data) throw new LlmrError('no training data given', { field: '--data', fix: 'llmr train router knn --data data/sample/llmrouter-train.jsonl.gz' });
+      if (!ROUTERS[kind]) throw new LlmrError(`unknown router kind "${kind}"; valid: ${Object.keys(ROUTERS).join(', ')}`, { field: 'kind', code: 'unknown_option' });
+      const backend = await initBackend(ctx.config.backend);
+      const records = await readRecords(data, 'scores');
+      const validationPath = (o.validation as string | undefined) ?? cfg.validation;
+      const validation = validationPath ? await readRecords(validationPath, 'scores') : undefined;
+      const name = (o.name as string | undefined) ?? cfg.name ?? `${kind}-router`;
+      const version = newVersion();
+      const seed = Number(o.seed ?? cfg.seed ?? 42);
+      process.stderr.write(`training ${kind} router on ${records.length} records from ${data} (backend: ${backend.name})\n`);
+      let bar: Progress | null = null;
+      const pipeline = await trainRouter(records, {
+        kind,
+        params: { ...(cfg.params ?? {}), ...((o.params as Record<string, unknown>) ?? {}) },
+        featurizer: { kind: (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER, config: { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown>) ?? {}) } },
+        prices: loadPrices((o.prices as string | undefined) ?? cfg.prices, data),
+        models: (o.models as string | undefined)?.split(',').map((s) => s.trim()) ?? cfg.models,
+        name,
+        version,
+        seed,
+        validation,
+        source: data,
+        backend: backend.name,
+        onProgress: (p) => {
+          if (p.stage !== 'fit' || !p.epochs || p.epochs <= 1) return;
+          bar ??= new Progress(`fit ${kind}`, p.epochs);
+          bar.update(p.epoch, [p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : '', p.valLoss !== undefined ? `val ${p.valLoss.toFixed(4)}` : '', p.message ?? ''].filter(Boolean).join(' '));
+        },
+      });
+      (bar as Progress | null)?.done();
+      const dir = join(ctx.config.modelsDir, name, version);
+      await pipeline.save(dir);
+      process.stdout.write(`saved ${kind} router ${name}/${version} → ${dir}\n  candidates: ${pipeline.models.join(', ')}\n`);
+    });
+}
