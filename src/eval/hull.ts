@@ -1,0 +1,74 @@
+import { LlmrError } from '../errors.js';
+import { trapz } from './stats.js';
+
+/** A (cost, quality) point: cost = mean USD per query, quality = mean score. */
+export type CostQuality = readonly [cost: number, quality: number];
+
+/**
+ * RouterBench's non-decreasing convex hull (evaluation/AIQ.py `get_non_descreasing_convex_hull_of`):
+ * 1. sort by cost; several points at one cost count as the best of them;
+ * 2. the upper concave envelope of the points (a point below the chord of two others is lifted onto it,
+ *    i.e. dropped as a vertex — mixing two routers' settings at random reaches the chord);
+ * 3. drop the decreasing tail: every vertex whose quality is below the previous one (paying more for less
+ *    is never chosen).
+ * Returns the hull's vertices, cost ascending, quality non-decreasing. RouterBench's own code also keeps
+ * the lifted interior points (collinear with the vertices), which changes neither the curve nor its area.
+ */
+export function nonDecreasingHull(points: readonly CostQuality[]): CostQuality[] {
+  const pts = points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  if (pts.length === 0) throw new LlmrError('hull of no finite (cost, quality) points', { field: 'points', fix: 'evaluate at least one operating point' });
+  const byX = new Map<number, number>();
+  for (const [x, y] of pts) byX.set(x, Math.max(byX.get(x) ?? -Infinity, y));
+  const sorted = [...byX.entries()].sort((a, b) => a[0] - b[0]);
+  const upper: [number, number][] = [];
+  for (const p of sorted) {
+    while (upper.length >= 2) {
+      const [x1, y1] = upper[upper.length - 2]!;
+      const [x2, y2] = upper[upper.length - 1]!;
+      // remove the middle point when it lies on or below the chord from (x1, y1) to p
+      if ((x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) >= 0) upper.pop();
+      else break;
+    }
+    upper.push(p);
+  }
+  const out: CostQuality[] = [upper[0]!];
+  for (let i = 1; i < upper.length; i++) {
+    if (upper[i]![1] < upper[i - 1]![1]) break;
+    out.push(upper[i]!);
+  }
+  return out;
+}
+
+/**
+ * RouterBench's AIQ (evaluation/AIQ.py `calc_AIQ`) for several hulls compared together: each hull is
+ * extended flat from its last vertex to the largest cost reached by any of the hulls, the area under it is
+ * taken by the trapezoid rule from its own cheapest vertex, and divided by that largest cost. (The area
+ * starts at the hull's first cost, the division is by the maximum cost, not by the cost range: that is
+ * RouterBench's rule.) Quality in [0, 1] gives AIQ in [0, 1].
+ */
+export function aiq(hull: readonly CostQuality[], maxCost: number): number {
+  if (hull.length === 0) throw new LlmrError('AIQ of an empty hull', { field: 'hull' });
+  if (!(maxCost > 0)) throw new LlmrError(`AIQ needs a positive maximum cost, got ${maxCost}`, { field: 'maxCost', fix: 'the models must have positive costs' });
+  const last = hull[hull.length - 1]!;
+  if (last[0] > maxCost * (1 + 1e-12)) throw new LlmrError(`hull reaches cost ${last[0]} beyond the maximum ${maxCost}`, { field: 'maxCost' });
+  const ext = [...hull, [maxCost, last[1]] as const];
+  return trapz(ext.map((p) => p[1]), ext.map((p) => p[0])) / maxCost;
+}
+
+/** The largest cost reached by any hull: RouterBench's common right end for a set of compared routers. */
+export function maxHullCost(hulls: readonly (readonly CostQuality[])[]): number {
+  let m = -Infinity;
+  for (const h of hulls) for (const [x] of h) m = Math.max(m, x);
+  return m;
+}
+
+/** Quality of a hull at a cost (linear between vertices, flat beyond the last, NaN before the first). */
+export function hullQualityAt(hull: readonly CostQuality[], cost: number): number {
+  if (hull.length === 0 || cost < hull[0]![0]) return Number.NaN;
+  for (let i = 1; i < hull.length; i++) {
+    const [x0, y0] = hull[i - 1]!;
+    const [x1, y1] = hull[i]!;
+    if (cost <= x1) return x1 === x0 ? y1 : y0 + ((y1 - y0) * (cost - x0)) / (x1 - x0);
+  }
+  return hull[hull.length - 1]![1];
+}
