@@ -1,10 +1,14 @@
 import { UnknownOptionError } from '../errors.js';
 import type { Featurizer, FeaturizerSpec, FeaturizerState } from './Featurizer.js';
+import { gloveSpec } from './glove.js';
 import { hashingSpec } from './hashing.js';
+import { transformersSpec } from './transformers.js';
 
 /** Every featurizer the product knows, by kind. Specs import heavy dependencies lazily. */
 export const FEATURIZERS: Readonly<Record<string, FeaturizerSpec>> = {
   hashing: hashingSpec,
+  glove: gloveSpec,
+  transformers: transformersSpec,
 };
 
 export const DEFAULT_FEATURIZER = 'hashing';
