@@ -74,6 +74,10 @@ function plainArrowValue(v: unknown): unknown {
 function arrowRows(bytes: Uint8Array, name: string): RawRow[] {
   let table;
   try {
+    // file format starts with "ARROW1"; stream format with the 0xFFFFFFFF continuation marker
+    const magic = Buffer.from(bytes.subarray(0, 6)).toString('latin1');
+    const stream = bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff;
+    if (magic !== 'ARROW1' && !stream) throw new Error('no Arrow magic bytes');
     table = tableFromIPC(bytes);
   } catch (e) {
     throw new LlmrError(`${name}: not a readable Arrow IPC file (${(e as Error).message})`, { where: name, fix: 'write Arrow IPC (file or stream format), e.g. pyarrow.feather.write_feather' });
