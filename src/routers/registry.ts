@@ -1,10 +1,18 @@
 import { UnknownOptionError } from '../errors.js';
+import { contrastiveSpec } from './contrastive.js';
+import { eloSpec } from './elo.js';
 import { knnSpec } from './knn.js';
+import { mfSpec } from './mf.js';
+import { mlpSpec } from './mlp.js';
 import type { Router, RouterSpec, RouterState } from './Router.js';
 
 /** One registry of router kinds (RouteLLM style), no state at import beyond this constant table. */
 export const ROUTERS: Readonly<Record<string, RouterSpec>> = {
   knn: knnSpec,
+  mlp: mlpSpec,
+  mf: mfSpec,
+  contrastive: contrastiveSpec,
+  elo: eloSpec,
 };
 
 export function routerSpec(kind: string): RouterSpec {
