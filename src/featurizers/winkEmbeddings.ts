@@ -61,8 +61,13 @@ const WinkHeaderSchema = z.object({
 export function convertWinkJson(source: EmbeddingSource): WordEmbeddingTable {
   const fix = `reinstall the package (${WINK_INSTALL_FIX}) or fix the file`;
   let raw: Record<string, unknown>;
+  let latin1 = false;
   try {
-    raw = JSON.parse(readFileSync(source.jsonPath, 'utf8')) as Record<string, unknown>;
+    const bytes = readFileSync(source.jsonPath);
+    // Decoding 300 MB as UTF-8 takes seconds and yields a two-byte string; latin1 is a byte-for-byte copy.
+    // Without \u escapes, every non-ASCII word can be re-decoded exactly from its latin1 form afterwards.
+    latin1 = !bytes.includes('\\u');
+    raw = JSON.parse(bytes.toString(latin1 ? 'latin1' : 'utf8')) as Record<string, unknown>;
   } catch (e) {
     throw new LlmrError(`cannot parse word vectors ${source.jsonPath}: ${(e as Error).message}`, { where: source.jsonPath, fix });
   }
@@ -83,7 +88,8 @@ export function convertWinkJson(source: EmbeddingSource): WordEmbeddingTable {
       values[i * dim + k] = x;
     }
   }
-  return WordEmbeddingTable.fromFloat32(source.key, words, dim, values);
+  const decoded = latin1 ? words.map((w) => (/[\x80-\xff]/.test(w) ? Buffer.from(w, 'latin1').toString('utf8') : w)) : words;
+  return WordEmbeddingTable.fromFloat32(source.key, decoded, dim, values);
 }
 
 export interface TableLoad {

@@ -6,7 +6,7 @@ import { LlmrError, NotFittedError } from '../../src/errors.js';
 import { GloveFeaturizer, gloveSpec } from '../../src/featurizers/glove.js';
 import { clearLoadedTables, customSource, loadEmbeddingTable, resolveWinkPackage, WINK_PACKAGE } from '../../src/featurizers/winkEmbeddings.js';
 import { WordEmbeddingTable } from '../../src/featurizers/WordEmbeddingTable.js';
-import { cosine, FIXTURE_TOPICS, norm, writeWinkFixture, type WinkFixture } from './helpers/winkFixture.js';
+import { cosine, FIXTURE_NON_ASCII, FIXTURE_TOPICS, norm, writeWinkFixture, type WinkFixture } from './helpers/winkFixture.js';
 
 let dir: string;
 let fx: WinkFixture;
@@ -59,6 +59,16 @@ describe('word-vector binary cache', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('keeps non-ASCII words exact, whether the JSON holds raw UTF-8 or \\u escapes', () => {
+    for (const escapeNonAscii of [false, true]) {
+      const f = writeWinkFixture(join(dir, `vectors-${escapeNonAscii}.json`), 8, 5, { escapeNonAscii });
+      expect(readFileSync(f.path, 'utf8').includes('\\u00e9')).toBe(escapeNonAscii);
+      const { table } = loadEmbeddingTable(customSource(f.path), join(dir, `cache-${escapeNonAscii}`), silent);
+      expect(table.words).toEqual(f.words);
+      for (const w of FIXTURE_NON_ASCII) expect(Array.from(table.vector(table.rank(w)))).toEqual(f.vectors.get(w)!.map((x) => expect.closeTo(x, 2)));
+    }
+  });
+
   it('rebuilds a truncated or foreign binary file with a warning instead of failing', () => {
     const cacheDir = join(dir, 'bin-corrupt');
     const src = customSource(fx.path);
@@ -70,11 +80,36 @@ describe('word-vector binary cache', () => {
     expect(again.from).toBe('json');
     expect(warnings.join('\n')).toMatch(/unusable.*truncated/);
     expect(Array.from(again.table.matrix)).toEqual(Array.from(table.matrix));
+    // a flipped byte in the matrix fails the checksum
+    const flipped = readFileSync(binPath);
+    flipped[flipped.length - 3]! ^= 0x40;
+    writeFileSync(binPath, flipped);
+    clearLoadedTables();
+    expect(loadEmbeddingTable(src, cacheDir, silent).from).toBe('json');
+    expect(warnings.join('\n')).toMatch(/checksum mismatch/);
     // a valid file of another source (key) is also replaced
     new WordEmbeddingTable('other@9', table.words, table.dim, table.matrix).writeFile(binPath);
     clearLoadedTables();
     expect(loadEmbeddingTable(src, cacheDir, silent).from).toBe('json');
     expect(warnings.join('\n')).toMatch(/holds other@9/);
+  });
+});
+
+describe('WordEmbeddingTable', () => {
+  it('indexes words (first occurrence wins), drops words with newlines, and round-trips through bytes', () => {
+    const words = ['the', 'a\nb', 'cat', 'the', 'dog'];
+    const values = Float32Array.from({ length: 5 * 3 }, (_, i) => i / 4);
+    const t = WordEmbeddingTable.fromFloat32('k', words, 3, values);
+    expect(t.words).toEqual(['the', 'cat', 'the', 'dog']);
+    expect([t.rank('the'), t.rank('cat'), t.rank('dog'), t.rank('a\nb'), t.rank('cow')]).toEqual([0, 1, 3, -1, -1]);
+    expect(Array.from(t.vector(1))).toEqual([1.5, 1.75, 2]);
+    const u = WordEmbeddingTable.fromBinary(t.toBinary());
+    expect(u.words).toEqual(t.words);
+    expect(u.rank('dog')).toBe(3);
+    expect(Array.from(u.vector(3))).toEqual(Array.from(t.vector(3)));
+    const empty = WordEmbeddingTable.fromBinary(WordEmbeddingTable.fromFloat32('e', [], 4, new Float32Array()).toBinary());
+    expect(empty.size).toBe(0);
+    expect(empty.rank('x')).toBe(-1);
   });
 });
 

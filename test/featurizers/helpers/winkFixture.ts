@@ -8,6 +8,8 @@ export const FIXTURE_TOPICS: Record<string, string[]> = {
   math: ['equation', 'integral', 'solve', 'compute', 'algebra', 'derivative', 'matrix', 'proof'],
   poetry: ['poem', 'sea', 'moon', 'verse', 'rhyme', 'sonnet', 'night', 'waves'],
 };
+/** Rare words that must survive the JSON → binary conversion byte-exactly. */
+export const FIXTURE_NON_ASCII = ['café', 'naïve', '日本', 'ünïcödé'];
 export const FIXTURE_FUNCTION_WORDS = ['the', 'a', 'of', 'on', 'and', 'to', 'is', 'in', 'write', 'about', 'sat'];
 
 export interface WinkFixture {
@@ -23,13 +25,14 @@ export interface WinkFixture {
  * rank]). Word vector = topic centroid + noise + a strong direction shared by every word (the "common
  * component" SIF removes).
  */
-export function writeWinkFixture(path: string, dim = 16, seed = 3): WinkFixture {
+export function writeWinkFixture(path: string, dim = 16, seed = 3, opts: { escapeNonAscii?: boolean } = {}): WinkFixture {
   const rng = new Rng(seed);
   const gauss = () => Array.from({ length: dim }, () => rng.normal());
   const common = gauss();
   const centroids = Object.fromEntries(Object.keys(FIXTURE_TOPICS).map((t) => [t, gauss()]));
   const words = [...FIXTURE_FUNCTION_WORDS];
   for (const ws of Object.values(FIXTURE_TOPICS)) words.push(...ws);
+  words.push(...FIXTURE_NON_ASCII);
   const vectors = new Map<string, number[]>();
   for (const w of words) {
     const topic = Object.entries(FIXTURE_TOPICS).find(([, ws]) => ws.includes(w))?.[0];
@@ -49,7 +52,8 @@ export function writeWinkFixture(path: string, dim = 16, seed = 3): WinkFixture 
     vectors: Object.fromEntries(words.map((w, i) => [w, [...vectors.get(w)!, Math.hypot(...vectors.get(w)!), i]])),
     unkVector: [...new Array(dim).fill(0), -1],
   };
-  writeFileSync(path, JSON.stringify(json));
+  const text = JSON.stringify(json);
+  writeFileSync(path, opts.escapeNonAscii ? text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text);
   return { path, dim, words, vectors };
 }
 
