@@ -228,6 +228,13 @@ export class EloRouter implements Router {
     return { state: { dim: this.dim, rows: this.features.length, index: index.kind, ids: this.ids, scale: this.scale, platt: this.platt, global: Array.from(this.global) }, files };
   }
 
+  /** Drop the index and stored rows (no native tensors to free). */
+  dispose(): void {
+    this.index = null;
+    this.pairs = null;
+    this.features = [];
+  }
+
   static async load(params: Record<string, unknown>, st: RouterState, models: string[]): Promise<EloRouter> {
     const r = new EloRouter(params as Partial<EloParams>);
     const parsed = StateSchema.safeParse(st.state);

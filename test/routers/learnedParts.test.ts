@@ -30,7 +30,7 @@ describe('Bradley–Terry, Platt, score scale, k-means', () => {
   it('Platt scaling recovers a logistic map', () => {
     const rng = new Rng(2);
     const x = Array.from({ length: 5000 }, () => rng.normal() * 2);
-    const t = x.map((v) => (rng.next() < 1 / (1 + Math.exp(-(1.5 * v - 0.7))) ? 1 : 0));
+    const t: number[] = x.map((v) => (rng.next() < 1 / (1 + Math.exp(-(1.5 * v - 0.7))) ? 1 : 0));
     t[3] = Number.NaN;
     const f = fitPlatt1(x, t);
     expect(f.n).toBe(4999);
