@@ -3,12 +3,14 @@ import { createContext } from './cliContext.js';
 import { registerBenchRouteCommands } from './commands/benchRoute.js';
 import { registerCoreCommands } from './commands/core.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerDemoCommands } from './commands/demo.js';
+import { registerEvalCommands } from './commands/eval.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerRouteCommands } from './commands/route.js';
 import { registerTrainCommands } from './commands/train.js';
 
 /** Command modules: each adds its commands to the context. Order sets the help listing. */
-const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands, registerDataCommands, registerTrainCommands, registerRouteCommands, registerModelsCommands, registerBenchRouteCommands];
+const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands, registerDataCommands, registerTrainCommands, registerRouteCommands, registerModelsCommands, registerBenchRouteCommands, registerEvalCommands, registerDemoCommands];
 
 async function main(): Promise<void> {
   const ctx = createContext();
