@@ -30,14 +30,42 @@ function capacityFor(size: number): number {
   return c;
 }
 
+/**
+ * Words as one '\n'-joined string plus start offsets: loading 341k words is one UTF-8 decode and a scan, not
+ * 341k string allocations.
+ */
+class Vocabulary {
+  /** offsets[i] = start of word i; offsets[size] = text.length + 1. */
+  readonly offsets: Int32Array;
+  constructor(readonly text: string) {
+    let n = text.length === 0 ? 0 : 1;
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
+    const off = new Int32Array(n + 1);
+    let j = 1;
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) off[j++] = i + 1;
+    off[n] = text.length + 1;
+    this.offsets = off;
+  }
+  get size(): number {
+    return this.offsets.length - 1;
+  }
+  word(i: number): string {
+    return this.text.slice(this.offsets[i]!, this.offsets[i + 1]! - 1);
+  }
+  is(i: number, w: string): boolean {
+    const s = this.offsets[i]!;
+    return this.offsets[i + 1]! - 1 - s === w.length && this.text.startsWith(w, s);
+  }
+}
+
 /** Open-addressing index: slot → row, -1 = empty; first occurrence of a word wins. */
-function buildSlots(words: readonly string[], capacity: number): Int32Array {
+function buildSlots(vocab: Vocabulary, capacity: number): Int32Array {
   const slots = new Int32Array(capacity).fill(-1);
   const mask = capacity - 1;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
+  for (let i = 0; i < vocab.size; i++) {
+    const w = vocab.word(i);
     let h = fnv1a32(w) & mask;
-    while (slots[h] !== -1 && words[slots[h]!] !== w) h = (h + 1) & mask;
+    while (slots[h] !== -1 && !vocab.is(slots[h]!, w)) h = (h + 1) & mask;
     if (slots[h] === -1) slots[h] = i;
   }
   return slots;
@@ -72,30 +100,44 @@ const align8 = (n: number) => Math.ceil(n / 8) * 8;
 /**
  * A word-vector table held as float16 (half the memory of float32; relative error ≤ 2^-11 per component,
  * far below what a sentence average notices) with a persisted hash index, so loading is a file read: no
- * JSON, no Map of 341k strings. Rows are in the source's order (wink/GloVe: frequency rank).
+ * JSON, no Map or array of 341k strings. Rows are in the source's order (wink/GloVe: frequency rank).
  *
  * Binary layout (little-endian): "LLMRWEMB" | u32 format version | u32 header length | header JSON |
  * words (UTF-8, '\n'-separated) | pad to 8 | capacity × i32 slots | size × dim u16 half floats.
  */
 export class WordEmbeddingTable {
+  private readonly vocab: Vocabulary;
   private readonly slots: Int32Array;
   private readonly mask: number;
+  private wordList: string[] | null = null;
 
+  /** `words`: an array, or the '\n'-joined string (no empty words, none containing '\n'). */
   constructor(
     readonly key: string,
-    readonly words: readonly string[],
+    words: readonly string[] | string,
     readonly dim: number,
     /** size × dim float16 bits, row-major. */
     readonly matrix: Uint16Array,
     slots?: Int32Array,
   ) {
-    if (matrix.length !== words.length * dim) throw new Error(`embedding matrix has ${matrix.length} values, expected ${words.length} × ${dim}`);
-    this.slots = slots ?? buildSlots(words, capacityFor(words.length));
+    if (typeof words !== 'string' && words.some((w) => w === '' || w.includes('\n'))) throw new Error('words must be non-empty and contain no newline');
+    this.vocab = new Vocabulary(typeof words === 'string' ? words : words.join('\n'));
+    if (matrix.length !== this.vocab.size * dim) throw new Error(`embedding matrix has ${matrix.length} values, expected ${this.vocab.size} × ${dim}`);
+    this.slots = slots ?? buildSlots(this.vocab, capacityFor(this.vocab.size));
     this.mask = this.slots.length - 1;
   }
 
   get size(): number {
-    return this.words.length;
+    return this.vocab.size;
+  }
+
+  /** All words in row order (materialised on first use). */
+  get words(): readonly string[] {
+    return (this.wordList ??= Array.from({ length: this.size }, (_, i) => this.vocab.word(i)));
+  }
+
+  word(row: number): string {
+    return this.vocab.word(row);
   }
 
   /** Row of a word (0 = most frequent for rank-ordered sources), or -1 when out of vocabulary. */
@@ -104,7 +146,7 @@ export class WordEmbeddingTable {
     for (;;) {
       const r = this.slots[h]!;
       if (r === -1) return -1;
-      if (this.words[r] === word) return r;
+      if (this.vocab.is(r, word)) return r;
       h = (h + 1) & this.mask;
     }
   }
@@ -122,10 +164,11 @@ export class WordEmbeddingTable {
     return Float32Array.from(out);
   }
 
-  /** Words containing '\n' (the binary separator) are dropped with their rows. */
+  /** Empty words and words containing '\n' (the separator) are dropped with their rows. */
   static fromFloat32(key: string, words: readonly string[], dim: number, values: Float32Array): WordEmbeddingTable {
-    if (!words.some((w) => w.includes('\n'))) return new WordEmbeddingTable(key, words, dim, encodeFloat16(values));
-    const keep = words.flatMap((w, i) => (w.includes('\n') ? [] : [i]));
+    const bad = (w: string) => w === '' || w.includes('\n');
+    if (!words.some(bad)) return new WordEmbeddingTable(key, words, dim, encodeFloat16(values));
+    const keep = words.flatMap((w, i) => (bad(w) ? [] : [i]));
     const kept = new Float32Array(keep.length * dim);
     keep.forEach((r, i) => kept.set(values.subarray(r * dim, (r + 1) * dim), i * dim));
     return new WordEmbeddingTable(key, keep.map((i) => words[i]!), dim, encodeFloat16(kept));
@@ -133,7 +176,7 @@ export class WordEmbeddingTable {
 
   toBinary(): Uint8Array {
     const enc = new TextEncoder();
-    const wordsBytes = enc.encode(this.words.join('\n'));
+    const wordsBytes = enc.encode(this.vocab.text);
     const capacity = this.slots.length;
     const checksum = mixChecksum(bytesOf(this.slots), bytesOf(this.matrix));
     const draft = (slotsOffset: number): Uint8Array =>
@@ -190,12 +233,12 @@ export class WordEmbeddingTable {
     if ((header.capacity & (header.capacity - 1)) !== 0 || header.capacity < header.size) throw new Error(`bad hash capacity ${header.capacity}`);
     const wordsStart = 16 + headerLen;
     const text = new TextDecoder().decode(bytes.subarray(wordsStart, wordsStart + header.wordsBytes));
-    const words = header.size === 0 ? [] : text.split('\n');
-    if (words.length !== header.size) throw new Error(`vocabulary has ${words.length} words, header says ${header.size}`);
     const slots = new Int32Array(bytes.buffer, bytes.byteOffset + header.slotsOffset, header.capacity);
     const matrix = new Uint16Array(bytes.buffer, bytes.byteOffset + header.matrixOffset, header.size * header.dim);
     if (mixChecksum(bytesOf(slots), bytesOf(matrix)) !== header.checksum) throw new Error('checksum mismatch (corrupted)');
-    return new WordEmbeddingTable(header.key, words, header.dim, matrix, slots);
+    const table = new WordEmbeddingTable(header.key, text, header.dim, matrix, slots);
+    if (table.size !== header.size) throw new Error(`vocabulary has ${table.size} words, header says ${header.size}`);
+    return table;
   }
 
   /** Write atomically (temp file + rename), so a concurrent reader never sees half a table. */

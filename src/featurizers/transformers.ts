@@ -81,7 +81,10 @@ function missingModelError(config: TransformersConfig, runtime: Runtime, check: 
   return new LlmrError(`transformer model "${config.model}" not found: ${looked}; ${remote}`, {
     field: 'featurizer.model',
     where: check.dir,
-    fix: `download the model folder from https://huggingface.co/${config.model} (${requiredFiles(config).join(', ')}) into ${check.dir} (or set LLMR_LOCAL_MODEL_PATH to the folder holding ${config.model}/), or set LLMR_ALLOW_REMOTE_MODELS=true on a machine with network access`,
+    fix:
+      `download the model folder from https://huggingface.co/${config.model} (${requiredFiles(config).join(', ')}) into ${check.dir} ` +
+      `(or set LLMR_LOCAL_MODEL_PATH to the folder holding ${config.model}/), ` +
+      (runtime.allowRemoteModels ? 'or check network access to huggingface.co and the model id' : 'or set LLMR_ALLOW_REMOTE_MODELS=true on a machine with network access'),
     code: 'featurizer_unavailable',
     cause,
   });

