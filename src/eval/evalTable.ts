@@ -26,6 +26,11 @@ export interface EvalTable {
   digest: string;
 }
 
+/** The records that have a score for every one of `models` (the rows an EvalTable keeps), in order. */
+export function completeRecords(records: readonly ScoreRecord[], models: readonly string[]): ScoreRecord[] {
+  return records.filter((r) => models.every((m) => typeof r.scores[m] === 'number'));
+}
+
 /**
  * Build an EvalTable from score records. Rows where any of `models` has no score are dropped (RouterBench
  * evaluates rows with every model's score). Costs: `record.cost[model]` where present (logged USD per call),

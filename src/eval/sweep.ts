@@ -22,8 +22,8 @@ export interface OperatingPoint {
 /**
  * The model each row is routed to under `policy`, as the policy layer decides it (src/policy decide()) from
  * the router's predictions `pred[row][model]` and the expected costs `expectedCost[row][model]` (what the
- * router knows before the call: the price table, not the logged cost). Willingness-to-pay and max-quality —
- * the policies swept over thousands of rows — take a batch path with decide()'s exact order (utility
+ * router knows before the call: the price table, not the logged cost). Willingness-to-pay, max-quality and
+ * threshold — the policies swept over thousands of rows — take a batch path with decide()'s exact order (utility
  * descending, then cost ascending, then name); test/eval checks that both agree on random inputs with ties.
  */
 export function routeRows(models: readonly string[], pred: readonly Float64Array[], expectedCost: readonly Float64Array[], policy: Policy): Int32Array {
@@ -50,6 +50,12 @@ export function routeRows(models: readonly string[], pred: readonly Float64Array
     return out;
   }
   const idx = new Map(models.map((m, j) => [m, j]));
+  if (policy.kind === 'threshold' && idx.has(policy.strong) && idx.has(policy.weak)) {
+    const s = idx.get(policy.strong)!;
+    const w = idx.get(policy.weak)!;
+    for (let i = 0; i < pred.length; i++) out[i] = pred[i]![s]! - pred[i]![w]! >= policy.threshold ? s : w;
+    return out;
+  }
   for (let i = 0; i < pred.length; i++) {
     const p = pred[i]!;
     const c = expectedCost[i]!;

@@ -18,9 +18,11 @@ export const PolicySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cheapest-above'), target: z.number() }).strict(),
   /** Best predicted quality among models whose expected cost ≤ maxCost (USD per request); if none fits, the cheapest. */
   z.object({ kind: z.literal('budget'), maxCost: z.number().nonnegative() }).strict(),
+  /** A setting stored in the router artifact by `llmr calibrate` (manifest.calibrations[name]); RouterPipeline resolves it. */
+  z.object({ kind: z.literal('calibrated'), name: z.string().min(1) }).strict(),
 ]);
 export type Policy = z.infer<typeof PolicySchema>;
-export const POLICY_KINDS = ['max-quality', 'willingness-to-pay', 'threshold', 'cheapest-above', 'budget'] as const;
+export const POLICY_KINDS = ['max-quality', 'willingness-to-pay', 'threshold', 'cheapest-above', 'budget', 'calibrated'] as const;
 
 export interface CandidateScore {
   model: string;
@@ -89,6 +91,8 @@ export function decide(candidates: readonly CandidateScore[], policy: Policy): D
       } else reason = `best predicted quality within $${policy.maxCost} per request`;
       break;
     }
+    case 'calibrated':
+      throw new LlmrError(`policy "calibrated" (${policy.name}) names a setting stored in a router artifact; decide() needs the resolved policy`, { field: 'policy', fix: 'route through RouterPipeline.route, which resolves calibrated policies from manifest.calibrations' });
   }
   ranked.sort(order);
   return { model: ranked[0]!.model, policy, reason, ranked };

@@ -63,10 +63,22 @@ export class RouterPipeline {
     return [...new Set(candidates)];
   }
 
+  /** A `{kind: 'calibrated', name}` policy → the policy `llmr calibrate` stored under that name; others unchanged. */
+  resolvePolicy(policy: Policy): Policy {
+    if (policy.kind !== 'calibrated') return policy;
+    const stored = this.meta.calibrations ?? {};
+    const names = Object.keys(stored);
+    const entry = Object.hasOwn(stored, policy.name) ? (stored[policy.name] as { policy?: unknown } | undefined) : undefined;
+    if (!entry) throw new LlmrError(`no calibration named "${policy.name}" in this router${names.length ? `; stored: ${names.join(', ')}` : ''}`, { field: 'policy.name', code: 'unknown_option', fix: names.length ? `use one of: ${names.join(', ')}` : 'store one with: llmr calibrate <artifact> --data <file> --goal share=0.3 --name <name>' });
+    const resolved = parsePolicy(entry.policy, `calibrations.${policy.name}.policy`);
+    if (resolved.kind === 'calibrated') throw new LlmrError(`calibration "${policy.name}" refers to another calibration`, { field: `calibrations.${policy.name}.policy`, fix: 're-run llmr calibrate' });
+    return resolved;
+  }
+
   async route(req: RouteRequest): Promise<RouteResult> {
     if (typeof req.prompt !== 'string') throw new LlmrError('prompt must be a string', { field: 'prompt' });
     const candidates = this.resolveCandidates(req.candidates);
-    const policy = req.policy ? parsePolicy(req.policy) : this.defaultPolicy;
+    const policy = this.resolvePolicy(req.policy ? parsePolicy(req.policy) : this.defaultPolicy);
     const [x] = await this.featurizer.transform([req.prompt]);
     const [q] = await this.router.predict([x!]);
     const idx = new Map(this.router.models.map((m, j) => [m, j]));

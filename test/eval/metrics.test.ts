@@ -261,13 +261,14 @@ describe('eval table', () => {
 });
 
 describe('batch routing agrees with the policy layer', () => {
-  it('routeRows (batch wtp / max-quality) picks what decide() picks, ties included', async () => {
+  it('routeRows (batch wtp / max-quality / threshold) picks what decide() picks, ties included', async () => {
     const { decide } = await import('../../src/policy/policy.js');
     const rng = new Rng(11);
     const models = ['b', 'a', 'c', 'd'];
     const pred = Array.from({ length: 300 }, () => Float64Array.from(models, () => Math.round(rng.next() * 4) / 4));
     const cost = Array.from({ length: 300 }, () => Float64Array.from(models, () => Math.round(rng.next() * 3) / 100));
-    for (const policy of [{ kind: 'max-quality' as const }, ...[0, 0.01, 0.04, 0.1, 1].map((wtp) => ({ kind: 'willingness-to-pay' as const, wtp }))]) {
+    const policies = [{ kind: 'max-quality' as const }, ...[0, 0.01, 0.04, 0.1, 1].map((wtp) => ({ kind: 'willingness-to-pay' as const, wtp })), ...[-0.25, 0, 0.25].map((threshold) => ({ kind: 'threshold' as const, strong: 'c', weak: 'a', threshold }))];
+    for (const policy of policies) {
       const got = routeRows(models, pred, cost, policy);
       pred.forEach((p, i) => {
         const d = decide(models.map((m, j) => ({ model: m, quality: p[j]!, cost: cost[i]![j]! })), policy);
