@@ -55,6 +55,9 @@ function resolveSource(config: GloveConfig): EmbeddingSource {
  * the first principal component(s) of the fitted prompts' vectors, L2-normalised. Words are lower-cased
  * letter/digit runs; out-of-vocabulary words are skipped; a prompt with no known word maps to the zero vector.
  *
+ * Defaults: Zipf weights (no corpus needed) and removePc 1, which makes fit() required (NotFittedError
+ * otherwise); `{ removePc: 0 }` with 'zipf' works unfitted.
+ *
  * The 290 MB JSON is converted once into `<cacheDir>/wink-sg-100d-<version>.bin` (float16) and reused.
  * Saved state is config + fitted state only (principal components, fitted word counts), never the table.
  */
@@ -80,6 +83,7 @@ export class GloveFeaturizer implements Featurizer {
     this.source = resolveSource(c);
   }
 
+  /** 100 (the wink table) until the table is loaded; a custom `source` reports its own after fit/ready/load. */
   get dim(): number {
     return this.table?.dim ?? 100;
   }
