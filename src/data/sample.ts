@@ -1,9 +1,9 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LlmrError } from '../errors.js';
 import { recordsDigest } from './digest.js';
-import { readTextFile, writeJson, writeJsonl } from './files.js';
+import { readTextFile, writeFileAtomic, writeJson, writeJsonl } from './files.js';
 import { importDataset } from './importers/registry.js';
 import type { PairwiseRecord, ScoreRecord } from './schemas.js';
 import { promptUnit } from './split.js';
@@ -72,8 +72,12 @@ export async function makeSample(sharedDir: string, outDir: string): Promise<Sam
   const llm = await importDataset('llmrouter', join(sharedDir, 'llmrouter-ulab-9model'));
   const panda = await importDataset('pandalm', join(sharedDir, 'pandalm-human-pairwise'));
   if (llm.kind !== 'scores' || panda.kind !== 'pairwise' || !llm.prices) throw new LlmrError('unexpected importer output while making the sample');
-  const train = stratifiedSample(llm.splits.train!, SAMPLE_TRAIN_ROWS);
   const test = llm.splits.test!;
+  // the source's train and test share 119 questions: leave them out of the train sample so the demo's
+  // held-out evaluation is leak-free
+  const testPrompts = new Set(test.map((r) => r.prompt));
+  const trainPool = llm.splits.train!.filter((r) => !testPrompts.has(r.prompt));
+  const train = stratifiedSample(trainPool, SAMPLE_TRAIN_ROWS);
   const pairs: PairwiseRecord[] = panda.splits.all!;
   const files: SampleManifest['files'] = {};
   const llmSource = 'github.com/ulab-uiuc/LLMRouter@4e7a796942ce26e9d5f2b93191c7c2585c99c2e3 data/dcrouter_preprocessed + query_data';
@@ -81,13 +85,14 @@ export async function makeSample(sharedDir: string, outDir: string): Promise<Sam
     writeJsonl(join(sampleDir, name), records);
     files[name] = { kind, rows: records.length, digest: recordsDigest(records), source, license, ...(note ? { note } : {}) };
   };
-  put('llmrouter-train.jsonl.gz', train, 'scores', llmSource, 'MIT', `${train.length} of ${llm.splits.train!.length} train rows, stratified by task (salted prompt hash)`);
+  put('llmrouter-train.jsonl.gz', train, 'scores', llmSource, 'MIT', `${train.length} of ${llm.splits.train!.length} train rows, stratified by task (salted prompt hash), after dropping the ${llm.splits.train!.length - trainPool.length} whose question is also in test`);
   put('llmrouter-test.jsonl.gz', test, 'scores', llmSource, 'MIT', 'all test rows');
   writeJson(join(sampleDir, 'llmrouter-prices.json'), llm.prices);
   files['llmrouter-prices.json'] = { kind: 'prices', rows: Object.keys(llm.prices).length, digest: recordsDigest([llm.prices]), source: 'github.com/ulab-uiuc/LLMRouter@4e7a796942ce26e9d5f2b93191c7c2585c99c2e3 data/example_data/llm_candidates/default_llm.json', license: 'MIT' };
   put('pandalm-pairs.jsonl.gz', pairs, 'pairwise', 'github.com/WeOpenML/PandaLM@3871806e72b4832f815ecafd24d3503c73403f48 data/testset-v1.json', 'Apache-2.0', 'all 999 human-labelled pairs, majority winner + 3 votes');
-  copyFileSync(join(sharedDir, 'llmrouter-ulab-9model', 'LICENSE'), join(outDir, 'licenses', 'LLMRouter-LICENSE'));
-  copyFileSync(join(sharedDir, 'pandalm-human-pairwise', 'LICENSE'), join(outDir, 'licenses', 'PandaLM-LICENSE'));
+  // byte copies of the upstream licenses (write + rename: the shared copies are read-only)
+  writeFileAtomic(join(outDir, 'licenses', 'LLMRouter-LICENSE'), readFileSync(join(sharedDir, 'llmrouter-ulab-9model', 'LICENSE')));
+  writeFileAtomic(join(outDir, 'licenses', 'PandaLM-LICENSE'), readFileSync(join(sharedDir, 'pandalm-human-pairwise', 'LICENSE')));
   const manifest: SampleManifest = { description: 'Offline demo sample: LLMRouter score tables (MIT) and PandaLM human pairwise labels (Apache-2.0). See ../ATTRIBUTION.md.', generatedBy: 'llmr data make-sample', files };
   writeJson(join(sampleDir, 'MANIFEST.json'), manifest);
   return manifest;

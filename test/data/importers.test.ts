@@ -144,6 +144,9 @@ describeShared('llmrouter importer (real data)', () => {
     for (const x of scoresOf(r, 'test')) test.set(x.task!, (test.get(x.task!) ?? 0) + 1);
     expect([...test.values()]).toEqual(Array(10).fill(50));
   });
+  it('notes the source train/test overlap (119 test questions also in train)', () => {
+    expect(r.notes).toContain('119 of 500 test questions also appear in train (source overlap, kept; drop them from train for a leak-free evaluation)');
+  });
   it('train means span 0.175 (chatqa-8b) to 0.621 (nemotron-51b)', () => {
     const mean = (m: string) => scoresOf(r, 'train').reduce((a, x) => a + (x.scores[m] ?? 0), 0) / 5608;
     expect(mean('llama3-chatqa-1.5-8b')).toBeCloseTo(0.175, 2);

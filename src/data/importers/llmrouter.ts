@@ -47,6 +47,9 @@ async function importLlmrouter(inputDir: string): Promise<ScoreImportResult> {
     });
     notes.push(`${split}: ${list.length} rows; task join on exact question text: ${joined}/${list.length} (${pct(joined, list.length)})`);
   }
+  const trainPrompts = new Set(splits.train!.map((r) => r.prompt));
+  const overlap = splits.test!.filter((r) => trainPrompts.has(r.prompt)).length;
+  notes.push(`${overlap} of ${splits.test!.length} test questions also appear in train (source overlap, kept; drop them from train for a leak-free evaluation)`);
   if (ambiguous) notes.push(`${ambiguous} questions appear under two task names in query_data; the first in file order is used`);
   notes.push('cluster_id (train only) is dropped');
 
