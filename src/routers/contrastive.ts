@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { rowsTensor } from '../tf/batch.js';
-import { dense, l2NormalizeRows, logSumExpLast, matMulT } from '../tf/ops.js';
+import { dense, denseInput, l2NormalizeRows, logSumExpLast, matMulT } from '../tf/ops.js';
 import { glorotUniform, normalValues } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective } from '../train/harness.js';
 import { kmeans } from '../train/kmeans.js';
@@ -54,8 +54,8 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
   private embed(x: tf.Tensor2D): tf.Tensor2D {
     const v = this.requireVars();
     let h = x;
-    for (let i = 0; i < this.params.hidden.length; i++) h = tf.relu(dense(h, v[`w${i}`] as unknown as tf.Tensor2D, v[`b${i}`] as unknown as tf.Tensor1D));
-    return l2NormalizeRows(dense(h, v.wOut as unknown as tf.Tensor2D));
+    for (let i = 0; i < this.params.hidden.length; i++) h = tf.relu((i === 0 ? denseInput : dense)(h, v[`w${i}`] as unknown as tf.Tensor2D, v[`b${i}`] as unknown as tf.Tensor1D));
+    return l2NormalizeRows((this.params.hidden.length === 0 ? denseInput : dense)(h, v.wOut as unknown as tf.Tensor2D));
   }
 
   /** Cosine similarity of each query to each model [batch, models]. */

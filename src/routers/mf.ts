@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { rowsTensor } from '../tf/batch.js';
-import { dense, l2NormalizeRows, matMulT } from '../tf/ops.js';
+import { denseInput, l2NormalizeRows, matMulT } from '../tf/ops.js';
 import { glorotUniform, normalValues } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext } from '../train/harness.js';
 import { Rng } from '../util/rng.js';
@@ -50,7 +50,7 @@ export class MfRouter extends TfRouter<MfParams> {
   protected forward(x: tf.Tensor2D, ctx?: StepContext): tf.Tensor2D {
     const v = this.requireVars();
     const input = ctx?.training && this.params.noise > 0 ? tf.add(x, tf.randomNormal(x.shape, 0, this.params.noise, 'float32', ctx.rng.int(2 ** 31))) : x;
-    const q = dense(input as tf.Tensor2D, v.W as unknown as tf.Tensor2D);
+    const q = denseInput(input as tf.Tensor2D, v.W as unknown as tf.Tensor2D);
     const models = tf.mul(l2NormalizeRows(v.P as unknown as tf.Tensor2D), v.w as unknown as tf.Tensor1D);
     const delta = matMulT(q, tf.transpose(models) as tf.Tensor2D);
     return v.b ? tf.add(delta, v.b) : delta;

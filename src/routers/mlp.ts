@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { range, rowsTensor, rowsValues } from '../tf/batch.js';
-import { dense, maskedBceWithLogits, maskedMse, maskNaN } from '../tf/ops.js';
+import { dense, denseInput, maskedBceWithLogits, maskedMse, maskNaN } from '../tf/ops.js';
 import { glorotUniform } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext } from '../train/harness.js';
 import { Rng } from '../util/rng.js';
@@ -43,10 +43,10 @@ export class MlpRouter extends TfRouter<MlpParams> {
     const drop = (t: tf.Tensor2D) => (ctx?.training && p.dropout > 0 ? (tf.dropout(t, p.dropout, undefined, ctx.rng.int(2 ** 31)) as tf.Tensor2D) : t);
     let h = drop(x);
     for (let i = 0; i < p.hidden.length; i++) {
-      const z = dense(h, v[`w${i}`] as unknown as tf.Tensor2D, v[`b${i}`] as unknown as tf.Tensor1D);
+      const z = (i === 0 ? denseInput : dense)(h, v[`w${i}`] as unknown as tf.Tensor2D, v[`b${i}`] as unknown as tf.Tensor1D);
       h = drop(p.activation === 'relu' ? tf.relu(z) : tf.tanh(z));
     }
-    return dense(h, v.wOut as unknown as tf.Tensor2D, v.bOut as unknown as tf.Tensor1D);
+    return (p.hidden.length === 0 ? denseInput : dense)(h, v.wOut as unknown as tf.Tensor2D, v.bOut as unknown as tf.Tensor1D);
   }
 
   private objective(data: TrainingSet): Objective {

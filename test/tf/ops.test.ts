@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
-import { dense, embeddingLookup, logSigmoid, logSumExpLast, maskedBceWithLogits, maskedMse, maskNaN, matMulT } from '../../src/tf/ops.js';
+import { dense, denseInput, embeddingLookup, logSigmoid, logSumExpLast, maskedBceWithLogits, maskedMse, maskNaN, matMulT } from '../../src/tf/ops.js';
 import { Rng } from '../../src/util/rng.js';
 
 function randn(rng: Rng, shape: number[]): tf.Tensor {
@@ -47,6 +47,24 @@ describe('tf ops on the cpu backend', () => {
     const ours = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(dense(x as tf.Tensor2D, y as tf.Tensor2D, z as tf.Tensor1D), w)))([a, b, bias]);
     const ref = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), z), w)))([a, b, bias]);
     for (let i = 0; i < 3; i++) close(ours[i]!, ref[i]!, 1e-4);
+  });
+
+  it('denseInput: gradient flows to the weights only and equals tf.matMul’s', () => {
+    const rng = new Rng(9);
+    const x = randn(rng, [5, 6]) as tf.Tensor2D;
+    const w = randn(rng, [6, 4]) as tf.Tensor2D;
+    const b = randn(rng, [4]) as tf.Tensor1D;
+    const up = randn(rng, [5, 4]);
+    close(denseInput(x, w, b), tf.add(tf.matMul(x, w), b));
+    const ours = tf.grads((ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(denseInput(x, ww as tf.Tensor2D, bb as tf.Tensor1D), up)))([w, b]);
+    const ref = tf.grads((ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(x, ww as tf.Tensor2D), bb), up)))([w, b]);
+    close(ours[0]!, ref[0]!, 1e-4);
+    close(ours[1]!, ref[1]!, 1e-4);
+    // Inside variableGrads the forward runs in its own tidy: the data tensor must survive until backprop.
+    const v = tf.variable(w.clone());
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(denseInput(tf.add(x, 0) as tf.Tensor2D, v as unknown as tf.Tensor2D), up)) as tf.Scalar, [v]);
+    close(grads[v.name]!, ref[0]!, 1e-4);
+    v.dispose();
   });
 
   it('dense gradient matches finite differences', () => {

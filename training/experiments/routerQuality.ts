@@ -1,0 +1,167 @@
+/**
+ * Quality experiment for the routers on the shared real data (not a product command): featurize once, fit
+ * each router configuration, evaluate with src/eval (RouterBench AIQ over a willingness-to-pay sweep, RouteLLM
+ * APGR for the strong/weak pair).
+ *
+ *   node --import tsx training/experiments/routerQuality.ts --set routerbench --mode val \
+ *     --routers '[{"kind":"knn","params":{"k":40}},{"kind":"mlp"}]'
+ *
+ * --mode val: train on 80 % of the training split (by prompt hash), evaluate on the other 20 % (for tuning);
+ *   --folds K repeats it over K different hash salts and averages.
+ * --mode test: train on the whole training split, evaluate on the test split (report numbers).
+ * Sets: routerbench (its own train/test files), routellm-mmlu / routellm-gsm8k (contaminated prompts removed,
+ * 50/50 train/test by prompt hash).
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../../src/backend/backend.js';
+import type { ScoreRecord } from '../../src/data/schemas.js';
+import { importDataset } from '../../src/data/importers/registry.js';
+import { ROUTELLM_STRONG, ROUTELLM_WEAK } from '../../src/data/importers/routellm.js';
+import { splitRecords } from '../../src/data/split.js';
+import { evaluateRouters, type RouterPredictions } from '../../src/eval/evaluate.js';
+import { evalTableFromRecords } from '../../src/eval/evalTable.js';
+import { predictionsFromFeatures } from '../../src/eval/predict.js';
+import { createFeaturizer } from '../../src/featurizers/registry.js';
+import { PriceTable, type PriceTableData } from '../../src/prices/PriceTable.js';
+import { createRouter, routerSpec } from '../../src/routers/registry.js';
+import { RouterPipeline } from '../../src/routers/RouterPipeline.js';
+import { buildTrainingSet, pairsFromScores } from '../../src/routers/trainingSet.js';
+
+interface RouterConfig {
+  kind: string;
+  name?: string;
+  params?: Record<string, unknown>;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    set: { type: 'string', default: 'routerbench' },
+    mode: { type: 'string', default: 'val' },
+    routers: { type: 'string', default: '[{"kind":"knn","params":{"k":40}}]' },
+    featurizer: { type: 'string', default: '{"kind":"hashing","config":{}}' },
+    data: { type: 'string', default: join(import.meta.dirname, '..', '..', '..', 'shared', 'data') },
+    seed: { type: 'string', default: '42' },
+    validation: { type: 'boolean', default: false },
+    folds: { type: 'string', default: '1' },
+  },
+});
+
+async function loadSet(set: string, root: string): Promise<{ train: ScoreRecord[]; test: ScoreRecord[]; prices: PriceTableData; pair?: { strong: string; weak: string } }> {
+  if (set === 'routerbench') {
+    const r = await importDataset('routerbench', join(root, 'routerbench-subset-via-routerdc'));
+    if (r.kind !== 'scores') throw new Error('unexpected pairwise import');
+    return { train: r.splits.train!, test: r.splits.test!, prices: r.prices! };
+  }
+  const m = /^routellm-(mmlu|gsm8k)$/.exec(set);
+  if (m) {
+    const r = await importDataset('routellm', join(root, 'routellm-evals-2model'));
+    if (r.kind !== 'scores') throw new Error('unexpected pairwise import');
+    const s = splitRecords(r.splits[m[1]!]!, { fractions: [0.5, 0.5], names: ['train', 'test'] });
+    return { train: s.train!, test: s.test!, prices: r.prices!, pair: { strong: ROUTELLM_STRONG, weak: ROUTELLM_WEAK } };
+  }
+  throw new Error(`unknown --set ${set}`);
+}
+
+interface Fold {
+  name: string;
+  train: number[];
+  valRecords?: ScoreRecord[];
+  valX?: Float32Array[];
+  table: ReturnType<typeof evalTableFromRecords>;
+  testX: Float32Array[];
+}
+
+async function main(): Promise<void> {
+  const backend = await initBackend();
+  const seed = Number(args.seed);
+  const all = await loadSet(args.set!, args.data!);
+  const prices = new PriceTable(all.prices);
+  const models = [...new Set(all.train.flatMap((r) => Object.keys(r.scores)))];
+  const fz = JSON.parse(args.featurizer!) as { kind: string; config?: Record<string, unknown> };
+  const featurizer = createFeaturizer(fz.kind, fz.config ?? {});
+  const t0 = performance.now();
+  // One featurizer fit on the whole training split (IDF is unsupervised); val folds pick rows from it.
+  await featurizer.fit(all.train.map((r) => r.prompt));
+  const allX = await featurizer.transform(all.train.map((r) => r.prompt));
+  const rowOf = new Map(all.train.map((r, i) => [r, i]));
+  const folds: Fold[] = [];
+  if (args.mode === 'val') {
+    for (let k = 0; k < Number(args.folds); k++) {
+      const s = splitRecords(all.train, { fractions: [0.8, 0.2], names: ['train', 'val'], salt: k === 0 ? 'tune' : `tune${k}` });
+      const table = evalTableFromRecords(`${args.set}-val${k}`, s.val!, prices, models);
+      const byId = new Map(s.val!.map((r) => [r.id, rowOf.get(r)!]));
+      folds.push({ name: `val${k}`, train: s.train!.map((r) => rowOf.get(r)!), table, testX: table.ids.map((id) => allX[byId.get(id)!]!) });
+    }
+  } else {
+    let trainRecs = all.train;
+    let valRecords: ScoreRecord[] | undefined;
+    if (args.validation) {
+      const s = splitRecords(all.train, { fractions: [0.9, 0.1], names: ['train', 'val'], salt: 'early-stop' });
+      trainRecs = s.train!;
+      valRecords = s.val!;
+    }
+    const table = evalTableFromRecords(`${args.set}-test`, all.test, prices, models);
+    folds.push({
+      name: 'test',
+      train: trainRecs.map((r) => rowOf.get(r)!),
+      valRecords,
+      valX: valRecords?.map((r) => allX[rowOf.get(r)!]!),
+      table,
+      testX: await featurizer.transform(table.prompts),
+    });
+  }
+  console.error(`backend ${backend.name}; ${all.train.length} train rows, ${folds.length} fold(s), ${models.length} models; featurized in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  const configs = JSON.parse(args.routers!) as RouterConfig[];
+  const results = new Map<string, { aiq: number[]; apgr: number[]; fit: number[] }>();
+  const base = { zero: [] as number[], zeroApgr: [] as number[], random: [] as number[], randomApgr: [] as number[] };
+  for (const fold of folds) {
+    const train = fold.train.map((i) => all.train[i]!);
+    const trainX = fold.train.map((i) => allX[i]!);
+    const preds: RouterPredictions[] = [];
+    for (const c of configs) {
+      const name = c.name ?? `${c.kind}${c.params ? ' ' + JSON.stringify(c.params) : ''}`;
+      const data = buildTrainingSet(train, trainX, models);
+      const spec = routerSpec(c.kind);
+      if (spec.trainsOn !== 'scores') data.pairs = pairsFromScores(data.scores);
+      let validation;
+      if (fold.valRecords && fold.valX) {
+        validation = buildTrainingSet(fold.valRecords, fold.valX, models);
+        if (spec.trainsOn !== 'scores') validation.pairs = pairsFromScores(validation.scores);
+      }
+      const router = createRouter(c.kind, c.params ?? {});
+      const f0 = performance.now();
+      let last = '';
+      await router.fit(data, { seed, validation, onProgress: (p) => (last = `epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(4)} val ${p.valLoss?.toFixed(4)} metric ${p.metric?.toFixed(4)}`) });
+      const secs = (performance.now() - f0) / 1000;
+      console.error(`${fold.name} ${name}: fit ${secs.toFixed(1)}s; ${last}`);
+      const pipeline = new RouterPipeline(featurizer, router, prices, { name, version: 'exp' });
+      preds.push(await predictionsFromFeatures(pipeline, fold.table, fold.testX, name));
+      router.dispose?.();
+      const r = results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [] }).get(name)!;
+      r.fit.push(secs);
+    }
+    const ev = evaluateRouters(fold.table, preds, { bootstrap: 0, pair: all.pair ?? null });
+    base.zero.push(ev.zero.aiq);
+    base.random.push(ev.random.aiq);
+    if (ev.zero.pair) base.zeroApgr.push(ev.zero.pair.apgr);
+    if (ev.random.pair) base.randomApgr.push(ev.random.pair.apgr);
+    for (const r of ev.routers) {
+      results.get(r.name)!.aiq.push(r.aiq);
+      if (r.pair) results.get(r.name)!.apgr.push(r.pair.apgr);
+    }
+    console.error(`${fold.name}: zero ${ev.zero.aiq.toFixed(4)} ` + ev.routers.map((r) => `${r.name} ${r.aiq.toFixed(4)}${r.pair ? ` apgr ${r.pair.apgr.toFixed(4)}` : ''}`).join('; '));
+  }
+  const avg = (a: number[]) => (a.length ? (a.reduce((x, y) => x + y, 0) / a.length).toFixed(4) : '');
+  const pair = !!all.pair;
+  const rows = [`| router | AIQ | ${pair ? 'APGR | ' : ''}fit s |`, `|---|---|${pair ? '---|' : ''}---|`];
+  rows.push(`| zero router | ${avg(base.zero)} | ${pair ? `${avg(base.zeroApgr)} | ` : ''} |`);
+  rows.push(`| random | ${avg(base.random)} | ${pair ? `${avg(base.randomApgr)} | ` : ''} |`);
+  for (const [name, r] of results) rows.push(`| ${name} | ${avg(r.aiq)} | ${pair ? `${avg(r.apgr)} | ` : ''}${avg(r.fit)} |`);
+  console.log(`\n${args.set} (${args.mode}, ${folds.length} fold(s): ${folds.map((f) => f.table.ids.length).join('/')} eval rows; mean over folds)\n${rows.join('\n')}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
