@@ -1,6 +1,7 @@
 import { LlmrError } from '../src/errors.js';
 import { createContext } from './cliContext.js';
 import { registerBenchRouteCommands } from './commands/benchRoute.js';
+import { registerBenchTrainCommands } from './commands/benchTrain.js';
 import { registerCoreCommands } from './commands/core.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommands } from './commands/demo.js';
@@ -10,7 +11,7 @@ import { registerRouteCommands } from './commands/route.js';
 import { registerTrainCommands } from './commands/train.js';
 
 /** Command modules: each adds its commands to the context. Order sets the help listing. */
-const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands, registerDataCommands, registerTrainCommands, registerRouteCommands, registerModelsCommands, registerBenchRouteCommands, registerEvalCommands, registerDemoCommands];
+const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands, registerDataCommands, registerTrainCommands, registerRouteCommands, registerModelsCommands, registerBenchRouteCommands, registerBenchTrainCommands, registerEvalCommands, registerDemoCommands];
 
 async function main(): Promise<void> {
   const ctx = createContext();
