@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
 import { LlmrError } from '../src/errors.js';
+import { POLICY_KINDS } from '../src/policy/policy.js';
 
 /** Parse an untrusted body with a zod schema; the first issue becomes an LlmrError naming the field. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
@@ -18,7 +19,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   throw new LlmrError(`invalid request: ${field || 'body'}: ${message}`, {
     field: field || 'body',
     code: isPolicyKind ? 'unknown_option' : 'invalid_input',
-    fix: isPolicyKind ? 'policy.kind must be one of: max-quality, willingness-to-pay, threshold, cheapest-above, budget' : 'see GET /openapi.json for the request schema',
+    fix: isPolicyKind ? `policy.kind must be one of: ${POLICY_KINDS.join(', ')}` : 'see GET /openapi.json for the request schema',
   });
 }
 

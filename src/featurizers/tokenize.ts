@@ -1,4 +1,4 @@
-/** Lower-cased word tokens: runs of letters/digits/underscore, as scikit-learn's default token pattern. */
+/** Lower-cased word tokens: runs of letters/digits/underscore (unlike scikit-learn's default, 1-character tokens are kept). */
 export function wordTokens(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
 }

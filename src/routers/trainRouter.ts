@@ -2,7 +2,7 @@ import { LlmrError } from '../errors.js';
 import { modelsOf, type ScoreRecord } from '../data/schemas.js';
 import { createFeaturizer } from '../featurizers/registry.js';
 import { PriceTable } from '../prices/PriceTable.js';
-import { sha256Hex } from '../util/hash.js';
+import { recordsDigest } from '../data/digest.js';
 import { createRouter, routerSpec } from './registry.js';
 import type { FitProgress } from './Router.js';
 import { RouterPipeline } from './RouterPipeline.js';
@@ -25,11 +25,6 @@ export interface TrainRouterOptions {
   transform?: (f: import('../featurizers/Featurizer.js').Featurizer, texts: string[]) => Promise<Float32Array[]>;
   source?: string;
   backend?: string;
-}
-
-/** Canonical digest of training records (order-sensitive), recorded in the artifact manifest. */
-export function recordsDigest(records: readonly unknown[]): string {
-  return sha256Hex(records.map((r) => JSON.stringify(r)).join('\n'));
 }
 
 export function pricesFromRecords(records: readonly ScoreRecord[], models: readonly string[]): PriceTable {

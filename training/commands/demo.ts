@@ -91,7 +91,7 @@ export function registerDemoCommands(ctx: CliContext): void {
       const port = Number(o.port);
       const running = await runServer({ router: dir, port, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService, quiet: true });
       say(`\n5. serving on ${running.url} — try:\n`);
-      say(`   curl -s ${running.url}/route -H 'content-type: application/json' \\\n     -d '{"prompt":"Solve 3x + 5 = 20 for x.","policy":{"kind":"willingness-to-pay","wtp":1000},"explain":true}'`);
+      say(`   curl -s ${running.url}/route -H 'content-type: application/json' \\\n     -d '{"prompt":"Solve 3x + 5 = 20 for x.","policy":{"kind":"willingness-to-pay","wtp":${wtp(1)}},"explain":true}'`);
       say(`   curl -s ${running.url}/openapi.json | head -c 300\n\n   Ctrl-C to stop.`);
       await new Promise(() => {});
     });
