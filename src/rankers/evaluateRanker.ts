@@ -1,0 +1,166 @@
+import { bootstrap, type BootstrapInterval } from '../eval/bootstrap.js';
+import { LlmrError } from '../errors.js';
+import { Rng } from '../util/rng.js';
+import type { TextPair } from './textPairs.js';
+
+/**
+ * Held-out evaluation of a response ranker against gold preferences: pairwise accuracy on the non-tie
+ * pairs, with bootstrap intervals, next to the "longer response wins" and random baselines; on PandaLM also
+ * the agreement with each of the 3 annotators (and, as a ceiling, each annotator's agreement with the
+ * other two).
+ */
+
+/** Predicted P(a better) per pair → 1 when right, 0 when wrong, ½ when undecided (P = ½); NaN for tie labels. */
+export function pairHits(prob: ArrayLike<number>, labels: ArrayLike<number>): Float64Array {
+  if (prob.length !== labels.length) throw new LlmrError(`${prob.length} predictions for ${labels.length} pairs`, { field: 'predictions' });
+  return Float64Array.from({ length: labels.length }, (_, i) => {
+    const y = labels[i]!;
+    const p = prob[i]!;
+    if (y === 0.5) return Number.NaN;
+    if (p === 0.5) return 0.5;
+    return (p > 0.5) === (y > 0.5) ? 1 : 0;
+  });
+}
+
+/** Mean of the finite values at `rows` (all when omitted). */
+function meanFinite(v: ArrayLike<number>, rows?: ArrayLike<number>): number {
+  let s = 0;
+  let n = 0;
+  const m = rows ? rows.length : v.length;
+  for (let k = 0; k < m; k++) {
+    const x = v[rows ? rows[k]! : k]!;
+    if (Number.isFinite(x)) (s += x), n++;
+  }
+  return n ? s / n : Number.NaN;
+}
+
+/** "Longer response wins" (characters): 1, 0, or ½ on equal length. */
+export function lengthBaseline(pairs: readonly TextPair[]): Float64Array {
+  return Float64Array.from(pairs, (p) => (p.a.text.length > p.b.text.length ? 1 : p.a.text.length < p.b.text.length ? 0 : 0.5));
+}
+
+/** A fair coin per pair (seeded). */
+export function randomBaseline(n: number, seed = 0): Float64Array {
+  const rng = new Rng(seed);
+  return Float64Array.from({ length: n }, () => (rng.next() < 0.5 ? 1 : 0));
+}
+
+export interface Accuracy {
+  accuracy: number;
+  ci?: BootstrapInterval;
+  /** Non-tie pairs scored. */
+  n: number;
+}
+
+export interface AnnotatorAgreement {
+  annotator: number;
+  /** Pairs where this annotator did not say tie. */
+  n: number;
+  ranker: number;
+  length: number;
+  /** This annotator against the majority of the other two (non-tie both): a human ceiling. */
+  human: number;
+  humanN: number;
+}
+
+export interface RankerEval {
+  dataset: string;
+  split: string;
+  pairs: number;
+  ties: number;
+  ranker: Accuracy & { name: string; kind: string; logLoss: number };
+  baselines: { length: Accuracy; random: Accuracy };
+  /** Bootstrap interval of ranker accuracy minus length-baseline accuracy on the same resamples. */
+  gainOverLength?: BootstrapInterval & { mean: number };
+  annotators?: AnnotatorAgreement[];
+}
+
+export interface EvaluateRankerOptions {
+  bootstrap?: number;
+  seed?: number;
+  alpha?: number;
+}
+
+/** Mean cross-entropy of P against y (ties included as soft targets), clipped at 1e-12. */
+export function logLoss(prob: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const p = Math.min(Math.max(prob[i]!, 1e-12), 1 - 1e-12);
+    const y = labels[i]!;
+    s -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
+  }
+  return labels.length ? s / labels.length : Number.NaN;
+}
+
+const VOTE_Y = { a: 1, b: 0, tie: 0.5 } as const;
+
+function annotatorAgreement(pairs: readonly TextPair[], prob: ArrayLike<number>, length: ArrayLike<number>): AnnotatorAgreement[] | undefined {
+  const k = pairs[0]?.votes?.length ?? 0;
+  if (k < 2 || pairs.some((p) => p.votes?.length !== k)) return undefined;
+  return Array.from({ length: k }, (_, a) => {
+    const y = pairs.map((p) => VOTE_Y[p.votes![a]!]);
+    const others = pairs.map((p) => {
+      const rest = p.votes!.filter((_, j) => j !== a);
+      const na = rest.filter((v) => v === 'a').length;
+      const nb = rest.filter((v) => v === 'b').length;
+      return na > rest.length / 2 ? 1 : nb > rest.length / 2 ? 0 : 0.5;
+    });
+    const hitsR = pairHits(prob, y);
+    const human = pairHits(others, y);
+    const humanHits = Float64Array.from(human, (h, i) => (others[i] === 0.5 ? Number.NaN : h));
+    return {
+      annotator: a + 1,
+      n: y.filter((v) => v !== 0.5).length,
+      ranker: meanFinite(hitsR),
+      length: meanFinite(pairHits(length, y)),
+      human: meanFinite(humanHits),
+      humanN: Array.from(humanHits).filter(Number.isFinite).length,
+    };
+  });
+}
+
+/** Evaluate predicted P(a better) on gold pairs against the baselines. */
+export function evaluateRanker(dataset: string, split: string, pairs: readonly TextPair[], prob: ArrayLike<number>, ranker: { name: string; kind: string }, opts: EvaluateRankerOptions = {}): RankerEval {
+  const labels = Float64Array.from(pairs, (p) => p.y);
+  const nonTie = pairs.map((_, i) => i).filter((i) => labels[i] !== 0.5);
+  if (nonTie.length === 0) throw new LlmrError(`${dataset} ${split}: no non-tie pairs to score`, { field: 'pairs' });
+  const pick = (v: ArrayLike<number>) => Float64Array.from(nonTie, (i) => v[i]!);
+  const y = pick(labels);
+  const len = lengthBaseline(pairs);
+  const hits = { ranker: pairHits(pick(prob), y), length: pairHits(pick(len), y), random: pairHits(randomBaseline(nonTie.length, opts.seed ?? 0), y) };
+  const reps = opts.bootstrap ?? 1000;
+  const ci = reps > 0 ? bootstrap(nonTie.length, (rows) => ({ ranker: meanFinite(hits.ranker, rows), length: meanFinite(hits.length, rows), random: meanFinite(hits.random, rows), gain: meanFinite(hits.ranker, rows) - meanFinite(hits.length, rows) }), { replicates: reps, seed: opts.seed ?? 0, alpha: opts.alpha }) : undefined;
+  const acc = (k: 'ranker' | 'length' | 'random'): Accuracy => ({ accuracy: meanFinite(hits[k]), ci: ci?.[k], n: nonTie.length });
+  const out: RankerEval = {
+    dataset,
+    split,
+    pairs: pairs.length,
+    ties: pairs.length - nonTie.length,
+    ranker: { ...acc('ranker'), ...ranker, logLoss: logLoss(prob, labels) },
+    baselines: { length: acc('length'), random: acc('random') },
+  };
+  if (ci) out.gainOverLength = { ...ci.gain!, mean: out.ranker.accuracy - out.baselines.length.accuracy };
+  const ann = annotatorAgreement(pairs, prob, len);
+  if (ann) out.annotators = ann;
+  return out;
+}
+
+const f3 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(3) : '–');
+const ciText = (c: BootstrapInterval | undefined) => (c && Number.isFinite(c.lo) ? `[${c.lo.toFixed(3)}, ${c.hi.toFixed(3)}]` : '');
+
+/** Markdown tables of several evaluations. */
+export function rankerEvalMarkdown(title: string, evals: readonly RankerEval[], notes: readonly string[] = []): string {
+  const out = [`# ${title}`, ''];
+  out.push('Pairwise accuracy on held-out non-tie pairs (95% bootstrap intervals). Length baseline: the longer response wins.', '');
+  out.push('| data set | split | pairs (non-tie) | ranker | accuracy | 95% CI | length baseline | 95% CI | random | gain over length (95% CI) | log loss |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const e of evals)
+    out.push(`| ${e.dataset} | ${e.split} | ${e.pairs} (${e.pairs - e.ties}) | ${e.ranker.name} (${e.ranker.kind}) | ${f3(e.ranker.accuracy)} | ${ciText(e.ranker.ci)} | ${f3(e.baselines.length.accuracy)} | ${ciText(e.baselines.length.ci)} | ${f3(e.baselines.random.accuracy)} | ${e.gainOverLength ? `${f3(e.gainOverLength.mean)} ${ciText(e.gainOverLength)}` : ''} | ${f3(e.ranker.logLoss)} |`);
+  for (const e of evals) {
+    if (!e.annotators) continue;
+    out.push('', `## ${e.dataset}: agreement with each annotator`, '', '| annotator | non-tie labels | ranker | length baseline | other two annotators (ceiling) |', '|---|---|---|---|---|');
+    for (const a of e.annotators) out.push(`| ${a.annotator} | ${a.n} | ${f3(a.ranker)} | ${f3(a.length)} | ${f3(a.human)} (n=${a.humanN}) |`);
+  }
+  if (notes.length) out.push('', ...notes.map((n) => `- ${n}`));
+  return out.join('\n') + '\n';
+}
