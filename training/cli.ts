@@ -5,13 +5,14 @@ import { registerBenchTrainCommands } from './commands/benchTrain.js';
 import { registerCoreCommands } from './commands/core.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommands } from './commands/demo.js';
+import { registerFeaturizeCommands } from './commands/featurize.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerRouteCommands } from './commands/route.js';
 import { registerTrainCommands } from './commands/train.js';
 
 /** Command modules: each adds its commands to the context. Order sets the help listing. */
-const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands, registerDataCommands, registerTrainCommands, registerRouteCommands, registerModelsCommands, registerBenchRouteCommands, registerBenchTrainCommands, registerEvalCommands, registerDemoCommands];
+const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands, registerDataCommands, registerTrainCommands, registerFeaturizeCommands, registerRouteCommands, registerModelsCommands, registerBenchRouteCommands, registerBenchTrainCommands, registerEvalCommands, registerDemoCommands];
 
 async function main(): Promise<void> {
   const ctx = createContext();

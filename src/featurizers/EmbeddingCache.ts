@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Field, FixedSizeList, Float32, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import { tableFromIPC } from 'apache-arrow';
 import { configFromEnv } from '../config.js';
 import { LlmrError } from '../errors.js';
 import { sha256Hex } from '../util/hash.js';
 import type { Featurizer } from './Featurizer.js';
+import { flatten, vectorsToArrowIPC } from './vectorsToArrow.js';
 
 export interface EmbeddingCacheOptions {
   /** Root folder; vectors go to <cacheDir>/embeddings/. Default: config.cacheDir (~/.cache/llmr). */
@@ -177,20 +178,13 @@ function checksum(keys: readonly string[], flat: Float32Array): string {
 }
 
 function encodeSegment(featurizerId: string, dim: number, keys: readonly string[], vectors: readonly Float32Array[]): Uint8Array {
-  const n = keys.length;
-  const flat = new Float32Array(n * dim);
-  vectors.forEach((v, i) => flat.set(v, i * dim));
-  const listType = new FixedSizeList(dim, new Field('item', new Float32(), false));
-  const vec = makeData({ type: listType, length: n, nullCount: 0, child: makeData({ type: new Float32(), length: n * dim, data: flat }) });
-  const keyData = vectorFromArray([...keys], new Utf8()).data[0]!;
+  const flat = flatten(vectors, dim);
   const meta = new Map([
     ['featurizer', featurizerId],
     ['dim', String(dim)],
     ['sha256', checksum(keys, flat)],
   ]);
-  const schema = new Schema([new Field('key', new Utf8(), false), new Field('vector', listType, false)], meta);
-  const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: [keyData, vec] }));
-  return tableToIPC(new Table(schema, [batch]), 'file');
+  return vectorsToArrowIPC('key', keys, flat, dim, meta);
 }
 
 function decodeSegment(bytes: Uint8Array, featurizerId: string): { dim: number; keys: string[]; vectors: Float32Array } {

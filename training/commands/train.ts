@@ -11,6 +11,7 @@ import { ROUTERS } from '../../src/routers/registry.js';
 import { trainRouter } from '../../src/routers/trainRouter.js';
 import type { CliContext } from '../cliContext.js';
 import { jsonFlag } from '../cliContext.js';
+import { featurizerConfig, transformFor } from './featurize.js';
 import { Progress } from '../progress.js';
 
 /** A training config file: same fields as the flags; flags win. */
@@ -68,6 +69,7 @@ export function registerTrainCommands(ctx: CliContext): void {
     .option('--models <list>', 'comma-separated candidate models (default: all in the data)')
     .option('--name <name>', 'artifact name (default: <kind>-router)')
     .option('--seed <n>', 'random seed', '42')
+    .option('--no-cache', 'do not use the embedding cache (model-backed featurizers)')
     .action(async (kind: string, o: Record<string, string | Record<string, unknown> | undefined>) => {
       const cfg = o.config ? readJsonFile(o.config as string, TrainConfigSchema, 'config') : {};
       const data = (o.data as string | undefined) ?? cfg.data;
@@ -80,12 +82,14 @@ export function registerTrainCommands(ctx: CliContext): void {
       const name = (o.name as string | undefined) ?? cfg.name ?? `${kind}-router`;
       const version = newVersion();
       const seed = Number(o.seed ?? cfg.seed ?? 42);
+      const fkind = (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER;
       process.stderr.write(`training ${kind} router on ${records.length} records from ${data} (backend: ${backend.name})\n`);
       let bar: Progress | null = null;
       const pipeline = await trainRouter(records, {
         kind,
         params: { ...(cfg.params ?? {}), ...((o.params as Record<string, unknown>) ?? {}) },
-        featurizer: { kind: (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER, config: { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown>) ?? {}) } },
+        featurizer: { kind: fkind, config: featurizerConfig(fkind, { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown>) ?? {}) }, ctx.config) },
+        transform: transformFor(fkind, ctx.config, o.cache as unknown as boolean),
         prices: loadPrices((o.prices as string | undefined) ?? cfg.prices, data),
         models: (o.models as string | undefined)?.split(',').map((s) => s.trim()) ?? cfg.models,
         name,
