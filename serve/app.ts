@@ -48,7 +48,7 @@ export function createApp(opts: AppOptions): Express {
     });
     next();
   });
-  app.use(express.json({ limit: opts.bodyLimit ?? '256kb', strict: false }));
+  app.use(express.json({ limit: opts.bodyLimit ?? '1mb', strict: false }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', router: opts.router ? `${opts.router.meta.name}/${opts.router.meta.version}` : null, ranker: opts.ranker ? `${opts.ranker.name}/${opts.ranker.version}` : null, backend: opts.backend ?? null, uptimeS: Math.round((Date.now() - started) / 1000) });

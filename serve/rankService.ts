@@ -1,7 +1,19 @@
-import { LlmrError } from '../src/errors.js';
+import { RankerPipeline } from '../src/rankers/RankerPipeline.js';
+import { RankRequestSchema } from '../src/rankers/RankRequest.js';
 import type { RankService } from './app.js';
 
-/** Load a ranker artifact as a RankService. Wired to src/rankers once the ranker pipeline lands. */
+/** A ranker pipeline as the HTTP service sees it. */
+export function rankService(p: RankerPipeline): RankService {
+  return {
+    name: p.meta.name,
+    version: p.meta.version,
+    kind: p.kind,
+    requestSchema: RankRequestSchema,
+    rank: (body) => p.rank(body),
+  };
+}
+
+/** Load a ranker artifact (verified) as a RankService. */
 export async function loadRankService(dir: string): Promise<RankService> {
-  throw new LlmrError(`cannot load ranker ${dir}: rankers are not available in this build`, { code: 'not_ready' });
+  return rankService(await RankerPipeline.load(dir));
 }
