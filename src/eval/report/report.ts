@@ -99,8 +99,13 @@ export function metricRows(d: DatasetEval): MetricRow[] {
   return rows;
 }
 
-const METRIC_HEAD = ['router', 'AIQ', 'AIQ 95% CI', 'AIQ − Zero [95% CI]', 'max quality', '$/1k at max', 'APGR', 'APGR 95% CI', 'CPT(20%)', 'CPT(50%)', 'CPT(80%)'];
-const metricCells = (r: MetricRow) => [r.name, r.aiq, r.aiqCI, r.gain, r.maxQuality, r.costAtMax, r.apgr, r.apgrCI, r.cpt20, r.cpt50, r.cpt80];
+/** Metric table header and cells; the RouteLLM columns only where the data has a strong/weak pair. */
+function metricHead(d: DatasetEval): string[] {
+  return ['router', 'AIQ', 'AIQ 95% CI', 'AIQ − Zero [95% CI]', 'max quality', '$/1k at max', ...(d.pair ? ['APGR', 'APGR 95% CI', 'CPT(20%)', 'CPT(50%)', 'CPT(80%)'] : [])];
+}
+function metricCells(d: DatasetEval): string[][] {
+  return metricRows(d).map((r) => [r.name, r.aiq, r.aiqCI, r.gain, r.maxQuality, r.costAtMax, ...(d.pair ? [r.apgr, r.apgrCI, r.cpt20, r.cpt50, r.cpt80] : [])]);
+}
 
 function taskHead(d: DatasetEval): string[] {
   return ['task', 'rows', 'best model', 'best quality', 'oracle quality', 'Zero AIQ', ...d.routers.map((r) => `${r.name} AIQ`), 'random AIQ', ...(d.pair ? [...d.routers.map((r) => `${r.name} APGR`), 'random APGR'] : [])];
@@ -172,7 +177,7 @@ export function renderMarkdown(r: EvalReport): string {
     out.push(`- cost per call: ${d.costSource.logged} logged, ${d.costSource.priceTable} from the price table`);
     for (const n of d.info?.notes ?? []) out.push(`- ${n}`);
     if (d.pair) out.push(`- pair: strong ${d.pair.strong} (${f3(d.pair.qStrong)}, ${per1k(d.pair.cStrong)}/1k), weak ${d.pair.weak} (${f3(d.pair.qWeak)}, ${per1k(d.pair.cWeak)}/1k)`);
-    out.push('', '### Metrics', '', mdTable(METRIC_HEAD, metricRows(d).map(metricCells)), '');
+    out.push('', '### Metrics', '', mdTable(metricHead(d), metricCells(d)), '');
     out.push('### Single models', '', mdTable(['model', 'quality', '$/1k queries', 'share of oracle calls'], singleCells(d)), '');
     if (d.slices.length) out.push('### Per task', '', mdTable(taskHead(d), taskCells(d)), '');
   }
@@ -211,7 +216,7 @@ export function renderHtml(r: EvalReport): string {
     if (d.pair) facts.push(`pair: strong ${d.pair.strong} (quality ${f3(d.pair.qStrong)}, ${per1k(d.pair.cStrong)}/1k), weak ${d.pair.weak} (quality ${f3(d.pair.qWeak)}, ${per1k(d.pair.cWeak)}/1k)`);
     body.push(`<ul class="facts">${facts.map((f) => `<li>${escapeXml(f)}</li>`).join('')}</ul>`);
     body.push(`<div class="plots">${costQualityPlot(d)}${d.pair ? sharePlot(d) : ''}</div>`);
-    body.push('<h3>Metrics</h3>', htmlTable(METRIC_HEAD, metricRows(d).map(metricCells), 'metrics'));
+    body.push('<h3>Metrics</h3>', htmlTable(metricHead(d), metricCells(d), 'metrics'));
     body.push('<h3>Single models</h3>', htmlTable(['model', 'quality', '$/1k queries', 'share of oracle calls'], singleCells(d), 'singles'));
     if (d.slices.length) body.push('<h3>Per task</h3>', htmlTable(taskHead(d), taskCells(d), 'tasks'));
     body.push('</section>');

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { syntheticRecords } from '../helpers/tinyRouter.js';
+
+const run = promisify(execFile);
+const tmp = mkdtempSync(join(tmpdir(), 'llmr-evalcli-'));
+const env = { ...process.env, LLMR_MODELS_DIR: join(tmp, 'models'), LLMR_CACHE_DIR: join(tmp, 'cache') };
+
+async function llmr(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const r = await run('node', ['training/llmr.js', ...args], { env, maxBuffer: 1 << 24 });
+    return { ...r, code: 0 };
+  } catch (e) {
+    const x = e as { stdout: string; stderr: string; code: number };
+    return { stdout: x.stdout, stderr: x.stderr, code: x.code };
+  }
+}
+
+describe('llmr eval router / llmr calibrate', () => {
+  const all = syntheticRecords(160);
+  const train = join(tmp, 'train.jsonl');
+  const test = join(tmp, 'test.jsonl');
+  writeFileSync(train, all.slice(0, 100).map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(test, all.slice(100).map((r) => JSON.stringify({ ...r, id: `t${r.id}` })).join('\n') + '\n');
+
+  it('evaluates two artifacts side by side and writes the HTML/Markdown/JSON report', async () => {
+    for (const [name, k] of [['knn5', 5], ['knn25', 25]] as const) {
+      const t = await llmr('train', 'router', 'knn', '--data', train, '--params', JSON.stringify({ k }), '--featurizer-config', '{"dim":512}', '--name', name);
+      expect(t.code, t.stderr).toBe(0);
+    }
+    const out = join(tmp, 'report');
+    const r = await llmr('eval', 'router', 'knn5', 'knn25', '--data', test, '--bootstrap', '20', '--report', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^knn5@\S+\s+\d\.\d{3}/m);
+    expect(r.stdout).toMatch(/^knn25@\S+\s+\d\.\d{3}/m);
+    expect(r.stdout).toMatch(/^Zero router\s+/m);
+    expect(r.stdout).toMatch(/APGR/); // a 2-model table is a strong/weak pair
+    for (const f of ['report.html', 'report.md', 'report.json']) expect(existsSync(join(out, f))).toBe(true);
+    const j = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { datasets: { routers: { name: string; digest: string }[]; pair: { strong: string } }[] };
+    expect(j.datasets[0]!.routers.map((x) => x.digest)).toHaveLength(2);
+    expect(j.datasets[0]!.pair.strong).toBe('strong');
+  });
+
+  it('calibrates a share goal, reports calibrated vs achieved, stores it, and /route uses it by name', async () => {
+    const c = await llmr('calibrate', 'knn5', '--data', test, '--goal', 'share=0.4', '--name', 'forty');
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/knob: threshold/);
+    expect(c.stdout).toMatch(/calibrated \(\d+ rows\): .*strong \d+\.\d%/);
+    expect(c.stdout).toMatch(/achieved {3}\(\d+ rows\): /);
+    const r = await llmr('route', 'solve the equation 3 x + 3 = 7', '--router', 'knn5', '--policy', '{"kind":"calibrated","name":"forty"}', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { policy: { kind: string } }).policy.kind).toBe('threshold');
+    const bad = await llmr('route', 'x', '--router', 'knn5', '--policy', '{"kind":"calibrated","name":"missing"}');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no calibration named "missing" in this router; stored: forty/);
+  });
+
+  it('a bad goal is an error naming the flag', async () => {
+    const r = await llmr('calibrate', 'knn5', '--data', test, '--goal', 'cheap');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--goal must be share=…, budget=… or quality=…/);
+  });
+});
