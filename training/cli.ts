@@ -8,11 +8,12 @@ import { registerDemoCommands } from './commands/demo.js';
 import { registerFeaturizeCommands } from './commands/featurize.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerModelsCommands } from './commands/models.js';
+import { registerRankCommands } from './commands/rank.js';
 import { registerRouteCommands } from './commands/route.js';
 import { registerTrainCommands } from './commands/train.js';
 
 /** Command modules: each adds its commands to the context. Order sets the help listing. */
-const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands, registerDataCommands, registerTrainCommands, registerFeaturizeCommands, registerRouteCommands, registerModelsCommands, registerBenchRouteCommands, registerBenchTrainCommands, registerEvalCommands, registerDemoCommands];
+const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands, registerDataCommands, registerTrainCommands, registerFeaturizeCommands, registerRouteCommands, registerModelsCommands, registerBenchRouteCommands, registerBenchTrainCommands, registerEvalCommands, registerRankCommands, registerDemoCommands];
 
 async function main(): Promise<void> {
   const ctx = createContext();

@@ -140,7 +140,7 @@ export interface CascadeCurve {
   chain: string[];
   points: CascadePoint[];
   hull: CostQuality[];
-  /** AIQ of the hull up to maxCost (RouterBench convention). */
+  /** AIQ of the hull up to maxCost (RouterBench convention); NaN when every hull point costs more. */
   aiq: number;
   maxCost: number;
 }
@@ -152,7 +152,8 @@ export function cascadeCurve(t: CascadeTable, chain: readonly (string | number)[
   const hull = nonDecreasingHull(points.map((p) => [p.cost, p.quality] as const));
   const singleMax = Math.max(...t.models.map((_, j) => t.cost.reduce((s, r) => s + r[j]!, 0) / t.cost.length));
   const maxCost = opts.maxCost ?? Math.max(singleMax, ...points.map((p) => p.cost));
-  return { name: opts.name ?? `cascade ${c.map((j) => t.models[j]).join(' → ')}`, chain: c.map((j) => t.models[j]!), points, hull, aiq: aiq(hull.filter((p) => p[0] <= maxCost), maxCost), maxCost };
+  const within = hull.filter((p) => p[0] <= maxCost * (1 + 1e-12));
+  return { name: opts.name ?? `cascade ${c.map((j) => t.models[j]).join(' → ')}`, chain: c.map((j) => t.models[j]!), points, hull, aiq: within.length ? aiq(within, maxCost) : Number.NaN, maxCost };
 }
 
 /**
@@ -170,13 +171,14 @@ export function selectChain(t: CascadeTable, opts: { maxLength?: number; candida
     if (chain.length > 0) {
       tried++;
       const curve = cascadeCurve(t, chain, { maxCost, taus: tauGrid(t, chain, 50) });
-      if (!best || curve.aiq > best.aiq + 1e-12) best = { chain: [...chain], aiq: curve.aiq };
+      if (Number.isFinite(curve.aiq) && (!best || curve.aiq > best.aiq + 1e-12)) best = { chain: [...chain], aiq: curve.aiq };
     }
     if (chain.length === maxLength) return;
     for (let k = start; k < cands.length; k++) visit(k + 1, [...chain, cands[k]!]);
   };
   visit(0, []);
-  const b = best as unknown as { chain: number[]; aiq: number };
+  if (!best) throw new LlmrError('no cascade chain stays within the costliest single model’s cost', { field: 'chain', fix: 'give --chain explicitly' });
+  const b = best as { chain: number[]; aiq: number };
   return { chain: b.chain.map((j) => t.models[j]!), aiq: b.aiq, tried };
 }
 

@@ -144,23 +144,3 @@ export function evaluateRanker(dataset: string, split: string, pairs: readonly T
   if (ann) out.annotators = ann;
   return out;
 }
-
-const f3 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(3) : '–');
-const ciText = (c: BootstrapInterval | undefined) => (c && Number.isFinite(c.lo) ? `[${c.lo.toFixed(3)}, ${c.hi.toFixed(3)}]` : '');
-
-/** Markdown tables of several evaluations. */
-export function rankerEvalMarkdown(title: string, evals: readonly RankerEval[], notes: readonly string[] = []): string {
-  const out = [`# ${title}`, ''];
-  out.push('Pairwise accuracy on held-out non-tie pairs (95% bootstrap intervals). Length baseline: the longer response wins.', '');
-  out.push('| data set | split | pairs (non-tie) | ranker | accuracy | 95% CI | length baseline | 95% CI | random | gain over length (95% CI) | log loss |');
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const e of evals)
-    out.push(`| ${e.dataset} | ${e.split} | ${e.pairs} (${e.pairs - e.ties}) | ${e.ranker.name} (${e.ranker.kind}) | ${f3(e.ranker.accuracy)} | ${ciText(e.ranker.ci)} | ${f3(e.baselines.length.accuracy)} | ${ciText(e.baselines.length.ci)} | ${f3(e.baselines.random.accuracy)} | ${e.gainOverLength ? `${f3(e.gainOverLength.mean)} ${ciText(e.gainOverLength)}` : ''} | ${f3(e.ranker.logLoss)} |`);
-  for (const e of evals) {
-    if (!e.annotators) continue;
-    out.push('', `## ${e.dataset}: agreement with each annotator`, '', '| annotator | non-tie labels | ranker | length baseline | other two annotators (ceiling) |', '|---|---|---|---|---|');
-    for (const a of e.annotators) out.push(`| ${a.annotator} | ${a.n} | ${f3(a.ranker)} | ${f3(a.length)} | ${f3(a.human)} (n=${a.humanN}) |`);
-  }
-  if (notes.length) out.push('', ...notes.map((n) => `- ${n}`));
-  return out.join('\n') + '\n';
-}

@@ -5,6 +5,7 @@ import { scoresToPairs } from '../data/pairs.js';
 import type { PairwiseRecord, ScoreRecord } from '../data/schemas.js';
 import { splitRecords } from '../data/split.js';
 import { LlmrError, UnknownOptionError } from '../errors.js';
+import type { PriceTableData } from '../prices/PriceTable.js';
 import { Rng } from '../util/rng.js';
 import { textPairsFromRecords, type TextPair } from './textPairs.js';
 
@@ -28,8 +29,10 @@ export interface RankDataset {
   validation: TextPair[];
   test: TextPair[];
   notes: string[];
-  /** RouterBench only: the score records of each split (responses, correctness, cost) for cascade replay. */
-  records?: { train: ScoreRecord[]; test: ScoreRecord[] };
+  /** RouterBench only: the score records of each split (responses, correctness, cost) for cascade replay and τ calibration. */
+  records?: { train: ScoreRecord[]; validation: ScoreRecord[]; test: ScoreRecord[] };
+  /** RouterBench only: the importer's price table (observed mean USD per call). */
+  prices?: PriceTableData;
 }
 
 export interface RankDataOptions {
@@ -90,7 +93,8 @@ export async function loadRankDataset(name: RankDatasetName, sharedRoot: string,
     train,
     validation,
     test,
-    records: { train: res.splits.train!, test: res.splits.test! },
+    records: { train: split.train!, validation: split.validation!, test: res.splits.test! },
+    prices: res.prices,
     notes: [...res.notes, `right-vs-wrong response pairs, at most ${opts.maxPairsPerPrompt ?? 6} per prompt: ${train.length}/${validation.length}/${test.length} (train/validation/test; validation = 10% of train prompts by hash)`],
   };
 }

@@ -46,8 +46,3 @@ export function textPairsFromRecords(records: readonly PairwiseRecord[], where =
     });
   return { pairs, skipped };
 }
-
-/** Drop model names (train a ranker that judges text only). */
-export function anonymous(pairs: readonly TextPair[]): TextPair[] {
-  return pairs.map((p) => ({ ...p, a: { text: p.a.text }, b: { text: p.b.text } }));
-}
