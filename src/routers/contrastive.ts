@@ -27,6 +27,9 @@ export const ContrastiveParamsSchema = z
     /** Query groups for the sample–sample loss: task labels, k-means clusters, or auto (tasks when ≥ 2 labels). */
     groupBy: z.enum(['auto', 'tasks', 'kmeans']).default('auto'),
     clusters: z.number().int().min(2).max(1000).default(8),
+    /** Score-scale mapping fitted on the training scores (see calibration.ts). */
+    calibration: z.enum(['readout', 'platt']).default('readout'),
+    minCalibration: z.number().int().min(1).default(10),
     weightDecay: TRAIN_PARAMS.weightDecay.default(1e-4),
     lr: TRAIN_PARAMS.lr.default(3e-3),
   })
@@ -42,7 +45,8 @@ const NEG = -1e9;
  *   that scored strictly lower;
  * - the sample–sample loss: queries of one group (task label or seeded k-means cluster) attract, others repel
  *   (supervised InfoNCE over the batch).
- * Predicted quality: per-model Platt maps of the similarity, fitted on the training scores (score scale).
+ * Predicted quality: a calibration of the similarities fitted on the training scores (score scale; default
+ * `readout`, a per-model logistic regression on the standardised similarity vector).
  */
 export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
   readonly kind = 'contrastive';
@@ -168,7 +172,7 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
       decay,
       onEpoch: this.progress(opts),
     });
-    this.calibrate(data);
+    this.calibrate(data, p.calibration);
     return this;
   }
 
@@ -179,7 +183,7 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
 
 export const contrastiveSpec: RouterSpec = {
   kind: 'contrastive',
-  description: 'dual contrastive (RouterDC): query encoder + model embeddings, sample–model and sample–sample contrastive losses; Platt-calibrated',
+  description: 'dual contrastive (RouterDC): query encoder + model embeddings, sample–model and sample–sample contrastive losses; calibrated to the score scale',
   trainsOn: 'scores',
   create: (params) => new ContrastiveRouter(params as Partial<ContrastiveParams>),
   load: (params, state, models) => ContrastiveRouter.load(params, state, models),

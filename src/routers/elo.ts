@@ -3,7 +3,7 @@ import { LlmrError, NotFittedError } from '../errors.js';
 import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../index/VectorIndex.js';
 import { Rng } from '../util/rng.js';
 import { ELO_PER_LOGIT, fitBradleyTerry, PairStats } from './bradleyTerry.js';
-import { fitPlatt, plattOrField, PlattSchema, type Platt } from './calibration.js';
+import { calibrated, CalibrationSchema, fitCalibration, type Calibration } from './calibration.js';
 import { rowPairs, type RowPairs } from './pairBatch.js';
 import { bytesF32, bytesF64, f32Bytes, f64Bytes, parseParams } from './params.js';
 import type { Explanation, FitOptions, PairObservation, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
@@ -24,7 +24,9 @@ export const EloParamsSchema = z
     localPrior: z.number().positive().default(1),
     /** Keep tied pairs as half a win each way (else drop them). */
     ties: z.boolean().default(true),
-    /** Models with fewer observed scores than this get win-probability-vs-the-field instead of a Platt map. */
+    /** Score-scale mapping of the final ratings, fitted leave-one-out on training scores (see calibration.ts). */
+    calibration: z.enum(['readout', 'platt']).default('readout'),
+    /** Models with fewer observed scores than this get win-probability-vs-the-field instead. */
     minCalibration: z.number().int().min(1).default(10),
     /** Training rows (a seeded sample) used for the leave-one-out calibration fit. */
     calibrationRows: z.number().int().min(0).default(2000),
@@ -43,7 +45,7 @@ const StateSchema = z.object({
   index: z.enum(['exact', 'hnsw']),
   ids: z.array(z.string()),
   scale: ScoreScaleSchema,
-  platt: PlattSchema.nullable(),
+  calibration: CalibrationSchema.nullable(),
   global: z.array(z.number()),
 });
 
@@ -53,8 +55,8 @@ const StateSchema = z.object({
  * - local ratings per query, fitted on the pairs of its k nearest training prompts (weighted by
  *   exp(γ(sim − sim_nearest)), prior centred on the global ratings), from the shared VectorIndex (exact or HNSW);
  * - final rating = P · global + (1 − P) · local; `update()` adds new observations online.
- * Output: per-model Platt maps of the final rating, fitted leave-one-out on training rows with scores (score
- * scale); pairwise-only data gets each model's win probability against the field.
+ * Output: a calibration of the final ratings (default `readout`), fitted leave-one-out on training rows with
+ * scores (score scale); pairwise-only data gets each model's win probability against the field.
  */
 export class EloRouter implements Router {
   readonly kind = 'elo';
@@ -68,7 +70,7 @@ export class EloRouter implements Router {
   private global: Float64Array = new Float64Array(0);
   private index: VectorIndex | null = null;
   private scale: ScoreScale = { lo: 0, hi: 1, binary: false, observed: 0 };
-  private platt: Platt | null = null;
+  private calib: Calibration | null = null;
 
   constructor(params: Partial<EloParams> = {}) {
     this.params = parseParams('elo', EloParamsSchema, params);
@@ -86,7 +88,7 @@ export class EloRouter implements Router {
     this.refitGlobal();
     this.buildIndex(opts);
     this.scale = fitScoreScale(data.scores);
-    this.platt = null;
+    this.calib = null;
     if (this.scale.observed > 0 && p.calibrationRows > 0) {
       const n = data.features.length;
       const rows = n <= p.calibrationRows ? [...Array(n).keys()] : new Rng(opts.seed ?? p.seed).permutation(n).slice(0, p.calibrationRows).sort((a, b) => a - b);
@@ -96,7 +98,7 @@ export class EloRouter implements Router {
         raw.set(this.ratings(data.features[r]!, r).final, i * nm);
         if (i % 200 === 199) opts.onProgress?.({ epoch: i + 1, epochs: rows.length, message: 'leave-one-out calibration' });
       });
-      this.platt = fitPlatt(raw, unitTargets(this.scale, data.scores, rows, nm), nm);
+      this.calib = fitCalibration(p.calibration, raw, unitTargets(this.scale, data.scores, rows, nm), nm);
     }
     return this;
   }
@@ -151,7 +153,7 @@ export class EloRouter implements Router {
   }
 
   private quality(r: Float64Array): Float64Array {
-    return r.map((_, j) => fromUnit(this.scale, plattOrField(this.platt, r, j, this.params.minCalibration)));
+    return r.map((_, j) => fromUnit(this.scale, calibrated(this.calib, r, j, this.params.minCalibration)));
   }
 
   async predict(features: readonly Float32Array[]): Promise<Float64Array[]> {
@@ -225,7 +227,7 @@ export class EloRouter implements Router {
     this.features.forEach((f, i) => feats.set(f, i * this.dim));
     const files: Record<string, Uint8Array> = { 'features.f32': f32Bytes(feats), 'pairs.f64': f64Bytes(Float64Array.from(flat)) };
     if (index.kind === 'hnsw') files['index.hnsw'] = index.serialize();
-    return { state: { dim: this.dim, rows: this.features.length, index: index.kind, ids: this.ids, scale: this.scale, platt: this.platt, global: Array.from(this.global) }, files };
+    return { state: { dim: this.dim, rows: this.features.length, index: index.kind, ids: this.ids, scale: this.scale, calibration: this.calib, global: Array.from(this.global) }, files };
   }
 
   /** Drop the index and stored rows (no native tensors to free). */
@@ -251,7 +253,7 @@ export class EloRouter implements Router {
     r.dim = s.dim;
     r.ids = s.ids;
     r.scale = s.scale;
-    r.platt = s.platt;
+    r.calib = s.calibration;
     r.global = Float64Array.from(s.global);
     r.features = Array.from({ length: s.rows }, (_, i) => feats.slice(i * s.dim, (i + 1) * s.dim));
     const flat = bytesF64(need('pairs.f64'));
@@ -275,7 +277,7 @@ function addRow(stats: PairStats, l: Float64Array, w: number): void {
 
 export const eloSpec: RouterSpec = {
   kind: 'elo',
-  description: 'similarity-weighted Bradley–Terry/Elo ratings (RouteLLM sw_ranking, Eagle): global + nearest-neighbour ratings, online update(); Platt-calibrated',
+  description: 'similarity-weighted Bradley–Terry/Elo ratings (RouteLLM sw_ranking, Eagle): global + nearest-neighbour ratings, online update(); calibrated to the score scale',
   trainsOn: 'either',
   create: (params) => new EloRouter(params as Partial<EloParams>),
   load: (params, state, models) => EloRouter.load(params, state, models),

@@ -5,11 +5,9 @@ import { denseInput, l2NormalizeRows, matMulT } from '../tf/ops.js';
 import { glorotUniform, normalValues } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext } from '../train/harness.js';
 import { Rng } from '../util/rng.js';
-import { plattOrField } from './calibration.js';
 import { pairAccuracy, pairCubes, pairwiseLoss, rowPairs, rowsWithPairs, type RowPairs } from './pairBatch.js';
 import { parseParams } from './params.js';
 import type { FitOptions, RouterSpec, RouterState, TrainingSet } from './Router.js';
-import { fromUnit } from './scoreScale.js';
 import { TfRouter } from './tfRouter.js';
 
 export const MfParamsSchema = z
@@ -23,7 +21,9 @@ export const MfParamsSchema = z
     noise: z.number().min(0).default(0.01),
     /** Keep tied pairs as y = 0.5 (else drop them). */
     ties: z.boolean().default(true),
-    /** Models with fewer observed scores than this get win-probability-vs-the-field instead of a Platt map. */
+    /** Score-scale mapping fitted on the training scores (see calibration.ts). */
+    calibration: z.enum(['readout', 'platt']).default('readout'),
+    /** Models with fewer observed scores than this get win-probability-vs-the-field instead. */
     minCalibration: z.number().int().min(1).default(10),
     lr: TRAIN_PARAMS.lr.default(3e-3),
     weightDecay: TRAIN_PARAMS.weightDecay.default(1e-4),
@@ -36,9 +36,10 @@ export type MfParams = z.infer<typeof MfParamsSchema>;
  * query features, and δ(m, q) = w · (P_m/‖P_m‖ ⊙ W f(q)) (+ b_m). Trained on pairwise observations (logged
  * pairs, or pairs derived from the score table) with P(a beats b) = σ(δ_a − δ_b), ties as y = 0.5.
  *
- * Output on the score scale: per-model Platt maps σ(α_m δ_m + β_m) fitted on the training rows' observed
- * scores (so models are comparable and the policy can trade quality against price). A model with too few
- * observed scores (pairwise-only data) gets its win probability against the field, mean_k σ(δ_m − δ_k).
+ * Output on the score scale: a calibration fitted on the training rows' observed scores (default `readout`:
+ * per model σ(w_m · z(δ) + b_m) over the standardised δ vector; `platt`: σ(α_m δ_m + β_m)), so models are
+ * comparable and the policy can trade quality against price. A model with too few observed scores
+ * (pairwise-only data) gets its win probability against the field, mean_k σ(δ_m − δ_k).
  */
 export class MfRouter extends TfRouter<MfParams> {
   readonly kind = 'mf';
@@ -94,12 +95,8 @@ export class MfRouter extends TfRouter<MfParams> {
       metric: (rows, obj) => (obj as typeof train).accuracy(rows),
       onEpoch: this.progress(opts),
     });
-    this.calibrate(data);
+    this.calibrate(data, p.calibration);
     return this;
-  }
-
-  protected override outputRow(raw: Float32Array, out: Float64Array): void {
-    for (let j = 0; j < raw.length; j++) out[j] = fromUnit(this.scale, plattOrField(this.platt, raw, j, this.params.minCalibration));
   }
 
   static async load(params: Record<string, unknown>, st: RouterState, models: string[]): Promise<MfRouter> {
@@ -109,7 +106,7 @@ export class MfRouter extends TfRouter<MfParams> {
 
 export const mfSpec: RouterSpec = {
   kind: 'mf',
-  description: 'matrix factorisation (RouteLLM): model embeddings × projected query features, trained on pairwise preferences; Platt-calibrated to the score scale',
+  description: 'matrix factorisation (RouteLLM): model embeddings × projected query features, trained on pairwise preferences; calibrated to the score scale',
   trainsOn: 'either',
   create: (params) => new MfRouter(params as Partial<MfParams>),
   load: (params, state, models) => MfRouter.load(params, state, models),

@@ -4,7 +4,7 @@ import { LlmrError, NotFittedError } from '../errors.js';
 import { range, rowsTensor } from '../tf/batch.js';
 import { packWeights, unpackWeights, variableFrom, WeightSpecSchema } from '../tf/weights.js';
 import type { EpochReport, StepContext, TrainResult } from '../train/harness.js';
-import { applyPlatt, fitPlatt, PlattSchema, type Platt } from './calibration.js';
+import { calibrated, calibrationModels, CalibrationSchema, fitCalibration, type Calibration, type CalibrationKind } from './calibration.js';
 import type { FitOptions, Router, RouterState, TrainingSet } from './Router.js';
 import { checkTrainingSet, checkValidationSet } from './validate.js';
 import { fitScoreScale, fromUnit, ScoreScaleSchema, unitTargets, type ScoreScale } from './scoreScale.js';
@@ -13,7 +13,7 @@ const BaseStateSchema = z.object({
   dim: z.number().int().positive(),
   weights: WeightSpecSchema,
   scale: ScoreScaleSchema,
-  platt: PlattSchema.nullable(),
+  calibration: CalibrationSchema.nullable(),
 });
 
 const WEIGHTS_FILE = 'weights.f32';
@@ -21,7 +21,7 @@ const PREDICT_CHUNK = 512;
 
 /**
  * Shared machinery of the TF.js routers (mlp, mf, contrastive): a raw per-model output from `forward`,
- * chunked tidy prediction, the score scale, optional per-model Platt calibration, Float32 weight files,
+ * chunked tidy prediction, the score scale, optional calibration to the score scale, Float32 weight files,
  * disposal. Subclasses define the variables, the forward pass and the training objective.
  */
 export abstract class TfRouter<P extends Record<string, unknown>> implements Router {
@@ -30,7 +30,7 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
   protected dim = 0;
   protected vars: Record<string, tf.Variable> | null = null;
   protected scale: ScoreScale = { lo: 0, hi: 1, binary: false, observed: 0 };
-  protected platt: Platt | null = null;
+  protected calib: Calibration | null = null;
   /** Training history of the last fit (for reports); null after load. */
   lastTrain: TrainResult | null = null;
 
@@ -47,10 +47,14 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
   }
   protected restoreExtra(_state: Record<string, unknown>): void {}
 
-  /** Map one row of raw outputs to qualities on the score scale (default: Platt if fitted, else σ). */
+  /**
+   * Map one row of raw outputs to qualities on the score scale: the fitted calibration (win probability vs
+   * the field for models with fewer than params.minCalibration observed scores), else σ(raw).
+   */
   protected outputRow(raw: Float32Array, out: Float64Array): void {
+    const minCal = typeof this.params.minCalibration === 'number' ? this.params.minCalibration : 1;
     for (let j = 0; j < raw.length; j++) {
-      const u = this.platt ? applyPlatt(this.platt, j, raw[j]!) : 1 / (1 + Math.exp(-raw[j]!));
+      const u = this.calib ? calibrated(this.calib, raw, j, minCal) : 1 / (1 + Math.exp(-raw[j]!));
       out[j] = fromUnit(this.scale, u);
     }
   }
@@ -71,7 +75,7 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
     this.dispose();
     this.models = [...data.models];
     this.scale = fitScoreScale(data.scores);
-    this.platt = null;
+    this.calib = null;
   }
 
   /** New variables from initial values, replacing any old ones. */
@@ -94,10 +98,10 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
     return out;
   }
 
-  /** Fit the per-model Platt map from raw outputs on (training) rows to their observed scores. */
-  protected calibrate(data: TrainingSet): void {
+  /** Fit the calibration from raw outputs on (training) rows to their observed scores. */
+  protected calibrate(data: TrainingSet, kind: CalibrationKind): void {
     const raw = this.rawOutputs(data.features);
-    this.platt = fitPlatt(raw, unitTargets(this.scale, data.scores, range(data.features.length), this.models.length), this.models.length);
+    this.calib = fitCalibration(kind, raw, unitTargets(this.scale, data.scores, range(data.features.length), this.models.length), this.models.length);
   }
 
   async predict(features: readonly Float32Array[]): Promise<Float64Array[]> {
@@ -120,7 +124,7 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
   async save(): Promise<RouterState> {
     const vars = this.requireVars();
     const { spec, bytes } = packWeights(vars);
-    return { state: { dim: this.dim, weights: spec, scale: this.scale, platt: this.platt, ...this.extraState() }, files: { [WEIGHTS_FILE]: bytes } };
+    return { state: { dim: this.dim, weights: spec, scale: this.scale, calibration: this.calib, ...this.extraState() }, files: { [WEIGHTS_FILE]: bytes } };
   }
 
   /** Restore a router of this kind from saved state (used by each subclass's static load). */
@@ -131,8 +135,8 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
     this.models = [...models];
     this.dim = s.dim;
     this.scale = s.scale;
-    this.platt = s.platt;
-    if (this.platt && this.platt.a.length !== models.length) throw new LlmrError(`${this.kind} router calibration covers ${this.platt.a.length} models, the artifact lists ${models.length}`, { field: 'state.platt' });
+    this.calib = s.calibration;
+    if (this.calib && calibrationModels(this.calib) !== models.length) throw new LlmrError(`${this.kind} router calibration covers ${calibrationModels(this.calib)} models, the artifact lists ${models.length}`, { field: 'state.calibration' });
     this.restoreExtra(st.state);
     this.setVars(unpackWeights(s.weights, st.files[WEIGHTS_FILE], `${this.kind} router`));
     return this;

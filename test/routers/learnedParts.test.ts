@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { LlmrError } from '../../src/errors.js';
 import { fitBradleyTerry, PairStats, winVsField } from '../../src/routers/bradleyTerry.js';
-import { fitPlatt1 } from '../../src/routers/calibration.js';
+import { calibrated, fitCalibration, fitLogistic } from '../../src/routers/calibration.js';
 import { EloRouter } from '../../src/routers/elo.js';
 import { MfRouter } from '../../src/routers/mf.js';
 import type { PairObservation, TrainingSet } from '../../src/routers/Router.js';
@@ -27,15 +27,36 @@ describe('Bradley–Terry, Platt, score scale, k-means', () => {
     expect(winVsField(r, 0)).toBeGreaterThan(winVsField(r, 3));
   });
 
-  it('Platt scaling recovers a logistic map', () => {
+  it('Platt scaling (logistic regression) recovers a logistic map', () => {
     const rng = new Rng(2);
     const x = Array.from({ length: 5000 }, () => rng.normal() * 2);
     const t: number[] = x.map((v) => (rng.next() < 1 / (1 + Math.exp(-(1.5 * v - 0.7))) ? 1 : 0));
     t[3] = Number.NaN;
-    const f = fitPlatt1(x, t);
+    const f = fitLogistic(x.map((v) => [v]), t, 1e-3);
     expect(f.n).toBe(4999);
-    expect(f.a).toBeCloseTo(1.5, 0);
-    expect(f.b).toBeCloseTo(-0.7, 0);
+    expect(f.coef[0]).toBeCloseTo(1.5, 0);
+    expect(f.coef[1]).toBeCloseTo(-0.7, 0);
+    const c = fitCalibration('platt', Float32Array.from(x), Float32Array.from(t), 1);
+    expect(calibrated(c, [2], 0, 1)).toBeCloseTo(1 / (1 + Math.exp(-(1.5 * 2 - 0.7))), 1);
+  });
+
+  it('readout calibration uses the other models’ raw outputs', () => {
+    // Model 0 succeeds when raw_1 is high (its own raw output is noise): only the readout can see it.
+    const rng = new Rng(8);
+    const rows = 3000;
+    const raw = new Float32Array(rows * 2);
+    const t = new Float32Array(rows * 2);
+    for (let i = 0; i < rows; i++) {
+      raw[i * 2] = rng.normal();
+      raw[i * 2 + 1] = rng.normal();
+      t[i * 2] = rng.next() < 1 / (1 + Math.exp(-2 * raw[i * 2 + 1]!)) ? 1 : 0;
+      t[i * 2 + 1] = Number.NaN;
+    }
+    const c = fitCalibration('readout', raw, t, 2);
+    expect(calibrated(c, [0, 2], 0, 10)).toBeGreaterThan(0.9);
+    expect(calibrated(c, [0, -2], 0, 10)).toBeLessThan(0.1);
+    // Model 1 has no observed scores: win probability against the field.
+    expect(calibrated(c, [0, 1], 1, 10)).toBeCloseTo(1 / (1 + Math.exp(-1)), 6);
   });
 
   it('score scale: 0/1 is binary, graded 1–10 maps to its range, all-missing defaults to [0,1]', () => {

@@ -29,9 +29,22 @@ import { RouterPipeline } from '../../src/routers/RouterPipeline.js';
 import { buildTrainingSet, pairsFromScores } from '../../src/routers/trainingSet.js';
 
 interface RouterConfig {
+  /** A router kind, or "blend": the mean of the predictions of the configs named in `members`. */
   kind: string;
   name?: string;
   params?: Record<string, unknown>;
+  members?: string[];
+}
+
+/** Mean squared error of predicted scores against the test scores (all cells). */
+function brier(pred: readonly Float64Array[], quality: readonly Float64Array[]): number {
+  let s = 0;
+  let n = 0;
+  pred.forEach((p, i) => p.forEach((v, j) => {
+    s += (v - quality[i]![j]!) ** 2;
+    n++;
+  }));
+  return s / n;
 }
 
 const { values: args } = parseArgs({
@@ -44,6 +57,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '42' },
     validation: { type: 'boolean', default: false },
     folds: { type: 'string', default: '1' },
+    'logged-cost': { type: 'boolean', default: false },
   },
 });
 
@@ -113,7 +127,7 @@ async function main(): Promise<void> {
   }
   console.error(`backend ${backend.name}; ${all.train.length} train rows, ${folds.length} fold(s), ${models.length} models; featurized in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
   const configs = JSON.parse(args.routers!) as RouterConfig[];
-  const results = new Map<string, { aiq: number[]; apgr: number[]; fit: number[] }>();
+  const results = new Map<string, { aiq: number[]; apgr: number[]; fit: number[]; brier: number[] }>();
   const base = { zero: [] as number[], zeroApgr: [] as number[], random: [] as number[], randomApgr: [] as number[] };
   for (const fold of folds) {
     const train = fold.train.map((i) => all.train[i]!);
@@ -121,6 +135,35 @@ async function main(): Promise<void> {
     const preds: RouterPredictions[] = [];
     for (const c of configs) {
       const name = c.name ?? `${c.kind}${c.params ? ' ' + JSON.stringify(c.params) : ''}`;
+      if (c.kind === 'taskmeans') {
+        // Diagnostic baseline: each model's mean training score on the row's task label (the label the data
+        // set carries; a router has to infer it from the prompt).
+        const sums = new Map<string, { s: Float64Array; n: Float64Array }>();
+        train.forEach((r) => {
+          const k = r.task ?? '';
+          const e = sums.get(k) ?? sums.set(k, { s: new Float64Array(models.length), n: new Float64Array(models.length) }).get(k)!;
+          models.forEach((m, j) => {
+            const v = r.scores[m];
+            if (typeof v === 'number') (e.s[j]! += v), (e.n[j]! += 1);
+          });
+        });
+        const pred = fold.table.ids.map((_, i) => {
+          const e = sums.get(fold.table.tasks?.[i] ?? '')!;
+          return Float64Array.from(e.s, (v, j) => v / Math.max(1, e.n[j]!));
+        });
+        preds.push({ name, kind: 'taskmeans', pred, expectedCost: fold.table.prompts.map((pr) => Float64Array.from(models, (m) => prices.cost(m, pr))) });
+        (results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!).fit.push(0);
+        continue;
+      }
+      if (c.kind === 'blend') {
+        const members = (c.members ?? []).map((m) => preds.find((p) => p.name === m));
+        if (members.length === 0 || members.some((m) => !m)) throw new Error(`blend ${name}: members must name earlier configs`);
+        const pred = members[0]!.pred.map((row, i) => row.map((_, j) => members.reduce((acc, m) => acc + m!.pred[i]![j]!, 0) / members.length));
+        preds.push({ ...members[0]!, name, kind: 'blend', pred });
+        const r = results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!;
+        r.fit.push(0);
+        continue;
+      }
       const data = buildTrainingSet(train, trainX, models);
       const spec = routerSpec(c.kind);
       if (spec.trainsOn !== 'scores') data.pairs = pairsFromScores(data.scores);
@@ -138,14 +181,17 @@ async function main(): Promise<void> {
       const pipeline = new RouterPipeline(featurizer, router, prices, { name, version: 'exp' });
       preds.push(await predictionsFromFeatures(pipeline, fold.table, fold.testX, name));
       router.dispose?.();
-      const r = results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [] }).get(name)!;
+      const r = results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!;
       r.fit.push(secs);
     }
+    // Diagnostic: decide with each row's logged cost instead of the price table's expected cost.
+    if (args['logged-cost']) for (const p of preds) p.expectedCost = fold.table.cost.map((c) => Float64Array.from(c));
     const ev = evaluateRouters(fold.table, preds, { bootstrap: 0, pair: all.pair ?? null });
     base.zero.push(ev.zero.aiq);
     base.random.push(ev.random.aiq);
     if (ev.zero.pair) base.zeroApgr.push(ev.zero.pair.apgr);
     if (ev.random.pair) base.randomApgr.push(ev.random.pair.apgr);
+    for (const p of preds) results.get(p.name)!.brier.push(brier(p.pred, fold.table.quality));
     for (const r of ev.routers) {
       results.get(r.name)!.aiq.push(r.aiq);
       if (r.pair) results.get(r.name)!.apgr.push(r.pair.apgr);
@@ -154,10 +200,10 @@ async function main(): Promise<void> {
   }
   const avg = (a: number[]) => (a.length ? (a.reduce((x, y) => x + y, 0) / a.length).toFixed(4) : '');
   const pair = !!all.pair;
-  const rows = [`| router | AIQ | ${pair ? 'APGR | ' : ''}fit s |`, `|---|---|${pair ? '---|' : ''}---|`];
-  rows.push(`| zero router | ${avg(base.zero)} | ${pair ? `${avg(base.zeroApgr)} | ` : ''} |`);
-  rows.push(`| random | ${avg(base.random)} | ${pair ? `${avg(base.randomApgr)} | ` : ''} |`);
-  for (const [name, r] of results) rows.push(`| ${name} | ${avg(r.aiq)} | ${pair ? `${avg(r.apgr)} | ` : ''}${avg(r.fit)} |`);
+  const rows = [`| router | AIQ | ${pair ? 'APGR | ' : ''}Brier | fit s |`, `|---|---|${pair ? '---|' : ''}---|---|`];
+  rows.push(`| zero router | ${avg(base.zero)} | ${pair ? `${avg(base.zeroApgr)} | ` : ''} | |`);
+  rows.push(`| random | ${avg(base.random)} | ${pair ? `${avg(base.randomApgr)} | ` : ''} | |`);
+  for (const [name, r] of results) rows.push(`| ${name} | ${avg(r.aiq)} | ${pair ? `${avg(r.apgr)} | ` : ''}${avg(r.brier)} | ${avg(r.fit)} |`);
   console.log(`\n${args.set} (${args.mode}, ${folds.length} fold(s): ${folds.map((f) => f.table.ids.length).join('/')} eval rows; mean over folds)\n${rows.join('\n')}`);
 }
 
