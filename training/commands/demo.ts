@@ -9,10 +9,15 @@ import { oracle } from '../../src/eval/baselines.js';
 import { evaluateRouters } from '../../src/eval/evaluate.js';
 import { decide, type Policy } from '../../src/policy/policy.js';
 import { trainRouter } from '../../src/routers/trainRouter.js';
+import { evaluateRanker } from '../../src/rankers/evaluateRanker.js';
+import { splitPairs } from '../../src/rankers/rankData.js';
+import { RankerPipeline } from '../../src/rankers/RankerPipeline.js';
+import { textPairsFromRecords } from '../../src/rankers/textPairs.js';
 import { loadRankService } from '../../serve/rankService.js';
 import { runServer } from '../../serve/run.js';
 import type { CliContext } from '../cliContext.js';
 import { loadPrices } from './train.js';
+import { recordsDigest } from '../../src/data/digest.js';
 
 const SAMPLE = 'data/sample';
 
@@ -86,12 +91,26 @@ export function registerDemoCommands(ctx: CliContext): void {
       const dir = join(ctx.config.modelsDir, 'demo-knn', version);
       await router.save(dir, { metrics: { heldOut: { rows: table.ids.length, aiq: ev.routers[0]!.aiq, zeroAiq: ev.zero.aiq, maxQuality: routerRows[0]![1] } } });
       say(`\n4. saved the router artifact → ${dir} (llmr models verify ${dir})`);
+
+      // The reward side: a pairwise response ranker on the bundled PandaLM human preferences.
+      const pandalm = join(SAMPLE, 'pandalm-pairs.jsonl.gz');
+      const { pairs } = textPairsFromRecords(await readRecords(pandalm, 'pairwise'), pandalm);
+      const split = splitPairs(pairs);
+      const ranker = await RankerPipeline.train(split.train, { kind: 'pairwise', validation: split.validation, meta: { name: 'demo-ranker', version, backend: backend.name, trainingData: { digest: recordsDigest(split.train), rows: split.train.length, source: pandalm } } });
+      const rev = evaluateRanker('pandalm sample', 'test', split.test, await ranker.comparePairs(split.test), { name: 'demo-ranker', kind: 'pairwise' }, { bootstrap: 200 });
+      const rdir = join(ctx.config.modelsDir, 'demo-ranker', version);
+      await ranker.save(rdir, { metrics: { test: rev } });
+      const ci = rev.ranker.ci ? ` (95% CI ${rev.ranker.ci.lo.toFixed(3)}–${rev.ranker.ci.hi.toFixed(3)})` : '';
+      say(`\n5. trained a pairwise response ranker on ${split.train.length} PandaLM human preferences (Apache-2.0): held-out agreement with the`);
+      say(`   human majority on ${rev.ranker.n} non-tie pairs: ranker ${rev.ranker.accuracy.toFixed(3)}${ci}, "longer answer wins" ${rev.baselines.length.accuracy.toFixed(3)}, random ${rev.baselines.random.accuracy.toFixed(3)}`);
+      say(`   saved → ${rdir}`);
       say(`   demo finished in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       if (!o.serve) return;
       const port = Number(o.port);
-      const running = await runServer({ router: dir, port, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService, quiet: true });
-      say(`\n5. serving on ${running.url} — try:\n`);
+      const running = await runServer({ router: dir, ranker: rdir, port, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService, quiet: true });
+      say(`\n6. serving on ${running.url} — try:\n`);
       say(`   curl -s ${running.url}/route -H 'content-type: application/json' \\\n     -d '{"prompt":"Solve 3x + 5 = 20 for x.","policy":{"kind":"willingness-to-pay","wtp":${wtp(1)}},"explain":true}'`);
+      say(`   curl -s ${running.url}/rank -H 'content-type: application/json' \\\n     -d '{"prompt":"Name a primary colour.","responses":[{"text":"Blue is a primary colour."},{"text":"Dog."}]}'`);
       say(`   curl -s ${running.url}/openapi.json | head -c 300\n\n   Ctrl-C to stop.`);
       await new Promise(() => {});
     });
