@@ -82,6 +82,17 @@ export async function loadSharedSets(root: string, only: readonly string[] = SHA
   return out;
 }
 
+/**
+ * Parameters `eval shared` passes by default (a user's --params win): the neighbour-based routers search an
+ * HNSW graph instead of brute force above 2,000 training rows. Exact search over 7,000 MMLU prompts × 4,096
+ * hashed dimensions takes minutes on 2 cores; HNSW gives the same APGR (0.629 vs 0.630 measured) in a third
+ * of the time.
+ */
+export const SHARED_DEFAULT_PARAMS: Readonly<Record<string, Record<string, unknown>>> = {
+  knn: { exactBelow: 2000 },
+  elo: { exactBelow: 2000 },
+};
+
 export interface SharedRunOptions extends EvalOptions {
   /** Router kinds to train (default: every key of the ROUTERS registry). */
   routers?: readonly string[];
@@ -89,7 +100,8 @@ export interface SharedRunOptions extends EvalOptions {
   params?: Record<string, Record<string, unknown>>;
   featurizer?: string;
   featurizerConfig?: Record<string, unknown>;
-  seed?: number;
+  /** Seed of router training (default 42, as `llmr train router`); `seed` seeds the bootstrap and random router. */
+  trainSeed?: number;
   log?: (line: string) => void;
 }
 
@@ -123,8 +135,9 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
     const t1 = Date.now();
     try {
       const spec = routerSpec(kind);
-      const data = spec.trainsOn === 'pairs' ? { ...trainSet, pairs: pairsFromScores(trainSet.scores) } : trainSet;
-      const router = await createRouter(kind, opts.params?.[kind] ?? {}).fit(data, { seed: opts.seed ?? 0 });
+      // as trainRouter does: pairs derived from the scores for every router that can learn from pairs
+      const data = spec.trainsOn !== 'scores' ? { ...trainSet, pairs: pairsFromScores(trainSet.scores) } : trainSet;
+      const router = await createRouter(kind, { ...(SHARED_DEFAULT_PARAMS[kind] ?? {}), ...(opts.params?.[kind] ?? {}) }).fit(data, { seed: opts.trainSeed ?? 42 });
       const trainSeconds = (Date.now() - t1) / 1000;
       const pipeline = new RouterPipeline(featurizer, router, prices, { name: `${set.name}-${kind}`, version: 'eval', trainingData: { digest: trainDigest, rows: set.train.length, source: set.info.source } });
       const digest = await pipelineDigest(pipeline);

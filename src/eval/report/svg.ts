@@ -88,6 +88,20 @@ function marker(kind: NonNullable<PlotSeries['marker']>, x: number, y: number, c
   }
 }
 
+/** Linear interpolation of a polyline with `k` points per segment (in data space). */
+export function densify(line: readonly XY[], k = 24): XY[] {
+  const out: XY[] = [];
+  for (let i = 0; i < line.length; i++) {
+    const p = line[i]!;
+    if (i > 0) {
+      const q = line[i - 1]!;
+      for (let j = 1; j < k; j++) out.push([q[0] + ((p[0] - q[0]) * j) / k, q[1] + ((p[1] - q[1]) * j) / k]);
+    }
+    out.push(p);
+  }
+  return out;
+}
+
 export function renderPlot(spec: PlotSpec): string {
   const W = spec.width ?? 760;
   const H = spec.height ?? 440;
@@ -146,7 +160,9 @@ export function renderPlot(spec: PlotSpec): string {
   // series
   spec.series.forEach((s) => {
     const g: string[] = [`<g class="series" data-series="${escapeXml(s.name)}" data-kind="${escapeXml(s.kind)}">`];
-    const line = (s.line ?? []).filter(ok);
+    // on a log cost axis a hull segment (a random mix of two settings: linear in cost) is a curve, so it is
+    // drawn through intermediate points rather than as a straight log-space chord
+    const line = (spec.xLog ? densify(s.line ?? []) : (s.line ?? [])).filter(ok);
     if (line.length >= 2) g.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${line.map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(' ')}"/>`);
     for (const p of (s.points ?? []).filter(ok)) g.push(marker(s.marker ?? 'circle', sx(p[0]), sy(p[1]), s.color));
     if (s.labelPoint && s.points?.length && ok(s.points[0]!)) {
