@@ -20,10 +20,10 @@ export const RankNetParamsSchema = z
     valFraction: TRAIN_PARAMS.valFraction.default(0.15),
     weightDecay: TRAIN_PARAMS.weightDecay.default(1e-3),
     /** Width of the shared projection of prompt and response features; 0 = no projection and no MLP (linear model). */
-    embed: z.number().int().min(0).max(1024).default(32),
+    embed: z.number().int().min(0).max(1024).default(16),
     /** Hidden layer widths of the MLP over the (pair) representation. */
-    hidden: z.array(z.number().int().min(1).max(4096)).max(3).default([32]),
-    dropout: z.number().min(0).max(0.9).default(0.1),
+    hidden: z.array(z.number().int().min(1).max(4096)).max(3).default([16]),
+    dropout: z.number().min(0).max(0.9).default(0.3),
     /** A linear term over the response's featurizer vector (bag of n-grams), besides the MLP. */
     linear: z.boolean().default(true),
     /** A learned bias per model that wrote the response (unknown models get 0). Needs `model` on the items. */

@@ -213,20 +213,21 @@ export function registerRankCommands(ctx: CliContext): void {
     .description('offline cascade replay (FrugalGPT/AutoMix) on RouterBench responses: cost–quality points over τ, hull, AIQ, τ calibrated per goal')
     .option('--ranker <artifact>', 'a reward model (bradley-terry); without it one is trained on the RouterBench train split')
     .option('--params <json>', 'hyper-parameters of the reward model trained when no --ranker is given', jsonFlag('--params'))
+    .option('--featurizer-config <json>', 'hashing featurizer hyper-parameters of that reward model', jsonFlag('--featurizer-config'))
     .option('--shared <dir>', 'shared data root (default: $LLMR_SHARED_DATA or ../shared/data)')
     .option('--chain <list>', 'comma-separated models in call order (default: chosen on the calibration split)')
     .option('--max-length <n>', 'longest chain tried when choosing', numberFlag('--max-length'), 3)
     .option('--goal <goal>', 'calibrate τ: budget=<USD per 1k> | quality=<min> | share=<fraction to the last model> (repeat)', collect)
     .option('--report <dir>', 'write report.json, report.md and report.html there')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { ranker?: string; params?: Record<string, unknown>; shared?: string; chain?: string; maxLength: number; goal?: string[]; report?: string; json?: boolean }) => {
+    .action(async (o: { ranker?: string; params?: Record<string, unknown>; featurizerConfig?: Record<string, unknown>; shared?: string; chain?: string; maxLength: number; goal?: string[]; report?: string; json?: boolean }) => {
       const backend = await initBackend(ctx.config.backend);
       const ds = await loadRankDataset('routerbench', sharedRoot(ctx, o.shared));
       let pipeline: RankerPipeline;
       if (o.ranker) pipeline = await RankerPipeline.load(resolveArtifactDir(o.ranker, ctx.config.modelsDir));
       else {
         const prog = fitProgress('fit bradley-terry on routerbench');
-        pipeline = await RankerPipeline.train(ds.train, { kind: 'bradley-terry', params: { modelBias: true, ...(o.params ?? {}) }, validation: ds.validation, meta: { name: 'bradley-terry-routerbench', version: 'eval', backend: backend.name }, onProgress: prog.onProgress });
+        pipeline = await RankerPipeline.train(ds.train, { kind: 'bradley-terry', params: { modelBias: true, ...(o.params ?? {}) }, featurizer: { kind: 'hashing', config: o.featurizerConfig ?? {} }, validation: ds.validation, meta: { name: 'bradley-terry-routerbench', version: 'eval', backend: backend.name }, onProgress: prog.onProgress });
         prog.done();
       }
       const report: CascadeReport = await cascadeExperiment(pipeline, ds, {
