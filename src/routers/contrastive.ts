@@ -172,7 +172,7 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
       decay,
       onEpoch: this.progress(opts),
     });
-    this.calibrate(data, p.calibration);
+    this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut);
     return this;
   }
 

@@ -95,7 +95,7 @@ export class MfRouter extends TfRouter<MfParams> {
       metric: (rows, obj) => (obj as typeof train).accuracy(rows),
       onEpoch: this.progress(opts),
     });
-    this.calibrate(data, p.calibration);
+    this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut.map((i) => train.rows[i]!));
     return this;
   }
 

@@ -98,10 +98,14 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
     return out;
   }
 
-  /** Fit the calibration from raw outputs on (training) rows to their observed scores. */
-  protected calibrate(data: TrainingSet, kind: CalibrationKind): void {
-    const raw = this.rawOutputs(data.features);
-    this.calib = fitCalibration(kind, raw, unitTargets(this.scale, data.scores, range(data.features.length), this.models.length), this.models.length);
+  /**
+   * Fit the calibration on rows the weights were not fitted on: the given validation set, else the rows the
+   * harness held out (`heldOutRows`, data row indices), else (no validation at all) the training rows.
+   */
+  protected calibrate(data: TrainingSet, kind: CalibrationKind, validation: TrainingSet | undefined, heldOutRows: readonly number[]): void {
+    const set = validation ?? (heldOutRows.length > 0 ? { features: heldOutRows.map((r) => data.features[r]!), scores: heldOutRows.map((r) => data.scores[r]!) } : data);
+    const raw = this.rawOutputs(set.features);
+    this.calib = fitCalibration(kind, raw, unitTargets(this.scale, set.scores, range(set.features.length), this.models.length), this.models.length);
   }
 
   async predict(features: readonly Float32Array[]): Promise<Float64Array[]> {

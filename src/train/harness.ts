@@ -86,6 +86,8 @@ export interface TrainResult {
   stoppedEarly: boolean;
   trainRows: number;
   valRows: number;
+  /** Objective rows held out for validation by the internal split (empty with a separate validation set). */
+  heldOut: number[];
 }
 
 /** Seeded held-out split of n rows; with groups, whole groups go to one side. */
@@ -260,7 +262,7 @@ export async function trainVariables(variables: readonly tf.Variable[], objectiv
     snapshot?.forEach((t) => t.dispose());
     optimizer.dispose();
   }
-  return { history, bestEpoch: hasVal ? bestEpoch : history.length, bestValLoss: hasVal ? best : null, stoppedEarly, trainRows: trainRows.length, valRows: valRows.length };
+  return { history, bestEpoch: hasVal ? bestEpoch : history.length, bestValLoss: hasVal ? best : null, stoppedEarly, trainRows: trainRows.length, valRows: valRows.length, heldOut: opts.validation ? [] : split.val };
 }
 
 /** Pick the TrainConfig fields out of a router's parsed params. */
