@@ -295,7 +295,8 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
       if (!l) byTask.set(task, (l = []));
       l.push(i);
     });
-    for (const [task, rowsArr] of [...byTask.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    // one task only: the slice would repeat the whole table
+    for (const [task, rowsArr] of byTask.size < 2 ? [] : [...byTask.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
       if (rowsArr.length < o.minTaskRows) continue;
       const rows = Int32Array.from(rowsArr);
       const c = core(rows, true);

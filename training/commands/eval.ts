@@ -62,7 +62,7 @@ export function metricsText(d: DatasetEval): string {
   const w = head.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j]!.length)));
   const line = (c: string[]) => c.map((x, j) => (j === 0 ? x.padEnd(w[j]!) : x.padStart(w[j]!))).join('  ');
   const best = [...d.singles].sort((a, b) => b.quality - a.quality)[0]!;
-  const title = `${d.name}: ${d.rows} test rows, ${d.models.length} models${d.pair ? ` (strong ${d.pair.strong} ${d.pair.qStrong.toFixed(3)}, weak ${d.pair.weak} ${d.pair.qWeak.toFixed(3)})` : ''}; best single ${best.model} ${best.quality.toFixed(3)} at $${(best.cost * 1000).toPrecision(3)}/1k; oracle ${d.oracle.quality.toFixed(3)} at $${(d.oracle.cost * 1000).toPrecision(3)}/1k`;
+  const title = `${d.name}: ${d.rows} test rows, ${d.models.length} models${d.pair ? ` (strong ${d.pair.strong} ${d.pair.qStrong.toFixed(3)}, weak ${d.pair.weak} ${d.pair.qWeak.toFixed(3)})` : ''}; best single ${best.model} ${best.quality.toFixed(3)} at $${(best.cost * 1000).toPrecision(3)}/1k; oracle ${d.oracle.quality.toFixed(3)} at $${(d.oracle.cost * 1000).toPrecision(3)}/1k${d.oracle.pairShare !== undefined ? ` (${(d.oracle.pairShare * 100).toFixed(1)}% strong)` : ''}`;
   return [title, line(head), ...cells.map(line)].join('\n') + '\n';
 }
 

@@ -95,7 +95,7 @@ export function metricRows(d: DatasetEval): MetricRow[] {
   add(d.random, 'random', `random (${d.random.seeds} seeds)`);
   const zb = d.zero.hull[d.zero.hull.length - 1]!;
   rows.push({ name: 'Zero router', kind: 'zero', aiq: f3(d.zero.aiq), aiqCI: ci(d.zero.aiqCI), gain: '0', maxQuality: f3(zb[1]), costAtMax: per1k(zb[0]), apgr: pair ? '0.500' : '', apgrCI: '', cpt20: pair ? '20.0%' : '', cpt50: pair ? '50.0%' : '', cpt80: pair ? '80.0%' : '' });
-  rows.push({ name: 'oracle', kind: 'oracle', aiq: '', aiqCI: '', gain: '', maxQuality: f3(d.oracle.quality), costAtMax: per1k(d.oracle.cost), apgr: '', apgrCI: '', cpt20: '', cpt50: '', cpt80: pair && d.oracle.pairShare !== undefined ? `(strong on ${pct(d.oracle.pairShare)})` : '' });
+  rows.push({ name: 'oracle', kind: 'oracle', aiq: '', aiqCI: '', gain: '', maxQuality: f3(d.oracle.quality), costAtMax: per1k(d.oracle.cost), apgr: '', apgrCI: '', cpt20: '', cpt50: '', cpt80: '' });
   return rows;
 }
 
@@ -117,6 +117,11 @@ function taskCells(d: DatasetEval): string[][] {
 
 function singleCells(d: DatasetEval): string[][] {
   return [...d.singles].sort((a, b) => a.cost - b.cost).map((s) => [s.model, f3(s.quality), per1k(s.cost), pct(d.oracle.share[s.model])]);
+}
+
+function pairFact(d: DatasetEval): string {
+  const p = d.pair!;
+  return `pair: strong ${p.strong} (quality ${f3(p.qStrong)}, ${per1k(p.cStrong)}/1k), weak ${p.weak} (quality ${f3(p.qWeak)}, ${per1k(p.cWeak)}/1k); the oracle sends ${pct(d.oracle.pairShare)} of prompts to the strong model`;
 }
 
 // ---------- plots ----------
@@ -176,7 +181,7 @@ export function renderMarkdown(r: EvalReport): string {
     if (d.info?.split) out.push(`- split: ${d.info.split}`);
     out.push(`- cost per call: ${d.costSource.logged} logged, ${d.costSource.priceTable} from the price table`);
     for (const n of d.info?.notes ?? []) out.push(`- ${n}`);
-    if (d.pair) out.push(`- pair: strong ${d.pair.strong} (${f3(d.pair.qStrong)}, ${per1k(d.pair.cStrong)}/1k), weak ${d.pair.weak} (${f3(d.pair.qWeak)}, ${per1k(d.pair.cWeak)}/1k)`);
+    if (d.pair) out.push(`- ${pairFact(d)}`);
     out.push('', '### Metrics', '', mdTable(metricHead(d), metricCells(d)), '');
     out.push('### Single models', '', mdTable(['model', 'quality', '$/1k queries', 'share of oracle calls'], singleCells(d)), '');
     if (d.slices.length) out.push('### Per task', '', mdTable(taskHead(d), taskCells(d)), '');
@@ -213,7 +218,7 @@ export function renderHtml(r: EvalReport): string {
     if (d.info?.split) facts.push(`split: ${d.info.split}`);
     facts.push(`cost per call: ${d.costSource.logged} logged, ${d.costSource.priceTable} from the price table`);
     for (const n of d.info?.notes ?? []) facts.push(n);
-    if (d.pair) facts.push(`pair: strong ${d.pair.strong} (quality ${f3(d.pair.qStrong)}, ${per1k(d.pair.cStrong)}/1k), weak ${d.pair.weak} (quality ${f3(d.pair.qWeak)}, ${per1k(d.pair.cWeak)}/1k)`);
+    if (d.pair) facts.push(pairFact(d));
     body.push(`<ul class="facts">${facts.map((f) => `<li>${escapeXml(f)}</li>`).join('')}</ul>`);
     body.push(`<div class="plots">${costQualityPlot(d)}${d.pair ? sharePlot(d) : ''}</div>`);
     body.push('<h3>Metrics</h3>', htmlTable(metricHead(d), metricCells(d), 'metrics'));
