@@ -1,23 +1,53 @@
 import { LlmrError } from '../src/errors.js';
-import { createContext } from './cliContext.js';
-import { registerBenchRouteCommands } from './commands/benchRoute.js';
-import { registerBenchTrainCommands } from './commands/benchTrain.js';
-import { registerCoreCommands } from './commands/core.js';
-import { registerDataCommands } from './commands/data.js';
-import { registerDemoCommands } from './commands/demo.js';
-import { registerFeaturizeCommands } from './commands/featurize.js';
-import { registerEvalCommands } from './commands/eval.js';
-import { registerModelsCommands } from './commands/models.js';
-import { registerRankCommands } from './commands/rank.js';
-import { registerRouteCommands } from './commands/route.js';
-import { registerTrainCommands } from './commands/train.js';
+import { createContext, type CliContext } from './cliContext.js';
 
-/** Command modules: each adds its commands to the context. Order sets the help listing. */
-const MODULES: ((ctx: ReturnType<typeof createContext>) => void)[] = [registerCoreCommands, registerDataCommands, registerTrainCommands, registerFeaturizeCommands, registerRouteCommands, registerModelsCommands, registerBenchRouteCommands, registerBenchTrainCommands, registerEvalCommands, registerRankCommands, registerDemoCommands];
+type Register = (ctx: CliContext) => void;
+
+/**
+ * Command modules, loaded lazily: only the modules that define the invoked top-level command are imported,
+ * so `llmr route` does not pay for the evaluation or training code. Help (or an unknown command) loads all.
+ * Order sets the help listing.
+ */
+const MODULES: Record<string, () => Promise<Register>> = {
+  core: () => import('./commands/core.js').then((m) => m.registerCoreCommands),
+  data: () => import('./commands/data.js').then((m) => m.registerDataCommands),
+  train: () => import('./commands/train.js').then((m) => m.registerTrainCommands),
+  featurize: () => import('./commands/featurize.js').then((m) => m.registerFeaturizeCommands),
+  route: () => import('./commands/route.js').then((m) => m.registerRouteCommands),
+  models: () => import('./commands/models.js').then((m) => m.registerModelsCommands),
+  benchRoute: () => import('./commands/benchRoute.js').then((m) => m.registerBenchRouteCommands),
+  benchTrain: () => import('./commands/benchTrain.js').then((m) => m.registerBenchTrainCommands),
+  eval: () => import('./commands/eval.js').then((m) => m.registerEvalCommands),
+  rank: () => import('./commands/rank.js').then((m) => m.registerRankCommands),
+  demo: () => import('./commands/demo.js').then((m) => m.registerDemoCommands),
+};
+
+/** Top-level command → the modules that add commands under it. */
+const COMMANDS: Record<string, string[]> = {
+  doctor: ['core'],
+  data: ['data'],
+  train: ['train', 'rank'],
+  featurize: ['featurize'],
+  route: ['route'],
+  serve: ['route'],
+  models: ['models'],
+  bench: ['benchRoute', 'benchTrain'],
+  eval: ['eval', 'rank'],
+  calibrate: ['eval'],
+  rank: ['rank'],
+  demo: ['demo'],
+};
 
 async function main(): Promise<void> {
+  // `llmr models list | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const ctx = createContext();
-  for (const register of MODULES) register(ctx);
+  const top = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = (top && COMMANDS[top]) || Object.keys(MODULES);
+  for (const name of Object.keys(MODULES)) if (wanted.includes(name)) (await MODULES[name]!())(ctx);
   await ctx.program.parseAsync(process.argv);
 }
 
