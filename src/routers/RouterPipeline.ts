@@ -1,7 +1,7 @@
 import { LlmrError } from '../errors.js';
-import { readArtifact, writeArtifact, type Manifest } from '../artifacts/artifact.js';
+import type { Manifest } from '../artifacts/artifact.js';
+import { loadModelArtifact, saveModelArtifact, type ManifestExtras, type ModelMeta } from '../artifacts/modelArtifact.js';
 import type { Featurizer } from '../featurizers/Featurizer.js';
-import { loadFeaturizer } from '../featurizers/registry.js';
 import { decide, parsePolicy, type Decision, type Policy } from '../policy/policy.js';
 import { PriceTable, type PriceTableData } from '../prices/PriceTable.js';
 import { loadRouter } from './registry.js';
@@ -20,15 +20,7 @@ export interface RouteResult extends Decision {
   explanation?: Explanation;
 }
 
-export interface PipelineMeta {
-  name: string;
-  version: string;
-  trainingData?: Manifest['trainingData'];
-  metrics?: Record<string, unknown>;
-  calibrations?: Record<string, unknown>;
-  backend?: string;
-  createdAt?: string;
-}
+export type PipelineMeta = ModelMeta;
 
 /**
  * A trained, servable router: featurizer + scoring router + prices. The same object is used by training
@@ -94,44 +86,26 @@ export class RouterPipeline {
     return out;
   }
 
-  async save(dir: string, extra: { trainingData?: Manifest['trainingData']; metrics?: Record<string, unknown>; calibrations?: Record<string, unknown> } = {}): Promise<Manifest> {
-    const f = await this.featurizer.save();
+  async save(dir: string, extra: Partial<ManifestExtras> = {}): Promise<Manifest> {
     const r = await this.router.save();
-    const files: Record<string, Uint8Array> = {};
-    for (const [k, v] of Object.entries(f.files)) files[`featurizer/${k}`] = v;
-    for (const [k, v] of Object.entries(r.files)) files[`router/${k}`] = v;
-    return writeArtifact(
-      dir,
-      {
-        artifact: 'router',
-        kind: this.router.kind,
-        name: this.meta.name,
-        version: this.meta.version,
-        createdAt: this.meta.createdAt ?? new Date().toISOString(),
-        featurizer: { kind: f.kind, config: f.config, files: Object.keys(f.files) },
-        candidates: [...this.router.models],
-        prices: this.prices.toJSON(),
-        params: this.router.params,
-        state: { ...r.state, defaultPolicy: this.defaultPolicy },
-        trainingData: extra.trainingData ?? this.meta.trainingData,
-        metrics: extra.metrics ?? this.meta.metrics ?? {},
-        calibrations: extra.calibrations ?? this.meta.calibrations ?? {},
-        backend: this.meta.backend,
-        library: { name: 'llm-router-tfjs', version: '0.1.0' },
-      },
-      files,
-    );
+    return saveModelArtifact(dir, {
+      artifact: 'router',
+      kind: this.router.kind,
+      meta: this.meta,
+      featurizer: this.featurizer,
+      model: { params: this.router.params, state: { ...r.state, defaultPolicy: this.defaultPolicy }, files: r.files },
+      candidates: [...this.router.models],
+      prices: this.prices.toJSON(),
+      extra,
+    });
   }
 
   static async load(dir: string): Promise<RouterPipeline> {
-    const { manifest, files } = readArtifact(dir);
-    if (manifest.artifact !== 'router') throw new LlmrError(`${dir} holds a ${manifest.artifact} artifact, not a router`, { field: 'artifact', fix: 'pass a router artifact' });
-    if (!manifest.featurizer) throw new LlmrError(`router artifact ${dir} has no featurizer section`, { field: 'manifest.featurizer' });
-    const pick = (prefix: string) => Object.fromEntries(Object.entries(files).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-    const featurizer = await loadFeaturizer({ kind: manifest.featurizer.kind, config: manifest.featurizer.config, files: pick('featurizer/') });
+    const { manifest, featurizer, files, meta } = await loadModelArtifact(dir, 'router');
     const { defaultPolicy, ...state } = manifest.state as Record<string, unknown> & { defaultPolicy?: Policy };
-    const router = await loadRouter(manifest.kind, manifest.params, { state, files: pick('router/') }, manifest.candidates);
+    const router = await loadRouter(manifest.kind, manifest.params, { state, files }, manifest.candidates);
     const prices = new PriceTable((manifest.prices ?? {}) as PriceTableData);
-    return new RouterPipeline(featurizer, router, prices, { name: manifest.name, version: manifest.version, trainingData: manifest.trainingData, metrics: manifest.metrics, calibrations: manifest.calibrations, backend: manifest.backend, createdAt: manifest.createdAt }, defaultPolicy ?? { kind: 'max-quality' });
+    return new RouterPipeline(featurizer, router, prices, meta, defaultPolicy ?? { kind: 'max-quality' });
   }
+
 }
