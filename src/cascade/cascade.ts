@@ -156,30 +156,36 @@ export function cascadeCurve(t: CascadeTable, chain: readonly (string | number)[
   return { name: opts.name ?? `cascade ${c.map((j) => t.models[j]).join(' → ')}`, chain: c.map((j) => t.models[j]!), points, hull, aiq: within.length ? aiq(within, maxCost) : Number.NaN, maxCost };
 }
 
+/** Every chain of 1..maxLength of the candidate models, each in price order (Σ C(n, k) chains). */
+export function priceOrderedChains(t: Pick<CascadeTable, 'models' | 'cost'>, maxLength = 3, candidates?: readonly (string | number)[]): number[][] {
+  const cands = byPrice(t, candidates ? resolveChain(t, candidates) : undefined);
+  const maxLen = Math.min(maxLength, cands.length);
+  const out: number[][] = [];
+  const visit = (start: number, chain: number[]) => {
+    if (chain.length > 0) out.push(chain);
+    if (chain.length === maxLen) return;
+    for (let k = start; k < cands.length; k++) visit(k + 1, [...chain, cands[k]!]);
+  };
+  visit(0, []);
+  return out;
+}
+
 /**
  * Choose the call order on a calibration table: among chains of 1..maxLength models in price order, the one
  * whose hull has the largest AIQ up to the costliest single model's mean cost (a cascade that costs more than
  * always calling the best model is not worth running).
  */
 export function selectChain(t: CascadeTable, opts: { maxLength?: number; candidates?: readonly (string | number)[] } = {}): { chain: string[]; aiq: number; tried: number } {
-  const cands = byPrice(t, opts.candidates ? resolveChain(t, opts.candidates) : undefined);
-  const maxLength = Math.min(opts.maxLength ?? 3, cands.length);
-  const maxCost = Math.max(...cands.map((j) => t.cost.reduce((s, r) => s + r[j]!, 0) / t.cost.length));
+  const chains = priceOrderedChains(t, opts.maxLength ?? 3, opts.candidates);
+  const cols = [...new Set(chains.flat())];
+  const maxCost = Math.max(...cols.map((j) => t.cost.reduce((s, r) => s + r[j]!, 0) / t.cost.length));
   let best: { chain: number[]; aiq: number } | null = null;
-  let tried = 0;
-  const visit = (start: number, chain: number[]) => {
-    if (chain.length > 0) {
-      tried++;
-      const curve = cascadeCurve(t, chain, { maxCost, taus: tauGrid(t, chain, 50) });
-      if (Number.isFinite(curve.aiq) && (!best || curve.aiq > best.aiq + 1e-12)) best = { chain: [...chain], aiq: curve.aiq };
-    }
-    if (chain.length === maxLength) return;
-    for (let k = start; k < cands.length; k++) visit(k + 1, [...chain, cands[k]!]);
-  };
-  visit(0, []);
+  for (const chain of chains) {
+    const curve = cascadeCurve(t, chain, { maxCost, taus: tauGrid(t, chain, 50) });
+    if (Number.isFinite(curve.aiq) && (!best || curve.aiq > best.aiq + 1e-12)) best = { chain, aiq: curve.aiq };
+  }
   if (!best) throw new LlmrError('no cascade chain stays within the costliest single model’s cost', { field: 'chain', fix: 'give --chain explicitly' });
-  const b = best as { chain: number[]; aiq: number };
-  return { chain: b.chain.map((j) => t.models[j]!), aiq: b.aiq, tried };
+  return { chain: best.chain.map((j) => t.models[j]!), aiq: best.aiq, tried: chains.length };
 }
 
 export interface CascadeCalibration {
@@ -194,13 +200,17 @@ export interface CascadeCalibration {
 /**
  * Calibrate τ on a calibration table for a goal, as a router knob (src/eval/calibrate.ts goals):
  * budget (USD per 1,000 queries: best quality within it), quality (minimum mean quality: cheapest τ reaching
- * it) or share (fraction of queries escalated to the last model). Reports the test outcome when given.
+ * it) or share (fraction of queries escalated to the last model of `chain`). For budget and quality goals,
+ * `alternatives` (other call orders) compete with `chain`: the chain is then calibrated along with τ (a
+ * single τ serves all stages, so a tight budget is often best met by a shorter chain). Reports the test
+ * outcome when a test table is given.
  */
-export function calibrateCascade(goal: CalibrationGoal, cal: CascadeTable, chain: readonly (string | number)[], test?: CascadeTable): CascadeCalibration {
-  const c = resolveChain(cal, chain);
-  const points = cascadePoints(cal, c, tauGrid(cal, c, 1000));
-  const lastName = cal.models[c[c.length - 1]!]!;
-  let pick: CascadePoint;
+export function calibrateCascade(goal: CalibrationGoal, cal: CascadeTable, chain: readonly (string | number)[], test?: CascadeTable, alternatives: readonly (readonly (string | number)[])[] = []): CascadeCalibration {
+  const main = resolveChain(cal, chain);
+  const chains = goal.kind === 'share' ? [main] : [main, ...alternatives.map((c) => resolveChain(cal, c))];
+  const points = chains.flatMap((c) => cascadePoints(cal, c, tauGrid(cal, c, 1000)).map((p) => ({ ...p, chain: c })));
+  const lastName = cal.models[main[main.length - 1]!]!;
+  let pick: CascadePoint & { chain: number[] };
   let feasible = true;
   if (goal.kind === 'budget') {
     const ok = points.filter((p) => p.cost <= (goal.usdPer1k / 1000) * (1 + 1e-9));
@@ -215,7 +225,8 @@ export function calibrateCascade(goal: CalibrationGoal, cal: CascadeTable, chain
     pick = points.reduce((b, p) => (gap(p) < gap(b) - 1e-12 ? p : b));
     feasible = gap(pick) <= Math.max(0.02, 1 / cal.ids.length);
   }
-  const out: CascadeCalibration = { goal, chain: c.map((j) => cal.models[j]!), tau: pick.knob, feasible, calibration: pick };
+  const { chain: picked, ...point } = pick;
+  const out: CascadeCalibration = { goal, chain: picked.map((j) => cal.models[j]!), tau: pick.knob, feasible, calibration: point };
   if (test) out.test = pointOf(test, pick.knob, replayCascade(test, resolveChain(test, out.chain), pick.knob));
   return out;
 }

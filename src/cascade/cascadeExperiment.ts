@@ -7,7 +7,7 @@ import { PriceTable } from '../prices/PriceTable.js';
 import { evaluateRanker } from '../rankers/evaluateRanker.js';
 import type { RankDataset } from '../rankers/rankData.js';
 import type { RankerPipeline } from '../rankers/RankerPipeline.js';
-import { byPrice, calibrateCascade, cascadeCurve, selectChain, type CascadeCurve } from './cascade.js';
+import { byPrice, calibrateCascade, cascadeCurve, priceOrderedChains, selectChain, type CascadeCurve } from './cascade.js';
 import type { CascadeReport } from './cascadeReport.js';
 import { rewardTable } from './rewardTable.js';
 
@@ -24,7 +24,8 @@ export interface CascadeExperimentOptions {
 /**
  * Offline cascade replay on a score table with logged responses (RouterBench): rewards for every model's
  * response from a reward model; the chain and τ chosen on the calibration split (held-out train prompts the
- * reward model did not train on); operating points, hull and AIQ on the test split, next to single models
+ * reward model did not train on; budget/quality goals calibrate chain and τ together); operating points, hull
+ * and AIQ on the test split, next to single models
  * and the oracle; plus the classic 2-stage cascade (cheapest → best on calibration) for reference.
  */
 export async function cascadeExperiment(pipeline: RankerPipeline, ds: RankDataset, opts: CascadeExperimentOptions = {}): Promise<CascadeReport> {
@@ -45,7 +46,8 @@ export async function cascadeExperiment(pipeline: RankerPipeline, ds: RankDatase
   const maxCost = Math.max(...singles.map((s) => s.cost));
   const curves: CascadeCurve[] = [cascadeCurve(test, selected.chain, { maxCost, name: `cascade ${selected.chain.join(' → ')}${opts.chain ? '' : ' (chosen on calibration)'}` })];
   if (classic.join() !== selected.chain.join()) curves.push(cascadeCurve(test, classic, { maxCost, name: `cascade ${classic.join(' → ')} (cheapest → best)` }));
-  const calibrations = (opts.goals ?? []).map((g) => calibrateCascade(g, cal, selected.chain, test));
+  const alternatives = opts.chain ? [] : priceOrderedChains(cal, opts.maxLength ?? 3);
+  const calibrations = (opts.goals ?? []).map((g) => calibrateCascade(g, cal, selected.chain, test, alternatives));
   const o = oracle(testT);
   const rewardEval = evaluateRanker(ds.name, 'test', ds.test, await pipeline.comparePairs(ds.test), { name: pipeline.meta.name, kind: pipeline.kind }, { bootstrap: 200 });
   return {

@@ -56,6 +56,18 @@ export interface RankResult {
   ranker: { kind: string; name: string; version: string };
 }
 
+/** Shape of RankResult for the OpenAPI document (responses of POST /rank). */
+export const RankResultSchema = z.object({
+  method: z.enum(RANK_METHODS),
+  ranking: z.array(z.object({ index: z.number().int(), model: z.string().optional(), score: z.number() })),
+  best: z.object({ index: z.number().int(), model: z.string().optional() }),
+  comparisons: z.number().int().describe('ranker evaluations spent'),
+  matrix: z.array(z.array(z.number().nullable())).describe('matrix[i][j] = P(response i better than response j); null = not compared'),
+  rewards: z.array(z.number()).optional(),
+  vsReference: z.array(z.number()).optional(),
+  ranker: z.object({ kind: z.string(), name: z.string(), version: z.string() }),
+});
+
 /** A zod issue path as a field name: ['responses', 2, 'text'] → 'responses[2].text'. */
 export function fieldName(path: readonly PropertyKey[]): string {
   let out = '';

@@ -195,7 +195,11 @@ export abstract class RankNet implements Ranker {
     return tf.tidy(() => {
       const b = this.batch(data, items.map((i) => [i, i] as const));
       const v = this.requireVars();
-      const e = v.proj ? { p: dense(b.xp, v.proj as unknown as tf.Tensor2D), a: dense(b.xa, v.proj as unknown as tf.Tensor2D), b: dense(b.xa, v.proj as unknown as tf.Tensor2D) } : null;
+      let e: { p: tf.Tensor2D; a: tf.Tensor2D; b: tf.Tensor2D } | null = null;
+      if (v.proj) {
+        const ea = dense(b.xa, v.proj as unknown as tf.Tensor2D);
+        e = { p: dense(b.xp, v.proj as unknown as tf.Tensor2D), a: ea, b: ea };
+      }
       return this.g(b.xa, b.ca, b.ma, e, b.ca).dataSync() as Float32Array;
     });
   }

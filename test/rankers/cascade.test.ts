@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byPrice, calibrateCascade, cascadeCurve, cascadePoints, replayCascade, resolveChain, selectChain, type CascadeTable } from '../../src/cascade/cascade.js';
+import { byPrice, calibrateCascade, cascadeCurve, cascadePoints, priceOrderedChains, replayCascade, resolveChain, selectChain, type CascadeTable } from '../../src/cascade/cascade.js';
 import { LlmrError } from '../../src/errors.js';
 
 // 3 models: cheap (1¢), mid (3¢), big (10¢). 4 queries.
@@ -74,6 +74,21 @@ describe('cascade replay on a hand-made case', () => {
     expect(none.feasible).toBe(false);
     const s = calibrateCascade({ kind: 'share', share: 0.25 }, t, chain);
     expect(s.calibration.share.big).toBeCloseTo(0.25, 12);
+  });
+
+  it('alternative chains compete for budget/quality goals and never make the calibration worse', () => {
+    const main = ['cheap', 'mid', 'big'];
+    const alts = priceOrderedChains(t, 3);
+    expect(alts).toHaveLength(7);
+    const only = calibrateCascade({ kind: 'quality', min: 1 }, t, main);
+    const withAlts = calibrateCascade({ kind: 'quality', min: 1 }, t, main, undefined, alts);
+    expect(withAlts.calibration.cost).toBeLessThanOrEqual(only.calibration.cost + 1e-15);
+    expect(alts.map((c) => c.map((j) => t.models[j]).join())).toContain(withAlts.chain.join());
+    // a $20/1k budget is met, whichever chain wins
+    const b = calibrateCascade({ kind: 'budget', usdPer1k: 20 }, t, main, undefined, [['cheap', 'mid']]);
+    expect(b.feasible).toBe(true);
+    expect(b.calibration.cost).toBeLessThanOrEqual(0.02 + 1e-12);
+    expect(b.calibration.quality).toBe(0.5);
   });
 
   it('selectChain picks the cheapest route to full quality here', () => {

@@ -74,7 +74,7 @@ export function registerRankCommands(ctx: CliContext): void {
     .description(`train a response ranker / reward model on pairwise preferences (kinds: ${Object.keys(RANKERS).join(', ')})`)
     .argument('<kind>', `ranker kind: ${Object.keys(RANKERS).join(' | ')}`)
     .option('--data <file>', 'pairwise records with response_a/response_b (.jsonl[.gz] | .json | .csv | .arrow | .parquet)')
-    .option('--dataset <name>', `or a shared data set's train split: ${RANK_DATASETS.join(' | ')} (validation split for early stopping)`)
+    .option('--dataset <list>', `or shared data sets' train splits, comma-separated: ${RANK_DATASETS.join(', ')} (their validation splits for early stopping)`)
     .option('--shared <dir>', 'shared data root for --dataset (default: $LLMR_SHARED_DATA or ../shared/data)')
     .option('--validation <file>', 'held-out pairwise records for early stopping')
     .option('--featurizer <kind>', 'featurizer kind', DEFAULT_FEATURIZER)
@@ -95,10 +95,14 @@ export function registerRankCommands(ctx: CliContext): void {
       let validation: TextPair[] | undefined;
       let source: string;
       if (datasetName) {
-        const ds = await loadRankDataset(parseRankDataset(datasetName, '--dataset'), sharedRoot(ctx, o.shared as string | undefined));
-        train = ds.train;
-        validation = ds.validation;
-        source = `${datasetName} train split (prompt hash ${RANK_SPLIT.fractions.join('/')}, salt ${RANK_SPLIT.salt})`;
+        train = [];
+        validation = [];
+        for (const n of datasetName.split(',')) {
+          const ds = await loadRankDataset(parseRankDataset(n.trim(), '--dataset'), sharedRoot(ctx, o.shared as string | undefined));
+          train.push(...ds.train);
+          validation.push(...ds.validation);
+        }
+        source = `${datasetName} train split${datasetName.includes(',') ? 's' : ''} (PandaLM/HH-RLHF: prompt hash ${RANK_SPLIT.fractions.join('/')}, salt ${RANK_SPLIT.salt}; RouterBench: its train files)`;
       } else {
         train = await pairsFromFile(dataPath!);
         source = dataPath!;
