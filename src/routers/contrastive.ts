@@ -28,7 +28,7 @@ export const ContrastiveParamsSchema = z
     groupBy: z.enum(['auto', 'tasks', 'kmeans']).default('auto'),
     clusters: z.number().int().min(2).max(1000).default(8),
     /** Score-scale mapping fitted on the training scores (see calibration.ts). */
-    calibration: z.enum(['readout', 'platt']).default('readout'),
+    calibration: z.enum(['readout', 'platt']).default('platt'),
     minCalibration: z.number().int().min(1).default(10),
     weightDecay: TRAIN_PARAMS.weightDecay.default(1e-4),
     lr: TRAIN_PARAMS.lr.default(3e-3),
@@ -45,8 +45,8 @@ const NEG = -1e9;
  *   that scored strictly lower;
  * - the sample–sample loss: queries of one group (task label or seeded k-means cluster) attract, others repel
  *   (supervised InfoNCE over the batch).
- * Predicted quality: a calibration of the similarities fitted on the training scores (score scale; default
- * `readout`, a per-model logistic regression on the standardised similarity vector).
+ * Predicted quality: a calibration of the similarities fitted on held-out rows' scores (score scale; default
+ * `platt` per model, or `readout`, a per-model logistic regression on the standardised similarity vector).
  */
 export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
   readonly kind = 'contrastive';

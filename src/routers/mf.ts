@@ -22,7 +22,7 @@ export const MfParamsSchema = z
     /** Keep tied pairs as y = 0.5 (else drop them). */
     ties: z.boolean().default(true),
     /** Score-scale mapping fitted on the training scores (see calibration.ts). */
-    calibration: z.enum(['readout', 'platt']).default('readout'),
+    calibration: z.enum(['readout', 'platt']).default('platt'),
     /** Models with fewer observed scores than this get win-probability-vs-the-field instead. */
     minCalibration: z.number().int().min(1).default(10),
     lr: TRAIN_PARAMS.lr.default(3e-3),
@@ -36,9 +36,9 @@ export type MfParams = z.infer<typeof MfParamsSchema>;
  * query features, and δ(m, q) = w · (P_m/‖P_m‖ ⊙ W f(q)) (+ b_m). Trained on pairwise observations (logged
  * pairs, or pairs derived from the score table) with P(a beats b) = σ(δ_a − δ_b), ties as y = 0.5.
  *
- * Output on the score scale: a calibration fitted on the training rows' observed scores (default `readout`:
- * per model σ(w_m · z(δ) + b_m) over the standardised δ vector; `platt`: σ(α_m δ_m + β_m)), so models are
- * comparable and the policy can trade quality against price. A model with too few observed scores
+ * Output on the score scale: a calibration fitted on held-out rows' observed scores (default `platt`:
+ * σ(α_m δ_m + β_m); `readout`: σ(w_m · z(δ) + b_m) over the standardised δ vector), so models are comparable
+ * and the policy can trade quality against price. A model with too few observed scores
  * (pairwise-only data) gets its win probability against the field, mean_k σ(δ_m − δ_k).
  */
 export class MfRouter extends TfRouter<MfParams> {

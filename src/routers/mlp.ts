@@ -17,7 +17,7 @@ export const MlpParamsSchema = z
     hidden: z.array(z.number().int().min(1).max(8192)).max(4).default([128]),
     activation: z.enum(['relu', 'tanh']).default('relu'),
     /** Dropout on the input and every hidden layer while training. */
-    dropout: z.number().min(0).max(0.9).default(0.2),
+    dropout: z.number().min(0).max(0.9).default(0.5),
     /** bce: sigmoid + cross-entropy (0/1 or soft targets); mse: sigmoid + squared error; auto: bce when scores are 0/1. */
     loss: z.enum(['auto', 'bce', 'mse']).default('auto'),
     weightDecay: TRAIN_PARAMS.weightDecay.default(1e-4),
