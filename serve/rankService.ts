@@ -1,5 +1,5 @@
 import { RankerPipeline } from '../src/rankers/RankerPipeline.js';
-import { RankRequestSchema } from '../src/rankers/RankRequest.js';
+import { RankRequestSchema, RankResultSchema } from '../src/rankers/RankRequest.js';
 import type { RankService } from './app.js';
 
 /** A ranker pipeline as the HTTP service sees it. */
@@ -9,6 +9,7 @@ export function rankService(p: RankerPipeline): RankService {
     version: p.meta.version,
     kind: p.kind,
     requestSchema: RankRequestSchema,
+    responseSchema: RankResultSchema,
     rank: (body) => p.rank(body),
   };
 }

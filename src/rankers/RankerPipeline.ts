@@ -1,7 +1,8 @@
-import { readArtifact, writeArtifact, type Manifest } from '../artifacts/artifact.js';
+import type { Manifest } from '../artifacts/artifact.js';
+import { loadModelArtifact, saveModelArtifact, type ManifestExtras, type ModelMeta } from '../artifacts/modelArtifact.js';
 import { LlmrError } from '../errors.js';
 import type { Featurizer } from '../featurizers/Featurizer.js';
-import { createFeaturizer, DEFAULT_FEATURIZER, loadFeaturizer } from '../featurizers/registry.js';
+import { createFeaturizer, DEFAULT_FEATURIZER } from '../featurizers/registry.js';
 import { bubble, matrixFromUpper, maxLogitsScores, maxWinsScores, orderByScore, upperPairs, type RankMethod } from './aggregate.js';
 import { buildRankTrainingSet, corpusOf, featurizeGroups, type ResponseGroup } from './rankFeatures.js';
 import { sigmoidSym, type Ranker, type RankFitProgress } from './Ranker.js';
@@ -9,15 +10,7 @@ import { parseRankRequest, type RankResult } from './RankRequest.js';
 import { createRanker, loadRanker } from './registry.js';
 import type { TextPair, TextResponse } from './textPairs.js';
 
-export interface RankerMeta {
-  name: string;
-  version: string;
-  trainingData?: Manifest['trainingData'];
-  metrics?: Record<string, unknown>;
-  calibrations?: Record<string, unknown>;
-  backend?: string;
-  createdAt?: string;
-}
+export type RankerMeta = ModelMeta;
 
 export interface TrainRankerOptions {
   kind: string;
@@ -137,43 +130,23 @@ export class RankerPipeline {
     };
   }
 
-  async save(dir: string, extra: { trainingData?: Manifest['trainingData']; metrics?: Record<string, unknown>; calibrations?: Record<string, unknown> } = {}): Promise<Manifest> {
-    const f = await this.featurizer.save();
+  async save(dir: string, extra: Partial<ManifestExtras> = {}): Promise<Manifest> {
     const r = await this.ranker.save();
-    const files: Record<string, Uint8Array> = {};
-    for (const [k, v] of Object.entries(f.files)) files[`featurizer/${k}`] = v;
-    for (const [k, v] of Object.entries(r.files)) files[`ranker/${k}`] = v;
-    return writeArtifact(
-      dir,
-      {
-        artifact: 'ranker',
-        kind: this.kind,
-        name: this.meta.name,
-        version: this.meta.version,
-        createdAt: this.meta.createdAt ?? new Date().toISOString(),
-        featurizer: { kind: f.kind, config: f.config, files: Object.keys(f.files) },
-        candidates: [],
-        params: this.ranker.params,
-        state: { ...r.state, scoring: this.ranker.scoring },
-        trainingData: extra.trainingData ?? this.meta.trainingData,
-        metrics: extra.metrics ?? this.meta.metrics ?? {},
-        calibrations: extra.calibrations ?? this.meta.calibrations ?? {},
-        backend: this.meta.backend,
-        library: { name: 'llm-router-tfjs', version: '0.1.0' },
-      },
-      files,
-    );
+    return saveModelArtifact(dir, {
+      artifact: 'ranker',
+      kind: this.kind,
+      meta: this.meta,
+      featurizer: this.featurizer,
+      model: { params: this.ranker.params, state: { ...r.state, scoring: this.ranker.scoring }, files: r.files },
+      extra,
+    });
   }
 
   static async load(dir: string): Promise<RankerPipeline> {
-    const { manifest, files } = readArtifact(dir);
-    if (manifest.artifact !== 'ranker') throw new LlmrError(`${dir} holds a ${manifest.artifact} artifact, not a ranker`, { field: 'artifact', fix: 'pass a ranker artifact (llmr train ranker ...)' });
-    if (!manifest.featurizer) throw new LlmrError(`ranker artifact ${dir} has no featurizer section`, { field: 'manifest.featurizer' });
-    const pick = (prefix: string) => Object.fromEntries(Object.entries(files).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-    const featurizer = await loadFeaturizer({ kind: manifest.featurizer.kind, config: manifest.featurizer.config, files: pick('featurizer/') });
+    const { manifest, featurizer, files, meta } = await loadModelArtifact(dir, 'ranker');
     const { scoring: _scoring, ...state } = manifest.state;
-    const ranker = await loadRanker(manifest.kind, manifest.params, { state, files: pick('ranker/') });
-    return new RankerPipeline(featurizer, ranker, { name: manifest.name, version: manifest.version, trainingData: manifest.trainingData, metrics: manifest.metrics, calibrations: manifest.calibrations, backend: manifest.backend, createdAt: manifest.createdAt });
+    const ranker = await loadRanker(manifest.kind, manifest.params, { state, files });
+    return new RankerPipeline(featurizer, ranker, meta);
   }
 
   dispose(): void {
