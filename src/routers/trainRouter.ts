@@ -55,7 +55,13 @@ export async function trainRouter(records: readonly ScoreRecord[], o: TrainRoute
   progress({ stage: 'featurize', epoch: 0, epochs: 1, message: `fitting ${fz.kind} featurizer on ${prompts.length} prompts` });
   await featurizer.fit(prompts);
   const transform = o.transform ?? ((f, t) => f.transform(t));
-  const x = await transform(featurizer, prompts);
+  // In batches, so long featurizations (transformer models) report progress.
+  const x: Float32Array[] = [];
+  const batch = 512;
+  for (let i = 0; i < prompts.length; i += batch) {
+    x.push(...(await transform(featurizer, prompts.slice(i, i + batch))));
+    progress({ stage: 'featurize', epoch: Math.min(i + batch, prompts.length), epochs: prompts.length, message: 'prompts featurized' });
+  }
   const data = buildTrainingSet(records, x, models);
   if (spec.trainsOn !== 'scores') data.pairs = pairsFromScores(data.scores);
   let validation;

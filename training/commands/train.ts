@@ -85,6 +85,7 @@ export function registerTrainCommands(ctx: CliContext): void {
       const fkind = (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER;
       process.stderr.write(`training ${kind} router on ${records.length} records from ${data} (backend: ${backend.name})\n`);
       let bar: Progress | null = null;
+      let fbar: Progress | null = null;
       const pipeline = await trainRouter(records, {
         kind,
         params: { ...(cfg.params ?? {}), ...((o.params as Record<string, unknown>) ?? {}) },
@@ -99,7 +100,14 @@ export function registerTrainCommands(ctx: CliContext): void {
         source: data,
         backend: backend.name,
         onProgress: (p) => {
-          if (p.stage !== 'fit' || !p.epochs || p.epochs <= 1) return;
+          if (!p.epochs || p.epochs <= 1) return;
+          if (p.stage === 'featurize') {
+            if (p.epochs < 2048) return;
+            fbar ??= new Progress(`featurize (${fkind})`, p.epochs);
+            fbar.update(p.epoch);
+            if (p.epoch >= p.epochs) fbar.done();
+            return;
+          }
           bar ??= new Progress(`fit ${kind}`, p.epochs);
           bar.update(p.epoch, [p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : '', p.valLoss !== undefined ? `val ${p.valLoss.toFixed(4)}` : '', p.message ?? ''].filter(Boolean).join(' '));
         },
