@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCsv, parseCsvRows, toCsv } from '../../src/data/csv.js';
 import { writeJsonl } from '../../src/data/files.js';
@@ -132,6 +133,24 @@ describe('readRecords', () => {
         { id: 'b', prompt: 'p2', scores: { m1: 0.25, m2: 1 } },
       ]);
     }
+  });
+  it('reads Parquet flat tables (written by hyparquet-writer) with nulls, and names the row of a bad cell', async () => {
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: 'id', data: ['a', 'b'], type: 'STRING' },
+        { name: 'prompt', data: ['p1', 'p2'], type: 'STRING' },
+        { name: 'task', data: ['t', 't'], type: 'STRING' },
+        { name: 'score:m1', data: [1, 0.25], type: 'DOUBLE' },
+        { name: 'score:m2', data: [null, 1], type: 'DOUBLE' },
+        { name: 'cost:m1', data: [0.002, 0.004], type: 'DOUBLE' },
+      ],
+    });
+    expect(await readRecords(file('t.parquet', new Uint8Array(buf)), 'scores')).toEqual([
+      { id: 'a', prompt: 'p1', task: 't', scores: { m1: 1, m2: null }, cost: { m1: 0.002 } },
+      { id: 'b', prompt: 'p2', task: 't', scores: { m1: 0.25, m2: 1 }, cost: { m1: 0.004 } },
+    ]);
+    const bad = parquetWriteBuffer({ columnData: [{ name: 'id', data: ['a', 'b'], type: 'STRING' }, { name: 'prompt', data: ['p', 'q'], type: 'STRING' }, { name: 'score:m', data: ['1', 'high'], type: 'STRING' }] });
+    await expect(readRecords(file('bad.parquet', new Uint8Array(bad)), 'scores')).rejects.toThrow(/bad\.parquet row 2: score:m: expected a number/);
   });
   it('names the row of an invalid Arrow record', async () => {
     const table = tableFromArrays({ id: ['a', 'b'], prompt: ['p1', 'p2'], 'score:m1': ['1', 'x'] });
