@@ -1,7 +1,8 @@
 import { LlmrError } from '../errors.js';
 import type { CalibrationGoal } from '../eval/calibrate.js';
+import type { SeriesInput } from '../eval/evaluate.js';
 import type { EvalTable } from '../eval/evalTable.js';
-import { aiq, nonDecreasingHull, type CostQuality } from '../eval/hull.js';
+import { aiq, clipHull, nonDecreasingHull, type CostQuality } from '../eval/hull.js';
 import { quantileSorted } from '../eval/stats.js';
 
 /**
@@ -135,12 +136,23 @@ export function cascadePoints(t: CascadeTable, chain: readonly (string | number)
   return (taus ?? tauGrid(t, c)).map((tau) => pointOf(t, tau, replayCascade(t, c, tau)));
 }
 
+/**
+ * A τ sweep as an extra series for the router evaluation (evaluateRouters' extraSeries): the per-row replay
+ * at each τ, so the cascade gets the routers' hull, AIQ, bootstrap intervals and task slices. `t` must be
+ * the evaluated table's rows (cascadeTable / rewardTable of that EvalTable).
+ */
+export function cascadeSeries(t: CascadeTable, chain: readonly (string | number)[], opts: { taus?: readonly number[]; name?: string; digest?: string; description?: string } = {}): SeriesInput {
+  const c = resolveChain(t, chain);
+  const knobs = [...(opts.taus ?? tauGrid(t, c))];
+  return { name: opts.name ?? `cascade ${c.map((j) => t.models[j]).join(' → ')}`, kind: 'cascade', digest: opts.digest, description: opts.description, knobs, knobLabel: 'τ', outcomes: knobs.map((tau) => replayCascade(t, c, tau)) };
+}
+
 export interface CascadeCurve {
   name: string;
   chain: string[];
   points: CascadePoint[];
   hull: CostQuality[];
-  /** AIQ of the hull up to maxCost (RouterBench convention); NaN when every hull point costs more. */
+  /** AIQ of the hull cut at maxCost (clipHull; RouterBench convention); NaN when every hull point costs more. */
   aiq: number;
   maxCost: number;
 }
@@ -152,7 +164,7 @@ export function cascadeCurve(t: CascadeTable, chain: readonly (string | number)[
   const hull = nonDecreasingHull(points.map((p) => [p.cost, p.quality] as const));
   const singleMax = Math.max(...t.models.map((_, j) => t.cost.reduce((s, r) => s + r[j]!, 0) / t.cost.length));
   const maxCost = opts.maxCost ?? Math.max(singleMax, ...points.map((p) => p.cost));
-  const within = hull.filter((p) => p[0] <= maxCost * (1 + 1e-12));
+  const within = clipHull(hull, maxCost);
   return { name: opts.name ?? `cascade ${c.map((j) => t.models[j]).join(' → ')}`, chain: c.map((j) => t.models[j]!), points, hull, aiq: within.length ? aiq(within, maxCost) : Number.NaN, maxCost };
 }
 
@@ -229,4 +241,26 @@ export function calibrateCascade(goal: CalibrationGoal, cal: CascadeTable, chain
   const out: CascadeCalibration = { goal, chain: picked.map((j) => cal.models[j]!), tau: pick.knob, feasible, calibration: point };
   if (test) out.test = pointOf(test, pick.knob, replayCascade(test, resolveChain(test, out.chain), pick.knob));
   return out;
+}
+
+/**
+ * How well the rewards order a query's responses: over every (better, worse) pair of one row's models with
+ * different quality and both rewards finite, the share the reward orders the same way (equal rewards: ½).
+ * On 0/1 correctness this is the right-vs-wrong pairwise accuracy on all pairs (the ranker evaluation
+ * samples at most a few pairs per prompt).
+ */
+export function rewardPairAccuracy(t: CascadeTable): { accuracy: number; pairs: number } {
+  let hit = 0;
+  let pairs = 0;
+  for (let i = 0; i < t.ids.length; i++) {
+    const q = t.quality[i]!;
+    const r = t.reward[i]!;
+    for (let a = 0; a < q.length; a++)
+      for (let b = 0; b < q.length; b++) {
+        if (!(q[a]! > q[b]!) || !Number.isFinite(r[a]!) || !Number.isFinite(r[b]!)) continue;
+        pairs++;
+        hit += r[a]! > r[b]! ? 1 : r[a] === r[b] ? 0.5 : 0;
+      }
+  }
+  return { accuracy: pairs ? hit / pairs : Number.NaN, pairs };
 }

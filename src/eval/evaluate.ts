@@ -3,7 +3,7 @@ import type { Policy } from '../policy/policy.js';
 import { oracle, randomPredictions } from './baselines.js';
 import { bootstrap, type BootstrapInterval } from './bootstrap.js';
 import { modelMeans, type EvalTable } from './evalTable.js';
-import { aiq, maxHullCost, nonDecreasingHull, type CostQuality } from './hull.js';
+import { aiq, clipHull, maxHullCost, nonDecreasingHull, type CostQuality } from './hull.js';
 import { apgr, cpt, decileSweep, optimalQualityAtShare, pgr, type PairOutcomes, type SharePoint } from './routellm.js';
 import { mean, std } from './stats.js';
 import { chosenOutcomes, meanOutcome, routeRows, shareOf, wtpGrid, type ChosenOutcomes, type OperatingPoint } from './sweep.js';
@@ -13,7 +13,8 @@ import { chosenOutcomes, meanOutcome, routeRows, shareOf, wtpGrid, type ChosenOu
  * points over a willingness-to-pay sweep, non-decreasing convex hull, AIQ against the Zero router and the
  * oracle) and, for a strong/weak pair, RouteLLM metrics (decile threshold sweep, PGR, APGR, CPT), with
  * baselines (single models, random router over several seeds, Zero router, oracle), bootstrap intervals
- * and per-task slices.
+ * and per-task slices. Series computed elsewhere (a cascade over its threshold τ, src/cascade) come in as
+ * per-row outcomes and get the same hull, AIQ, intervals and slices.
  */
 
 /** A router's predictions on an EvalTable's rows, columns in the table's model order. */
@@ -25,6 +26,27 @@ export interface RouterPredictions {
   pred: Float64Array[];
   /** Expected USD per call the router decides with (its price table), per row and model. */
   expectedCost: Float64Array[];
+}
+
+/**
+ * A series of operating points that is not a router under a willingness-to-pay sweep (e.g. a cascade over
+ * its acceptance threshold τ): per-row outcomes of each knob setting on the table's rows, so its hull, AIQ,
+ * bootstrap intervals and task slices follow the routers' rules. It is compared up to the common maximum
+ * cost set by the routers, the random router and the Zero router, which it does not move: hull vertices
+ * beyond that cost are cut from its AIQ (clipHull), so adding it leaves every other number unchanged.
+ */
+export interface SeriesInput {
+  name: string;
+  kind: string;
+  digest?: string;
+  /** What the series is, for reports (e.g. a cascade's chain and reward model). */
+  description?: string;
+  /** Knob value of each setting (a cascade: τ). */
+  knobs: readonly number[];
+  /** What the knob is, for reports (a cascade: "τ"). */
+  knobLabel?: string;
+  /** outcomes[k]: per-row outcomes at knobs[k], rows in the table's order. */
+  outcomes: readonly ChosenOutcomes[];
 }
 
 export interface PairSpec {
@@ -47,7 +69,12 @@ export interface EvalOptions {
   alpha?: number;
   /** Tasks with fewer test rows are not sliced. */
   minTaskRows?: number;
+  /** Precomputed series evaluated beside the routers (see SeriesInput). */
+  extraSeries?: readonly SeriesInput[];
 }
+
+/** The numeric settings of an evaluation (defaults filled in), as reported. */
+export type EvalSettings = Required<Omit<EvalOptions, 'pair' | 'extraSeries'>>;
 
 export interface PairPoint extends SharePoint {
   pgr: number;
@@ -67,10 +94,16 @@ export interface SeriesResult {
   name: string;
   kind: string;
   digest?: string;
-  /** Willingness-to-pay sweep. */
+  description?: string;
+  /** An extra series' knob (e.g. τ); routers sweep willingness to pay. */
+  knobLabel?: string;
+  /** Willingness-to-pay sweep (an extra series: its own knob). */
   points: OperatingPoint[];
+  /** Non-decreasing hull of all the points. */
   hull: CostQuality[];
   aiq: number;
+  /** Set when the hull goes beyond the common maximum cost (an extra series): the AIQ integrates it up to this cost only. */
+  clippedAt?: number;
   aiqCI?: BootstrapInterval;
   /** AIQ minus the Zero router's AIQ on the same resamples. */
   aiqGainCI?: BootstrapInterval;
@@ -93,6 +126,7 @@ export interface TaskSlice {
   zeroAiq: number;
   oracle: { cost: number; quality: number };
   routers: { name: string; aiq: number; apgr?: number; maxQuality: number }[];
+  extra: { name: string; aiq: number; maxQuality: number }[];
   random: { aiq: number; apgr?: number };
 }
 
@@ -111,9 +145,11 @@ export interface DatasetEval {
   maxCost: number;
   wtpGrid: number[];
   routers: SeriesResult[];
+  /** The extra series (EvalOptions.extraSeries), e.g. a cascade. */
+  extra: SeriesResult[];
   random: SeriesResult;
   slices: TaskSlice[];
-  options: Required<Omit<EvalOptions, 'pair'>>;
+  options: EvalSettings;
 }
 
 interface Swept {
@@ -124,7 +160,7 @@ interface Swept {
   score?: Float64Array;
 }
 
-const DEFAULTS: Required<Omit<EvalOptions, 'pair'>> = { wtpPoints: 64, bins: 10, randomSeeds: 5, bootstrap: 200, seed: 0, alpha: 0.05, minTaskRows: 20 };
+const DEFAULTS: EvalSettings = { wtpPoints: 64, bins: 10, randomSeeds: 5, bootstrap: 200, seed: 0, alpha: 0.05, minTaskRows: 20 };
 
 function resolvePair(t: EvalTable, pair: PairSpec | null | undefined): { s: number; w: number } | null {
   if (pair === null) return null;
@@ -149,9 +185,30 @@ function checkShape(t: EvalTable, r: RouterPredictions): void {
   if (r.pred.some((p) => p.length !== m) || r.expectedCost.some((c) => c.length !== m)) throw new LlmrError(`router "${r.name}": predictions must have one column per test model (${m})`, { field: 'pred' });
 }
 
+function checkSeries(t: EvalTable, s: SeriesInput): void {
+  const n = t.ids.length;
+  if (s.knobs.length === 0 || s.outcomes.length !== s.knobs.length) throw new LlmrError(`series "${s.name}": ${s.outcomes.length} outcome sets for ${s.knobs.length} knob values (need one per knob, at least one)`, { field: 'extraSeries.outcomes' });
+  s.outcomes.forEach((oc, k) => {
+    if (oc.choice.length !== n || oc.quality.length !== n || oc.cost.length !== n || (oc.calls && oc.calls.length !== n)) throw new LlmrError(`series "${s.name}": outcomes at knob ${s.knobs[k]} cover ${oc.choice.length} rows, the test set has ${n}`, { field: `extraSeries.outcomes[${k}]` });
+    for (let i = 0; i < n; i++) if (!(oc.choice[i]! >= 0 && oc.choice[i]! < t.models.length)) throw new LlmrError(`series "${s.name}": choice ${oc.choice[i]} at row ${i} is not a model column (0..${t.models.length - 1})`, { field: `extraSeries.outcomes[${k}].choice` });
+  });
+}
+
+/** AIQ of a hull cut at the common maximum cost (NaN when it starts beyond it). */
+function clippedAiq(hull: readonly CostQuality[], maxCost: number): number {
+  const c = clipHull(hull, maxCost);
+  return c.length ? aiq(c, maxCost) : Number.NaN;
+}
+
 export function evaluateRouters(t: EvalTable, routers: readonly RouterPredictions[], options: EvalOptions = {}): DatasetEval {
-  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<EvalOptions, 'pair'>>;
+  const o: EvalSettings = { ...DEFAULTS };
+  for (const k of Object.keys(DEFAULTS) as (keyof EvalSettings)[]) {
+    const v = options[k];
+    if (v !== undefined) o[k] = v;
+  }
   for (const r of routers) checkShape(t, r);
+  const extras = options.extraSeries ?? [];
+  for (const s of extras) checkSeries(t, s);
   const n = t.ids.length;
   const m = t.models.length;
   const pairIdx = resolvePair(t, options.pair);
@@ -174,6 +231,7 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
   });
   const trained = routers.map((r) => sweep(r.name, r.kind, r.pred, r.expectedCost, r.digest));
   const randoms = Array.from({ length: o.randomSeeds }, (_, k) => sweep('random', 'random', randomPredictions(n, m, o.seed + 1000 + k), expected0));
+  const extraSwept: Swept[] = extras.map((s) => ({ name: s.name, kind: s.kind, digest: s.digest, outcomes: [...s.outcomes] }));
 
   /** The metrics that are recomputed per resample / per slice. */
   const core = (rows: ArrayLike<number> | undefined, randomPair = false) => {
@@ -186,6 +244,7 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
     }));
     const trainedHulls = trained.map(hullOf);
     const randomHulls = randoms.map(hullOf);
+    const extraHulls = extraSwept.map(hullOf);
     const maxCost = maxHullCost([zeroHull, ...trainedHulls, ...randomHulls]);
     const qW = pairIdx ? means.quality[pairIdx.w]! : Number.NaN;
     const qS = pairIdx ? means.quality[pairIdx.s]! : Number.NaN;
@@ -199,6 +258,8 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
       randomHulls,
       trainedAiq: trainedHulls.map((h) => aiq(h, maxCost)),
       randomAiq: randomHulls.map((h) => aiq(h, maxCost)),
+      extraHulls,
+      extraAiq: extraHulls.map((h) => clippedAiq(h, maxCost)),
       trainedApgr: trained.map(pairOf),
       randomApgr: randomPair ? randoms.map(pairOf) : [],
       qW,
@@ -225,6 +286,21 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
     s.outcomes.map((oc, k) => ({ knob: grid[k]!, policy: policies[k]!, ...meanOutcome(oc), share: shareOf(t.models, oc.choice) }));
 
   const routerResults: SeriesResult[] = trained.map((s, k) => ({ name: s.name, kind: s.kind, digest: s.digest, points: points(s), hull: full.trainedHulls[k]!, aiq: full.trainedAiq[k]!, pair: pairMetrics(s) }));
+  const extraResults: SeriesResult[] = extras.map((s, k) => {
+    const hull = full.extraHulls[k]!;
+    const r: SeriesResult = {
+      name: s.name,
+      kind: s.kind,
+      digest: s.digest,
+      description: s.description,
+      knobLabel: s.knobLabel,
+      points: s.outcomes.map((oc, q) => ({ knob: s.knobs[q]!, ...meanOutcome(oc), share: shareOf(t.models, oc.choice), ...(oc.calls ? { calls: mean(Array.from(oc.calls)) } : {}) })),
+      hull,
+      aiq: full.extraAiq[k]!,
+    };
+    if (hull[hull.length - 1]![0] > full.maxCost) r.clippedAt = full.maxCost;
+    return r;
+  });
 
   // random router: mean over seeds, point by point (same knob values / same decile index)
   const rPoints = randoms.map(points);
@@ -273,6 +349,10 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
           const a = c.trainedApgr[k];
           if (a !== undefined) out[`apgr:${k}`] = a;
         });
+        extras.forEach((_, k) => {
+          out[`x:aiq:${k}`] = c.extraAiq[k]!;
+          out[`x:gain:${k}`] = c.extraAiq[k]! - c.zeroAiq;
+        });
         return out;
       },
       { replicates: o.bootstrap, seed: o.seed, alpha: o.alpha },
@@ -282,6 +362,10 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
       r.aiqCI = ci[`aiq:${k}`];
       r.aiqGainCI = ci[`gain:${k}`];
       if (r.pair) r.pair.apgrCI = ci[`apgr:${k}`];
+    });
+    extraResults.forEach((r, k) => {
+      r.aiqCI = ci[`x:aiq:${k}`];
+      r.aiqGainCI = ci[`x:gain:${k}`];
     });
   }
 
@@ -309,6 +393,7 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
         zeroAiq: c.zeroAiq,
         oracle: { cost: orcT.cost, quality: orcT.quality },
         routers: trained.map((s, k) => ({ name: s.name, aiq: c.trainedAiq[k]!, apgr: c.trainedApgr[k], maxQuality: Math.max(...c.trainedHulls[k]!.map((h) => h[1])) })),
+        extra: extraSwept.map((s, k) => ({ name: s.name, aiq: c.extraAiq[k]!, maxQuality: Math.max(...c.extraHulls[k]!.map((h) => h[1])) })),
         random: { aiq: mean(c.randomAiq), apgr: c.randomApgr.length && c.randomApgr[0] !== undefined ? mean(c.randomApgr.map((x) => x!)) : undefined },
       });
     }
@@ -327,6 +412,7 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
     maxCost: full.maxCost,
     wtpGrid: grid,
     routers: routerResults,
+    extra: extraResults,
     random,
     slices,
     options: o,

@@ -55,6 +55,18 @@ export function aiq(hull: readonly CostQuality[], maxCost: number): number {
   return trapz(ext.map((p) => p[1]), ext.map((p) => p[0])) / maxCost;
 }
 
+/**
+ * A hull cut at `maxCost`, for a series compared against a common right end it does not set (a cascade
+ * that pays several calls can cost more than the costliest model alone): the vertices up to maxCost, and
+ * where a hull segment crosses it, the point on that segment at maxCost (mixing the two settings at random
+ * reaches it). Empty when the hull starts beyond maxCost.
+ */
+export function clipHull(hull: readonly CostQuality[], maxCost: number): CostQuality[] {
+  const out = hull.filter((p) => p[0] <= maxCost);
+  if (out.length > 0 && out.length < hull.length && out[out.length - 1]![0] < maxCost) out.push([maxCost, hullQualityAt(hull, maxCost)]);
+  return out;
+}
+
 /** The largest cost reached by any hull: RouterBench's common right end for a set of compared routers. */
 export function maxHullCost(hulls: readonly (readonly CostQuality[])[]): number {
   let m = -Infinity;

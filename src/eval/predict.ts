@@ -1,4 +1,5 @@
 import { LlmrError } from '../errors.js';
+import type { Featurizer } from '../featurizers/Featurizer.js';
 import type { Router } from '../routers/Router.js';
 import type { RouterPipeline } from '../routers/RouterPipeline.js';
 import { sha256Hex } from '../util/hash.js';
@@ -33,13 +34,26 @@ export async function pipelinePredictions(p: RouterPipeline, t: EvalTable, name 
   return predictionsFromFeatures(p, t, feats, name, digest);
 }
 
+/** A fitted model that can save itself: a router or a ranker. */
+export interface SavableModel {
+  readonly kind: string;
+  readonly params: Record<string, unknown>;
+  save(): Promise<{ state: Record<string, unknown>; files: Record<string, Uint8Array> }>;
+}
+
 /**
- * Identity of a trained pipeline without writing it: sha256 over kind, params, featurizer config and the
- * sha256 of every saved file and of the JSON state (what the artifact's manifest would pin).
+ * Identity of a fitted featurizer + model without writing them: sha256 over kind, params, featurizer config,
+ * the model's candidates (routers) and the sha256 of every saved file and of the JSON state (what the
+ * artifact's manifest would pin). Files are named `featurizer/…` and `<role>/…`.
  */
+export async function modelDigest(featurizer: Featurizer, model: SavableModel, role: string, models?: readonly string[]): Promise<string> {
+  const f = await featurizer.save();
+  const r = await model.save();
+  const files = Object.fromEntries([...Object.entries(f.files).map(([k, v]) => [`featurizer/${k}`, sha256Hex(v)]), ...Object.entries(r.files).map(([k, v]) => [`${role}/${k}`, sha256Hex(v)])].sort());
+  return sha256Hex(JSON.stringify({ kind: model.kind, params: model.params, featurizer: { kind: f.kind, config: f.config }, models, state: sha256Hex(JSON.stringify(r.state)), files }));
+}
+
+/** Identity of a trained router pipeline (modelDigest of its featurizer and router). */
 export async function pipelineDigest(p: RouterPipeline): Promise<string> {
-  const f = await p.featurizer.save();
-  const r = await p.router.save();
-  const files = Object.fromEntries([...Object.entries(f.files).map(([k, v]) => [`featurizer/${k}`, sha256Hex(v)]), ...Object.entries(r.files).map(([k, v]) => [`router/${k}`, sha256Hex(v)])].sort());
-  return sha256Hex(JSON.stringify({ kind: p.router.kind, params: p.router.params, featurizer: { kind: f.kind, config: f.config }, models: p.router.models, state: sha256Hex(JSON.stringify(r.state)), files }));
+  return modelDigest(p.featurizer, p.router, 'router', p.router.models);
 }

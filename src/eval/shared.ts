@@ -13,8 +13,8 @@ import { PriceTable } from '../prices/PriceTable.js';
 import { createRouter, ROUTERS, routerSpec } from '../routers/registry.js';
 import { RouterPipeline } from '../routers/RouterPipeline.js';
 import { buildTrainingSet, pairsFromScores } from '../routers/trainingSet.js';
-import { completeRecords, evalTableFromRecords } from './evalTable.js';
-import { evaluateRouters, type DatasetEval, type EvalOptions, type PairSpec, type RouterPredictions } from './evaluate.js';
+import { completeRecords, evalTableFromRecords, type EvalTable } from './evalTable.js';
+import { evaluateRouters, type DatasetEval, type EvalOptions, type PairSpec, type RouterPredictions, type SeriesInput } from './evaluate.js';
 import { pipelineDigest, predictionsFromFeatures } from './predict.js';
 import type { ArtifactInfo, DatasetInfo } from './report/report.js';
 
@@ -94,6 +94,13 @@ export function sharedDefaultParams(kind: string, trainRows: number, testRows: n
   return {};
 }
 
+/** Series evaluated beside a set's routers (e.g. a cascade), with their artifacts and report notes. */
+export interface ExtraSeries {
+  series: SeriesInput[];
+  artifacts: ArtifactInfo[];
+  notes: string[];
+}
+
 export interface SharedRunOptions extends EvalOptions {
   /** Router kinds to train (default: every key of the ROUTERS registry). */
   routers?: readonly string[];
@@ -103,13 +110,15 @@ export interface SharedRunOptions extends EvalOptions {
   featurizerConfig?: Record<string, unknown>;
   /** Seed of router training (default 42, as `llmr train router`); `seed` seeds the bootstrap and random router. */
   trainSeed?: number;
+  /** Series to evaluate beside the routers on the same test table (src/cascade/sharedCascade.ts: the cascade on RouterBench). */
+  extraSeriesFor?: (table: EvalTable, set: SharedSet) => Promise<ExtraSeries>;
   log?: (line: string) => void;
 }
 
 export interface SharedRunResult {
   dataset: DatasetEval & { info: DatasetInfo };
   artifacts: ArtifactInfo[];
-  /** Kinds that failed to train or predict on this set, with the error. */
+  /** Kinds that failed to train or predict on this set (kind "extra series": extraSeriesFor threw), with the error. */
   failures: { kind: string; error: string }[];
 }
 
@@ -152,9 +161,20 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
       log(`${set.name}: ${kind} FAILED: ${msg.split('\n')[0]}`);
     }
   }
+  let extra: ExtraSeries = { series: [], artifacts: [], notes: [] };
+  if (opts.extraSeriesFor) {
+    try {
+      extra = await opts.extraSeriesFor(table, set);
+      artifacts.push(...extra.artifacts);
+    } catch (e) {
+      const msg = e instanceof LlmrError ? e.describe() : e instanceof Error ? e.message : String(e);
+      failures.push({ kind: 'extra series', error: msg });
+      log(`${set.name}: extra series FAILED: ${msg.split('\n')[0]}`);
+    }
+  }
   const t2 = Date.now();
-  const ev = evaluateRouters(table, preds, { ...opts, pair: set.pair ?? opts.pair });
-  log(`${set.name}: evaluated ${preds.length} routers + baselines in ${((Date.now() - t2) / 1000).toFixed(1)}s`);
-  const notes = [...(set.info.notes ?? []), ...failures.map((f) => `router ${f.kind} failed: ${f.error.split('\n')[0]}`)];
+  const ev = evaluateRouters(table, preds, { ...opts, pair: set.pair ?? opts.pair, extraSeries: extra.series });
+  log(`${set.name}: evaluated ${preds.length} routers${extra.series.length ? ` + ${extra.series.length} extra series` : ''} + baselines in ${((Date.now() - t2) / 1000).toFixed(1)}s`);
+  const notes = [...(set.info.notes ?? []), ...extra.notes, ...failures.map((f) => `${f.kind === 'extra series' ? f.kind : `router ${f.kind}`} failed: ${f.error.split('\n')[0]}`)];
   return { dataset: { ...ev, info: { ...set.info, trainRows: set.train.length, trainDigest, notes } }, artifacts, failures };
 }

@@ -9,14 +9,17 @@ import { logspace } from './stats.js';
  */
 
 export interface OperatingPoint {
-  /** The knob value (willingness to pay in USD per unit quality, or a threshold). */
+  /** The knob value (willingness to pay in USD per unit quality, a threshold, or a cascade's τ). */
   knob: number;
-  policy: Policy;
+  /** The routing policy at this knob; absent for a series that is not a router under a policy (a cascade). */
+  policy?: Policy;
   /** Mean USD per query (the logged cost of the chosen call, else the price table's). */
   cost: number;
   quality: number;
-  /** Fraction of calls per model. */
+  /** Fraction of calls per model (a cascade: of accepted responses). */
   share: Record<string, number>;
+  /** Mean models called per query, where a series calls more than one (a cascade). */
+  calls?: number;
 }
 
 /**
@@ -68,7 +71,10 @@ export function routeRows(models: readonly string[], pred: readonly Float64Array
 export interface ChosenOutcomes {
   choice: Int32Array;
   quality: Float64Array;
+  /** USD per row: the chosen call's cost (a cascade: every call it made). */
   cost: Float64Array;
+  /** Models called per row, where more than one can be (a cascade's replay). */
+  calls?: Int32Array;
 }
 
 export function chosenOutcomes(t: EvalTable, choice: Int32Array): ChosenOutcomes {

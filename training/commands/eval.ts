@@ -7,11 +7,12 @@ import { modelsOf, type ScoreRecord } from '../../src/data/schemas.js';
 import { splitRecords } from '../../src/data/split.js';
 import { LlmrError } from '../../src/errors.js';
 import { calibrate, describeGoal, parseGoal, type Achieved, type CalibrationEntry } from '../../src/eval/calibrate.js';
-import { evalTableFromRecords } from '../../src/eval/evalTable.js';
+import { evalTableFromRecords, type EvalTable } from '../../src/eval/evalTable.js';
 import { evaluateRouters, type DatasetEval, type EvalOptions, type PairSpec } from '../../src/eval/evaluate.js';
 import { pipelinePredictions } from '../../src/eval/predict.js';
 import { metricRows, renderMarkdown, writeReport, type ArtifactInfo, type EvalReport } from '../../src/eval/report/report.js';
 import { loadSharedSets, SHARED_SET_NAMES, trainAndEvaluate } from '../../src/eval/shared.js';
+import { routerbenchCascade } from '../../src/cascade/sharedCascade.js';
 import { RouterPipeline } from '../../src/routers/RouterPipeline.js';
 import { ROUTERS } from '../../src/routers/registry.js';
 import { sha256Hex } from '../../src/util/hash.js';
@@ -126,8 +127,10 @@ export function registerEvalCommands(ctx: CliContext): void {
       .option('--routers <list>', 'comma-separated router kinds (default: every kind in the ROUTERS registry)')
       .option('--params <json>', 'hyper-parameters per kind, e.g. \'{"knn":{"k":40}}\'', jsonFlag('--params'))
       .option('--featurizer <kind>', 'featurizer kind (default hashing)')
-      .option('--featurizer-config <json>', 'featurizer hyper-parameters as JSON', jsonFlag('--featurizer-config')),
-  ).action(async (o: EvalFlags & { shared?: string; sets?: string; routers?: string; params?: Record<string, unknown>; featurizer?: string; featurizerConfig?: Record<string, unknown> }) => {
+      .option('--featurizer-config <json>', 'featurizer hyper-parameters as JSON', jsonFlag('--featurizer-config'))
+      .option('--no-cascade', 'leave out the cascade series on RouterBench (reward model trained on its train split, as `llmr eval cascade`)')
+      .option('--cascade-max-length <n>', 'longest cascade chain tried when choosing the call order on the calibration split', numberFlag('--cascade-max-length'), 3),
+  ).action(async (o: EvalFlags & { shared?: string; sets?: string; routers?: string; params?: Record<string, unknown>; featurizer?: string; featurizerConfig?: Record<string, unknown>; cascade: boolean; cascadeMaxLength: number }) => {
     const opts = evalOptions(o);
     const t0 = Date.now();
     const backend = await initBackend(ctx.config.backend);
@@ -137,16 +140,19 @@ export function registerEvalCommands(ctx: CliContext): void {
     const log = (l: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${l}\n`);
     const datasets = [];
     const artifacts: ArtifactInfo[] = [];
+    if (!(Number.isInteger(o.cascadeMaxLength) && o.cascadeMaxLength >= 1)) throw new LlmrError(`--cascade-max-length must be a positive integer, got ${o.cascadeMaxLength}`, { field: '--cascade-max-length' });
     for (const set of sets) {
-      const r = await trainAndEvaluate(set, { ...opts, routers, params: o.params as Record<string, Record<string, unknown>> | undefined, featurizer: o.featurizer, featurizerConfig: o.featurizerConfig, log });
+      // the cascade needs logged responses: RouterBench has them
+      const extraSeriesFor = o.cascade && set.name === 'routerbench' ? (table: EvalTable) => routerbenchCascade(table, { sharedRoot: root, backend: backend.name, maxLength: o.cascadeMaxLength, log }) : undefined;
+      const r = await trainAndEvaluate(set, { ...opts, routers, params: o.params as Record<string, Record<string, unknown>> | undefined, featurizer: o.featurizer, featurizerConfig: o.featurizerConfig, extraSeriesFor, log });
       datasets.push(r.dataset);
       artifacts.push(...r.artifacts);
       if (!o.json) process.stdout.write('\n' + metricsText(r.dataset));
     }
     const report: EvalReport = {
-      title: 'Routers on the shared data sets',
+      title: o.cascade ? 'Routers (and a cascade) on the shared data sets' : 'Routers on the shared data sets',
       createdAt: new Date().toISOString(),
-      command: `llmr eval shared${o.sets ? ` --sets ${o.sets}` : ''}${o.routers ? ` --routers ${o.routers}` : ''}`,
+      command: `llmr eval shared${o.sets ? ` --sets ${o.sets}` : ''}${o.routers ? ` --routers ${o.routers}` : ''}${o.cascade ? '' : ' --no-cascade'}`,
       environment: { ...environment(backend.name), 'shared data': root, 'wall time': `${((Date.now() - t0) / 1000).toFixed(0)} s` },
       datasets,
       artifacts,

@@ -81,7 +81,7 @@ export function metricRows(d: DatasetEval): MetricRow[] {
       kind,
       aiq: kind === 'random' ? `${f3(s.aiq)} ± ${f3(s.aiqSd)}` : f3(s.aiq),
       aiqCI: ci(s.aiqCI),
-      gain: s.aiqGainCI ? `${(s.aiq - d.zero.aiq >= 0 ? '+' : '') + (s.aiq - d.zero.aiq).toFixed(3)} ${ci(s.aiqGainCI)}` : kind === 'random' ? `${(s.aiq - d.zero.aiq).toFixed(3)}` : '',
+      gain: !Number.isFinite(s.aiq) ? '–' : s.aiqGainCI ? `${(s.aiq - d.zero.aiq >= 0 ? '+' : '') + (s.aiq - d.zero.aiq).toFixed(3)} ${ci(s.aiqGainCI)}` : kind === 'random' ? `${(s.aiq - d.zero.aiq).toFixed(3)}` : '',
       maxQuality: f3(b.quality),
       costAtMax: per1k(b.cost),
       apgr: pair && s.pair ? (kind === 'random' ? `${f3(s.pair.apgr)} ± ${f3(s.pair.apgrSd)}` : f3(s.pair.apgr)) : '',
@@ -92,6 +92,7 @@ export function metricRows(d: DatasetEval): MetricRow[] {
     });
   };
   for (const r of d.routers) add(r, 'router');
+  for (const x of d.extra) add(x, x.kind);
   add(d.random, 'random', `random (${d.random.seeds} seeds)`);
   const zb = d.zero.hull[d.zero.hull.length - 1]!;
   rows.push({ name: 'Zero router', kind: 'zero', aiq: f3(d.zero.aiq), aiqCI: ci(d.zero.aiqCI), gain: '0', maxQuality: f3(zb[1]), costAtMax: per1k(zb[0]), apgr: pair ? '0.500' : '', apgrCI: '', cpt20: pair ? '20.0%' : '', cpt50: pair ? '50.0%' : '', cpt80: pair ? '80.0%' : '' });
@@ -108,15 +109,25 @@ function metricCells(d: DatasetEval): string[][] {
 }
 
 function taskHead(d: DatasetEval): string[] {
-  return ['task', 'rows', 'best model', 'best quality', 'oracle quality', 'Zero AIQ', ...d.routers.map((r) => `${r.name} AIQ`), 'random AIQ', ...(d.pair ? [...d.routers.map((r) => `${r.name} APGR`), 'random APGR'] : [])];
+  return ['task', 'rows', 'best model', 'best quality', 'oracle quality', 'Zero AIQ', ...d.routers.map((r) => `${r.name} AIQ`), ...d.extra.map((x) => `${x.name} AIQ`), 'random AIQ', ...(d.pair ? [...d.routers.map((r) => `${r.name} APGR`), 'random APGR'] : [])];
 }
 
 function taskCells(d: DatasetEval): string[][] {
-  return d.slices.map((s) => [s.task, String(s.rows), s.best.model, f3(s.best.quality), f3(s.oracle.quality), f3(s.zeroAiq), ...s.routers.map((r) => f3(r.aiq)), f3(s.random.aiq), ...(d.pair ? [...s.routers.map((r) => f3(r.apgr)), f3(s.random.apgr)] : [])]);
+  return d.slices.map((s) => [s.task, String(s.rows), s.best.model, f3(s.best.quality), f3(s.oracle.quality), f3(s.zeroAiq), ...s.routers.map((r) => f3(r.aiq)), ...s.extra.map((x) => f3(x.aiq)), f3(s.random.aiq), ...(d.pair ? [...s.routers.map((r) => f3(r.apgr)), f3(s.random.apgr)] : [])]);
 }
 
 function singleCells(d: DatasetEval): string[][] {
   return [...d.singles].sort((a, b) => a.cost - b.cost).map((s) => [s.model, f3(s.quality), per1k(s.cost), pct(d.oracle.share[s.model])]);
+}
+
+/** What each extra series is, and where its hull was cut at the common maximum cost. */
+function seriesFacts(d: DatasetEval): string[] {
+  const out: string[] = [];
+  for (const x of d.extra) {
+    if (x.description) out.push(`${x.name}: ${x.description}`);
+    if (x.clippedAt !== undefined) out.push(`${x.name}: its hull reaches ${per1k(x.hull[x.hull.length - 1]![0])}/1k, beyond the common maximum cost ${per1k(x.clippedAt)}/1k; its AIQ integrates the hull up to ${per1k(x.clippedAt)}/1k`);
+  }
+  return out;
 }
 
 function pairFact(d: DatasetEval): string {
@@ -131,13 +142,16 @@ export function costQualityPlot(d: DatasetEval): string {
   d.routers.forEach((r, i) => {
     series.push({ name: `${r.name} (AIQ ${f3(r.aiq)})`, kind: 'router', color: PALETTE[i % PALETTE.length]!, points: r.points.map((p) => [p.cost * 1000, p.quality]), line: r.hull.map((h) => [h[0] * 1000, h[1]]) });
   });
+  d.extra.forEach((x, i) => {
+    series.push({ name: `${x.name} (AIQ ${f3(x.aiq)})`, kind: x.kind, color: PALETTE[(d.routers.length + i) % PALETTE.length]!, points: x.points.map((p) => [p.cost * 1000, p.quality]), line: x.hull.map((h) => [h[0] * 1000, h[1]]), marker: 'diamond' });
+  });
   series.push({ name: `random (AIQ ${f3(d.random.aiq)})`, kind: 'random', color: '#999999', line: d.random.hull.map((h) => [h[0] * 1000, h[1]]), dashed: true });
   series.push({ name: `Zero router (AIQ ${f3(d.zero.aiq)})`, kind: 'zero', color: '#000000', line: d.zero.hull.map((h) => [h[0] * 1000, h[1]]), dashed: true });
   series.push({ name: `oracle (${f3(d.oracle.quality)})`, kind: 'oracle', color: '#e6a700', points: [[d.oracle.cost * 1000, d.oracle.quality]], marker: 'star' });
   for (const s of d.singles) series.push({ name: s.model, kind: 'model', color: '#555555', points: [[s.cost * 1000, s.quality]], marker: 'square', labelPoint: true });
   const costs = d.singles.map((s) => s.cost).filter((c) => c > 0);
   const xLog = costs.length > 1 && Math.max(...costs) / Math.min(...costs) > 20;
-  return renderPlot({ id: `cost-quality:${d.name}`, title: `${d.name}: quality vs cost (points: wtp sweep; lines: non-decreasing hulls)`, xLabel: `mean cost, USD per 1,000 queries${xLog ? ' (log scale)' : ''}`, yLabel: 'mean quality', xLog, series });
+  return renderPlot({ id: `cost-quality:${d.name}`, title: `${d.name}: quality vs cost (points: wtp sweep${d.extra.map((x) => `; ${x.name}: ${x.knobLabel ?? 'knob'} sweep`).join('')}; lines: non-decreasing hulls)`, xLabel: `mean cost, USD per 1,000 queries${xLog ? ' (log scale)' : ''}`, yLabel: 'mean quality', xLog, series });
 }
 
 export function sharePlot(d: DatasetEval): string {
@@ -181,6 +195,7 @@ export function renderMarkdown(r: EvalReport): string {
     if (d.info?.split) out.push(`- split: ${d.info.split}`);
     out.push(`- cost per call: ${d.costSource.logged} logged, ${d.costSource.priceTable} from the price table`);
     for (const n of d.info?.notes ?? []) out.push(`- ${n}`);
+    for (const f of seriesFacts(d)) out.push(`- ${f}`);
     if (d.pair) out.push(`- ${pairFact(d)}`);
     out.push('', '### Metrics', '', mdTable(metricHead(d), metricCells(d)), '');
     out.push('### Single models', '', mdTable(['model', 'quality', '$/1k queries', 'share of oracle calls'], singleCells(d)), '');
@@ -194,7 +209,7 @@ export function renderMarkdown(r: EvalReport): string {
 }
 
 const CONVENTIONS_MD = [
-  'Conventions: **AIQ** (RouterBench) = area under the non-decreasing convex hull of a router\'s (cost, quality) points from its cheapest point, extended flat to the largest cost any compared hull reaches, divided by that cost. **Zero router** = hull of the single models. **Oracle** = cheapest best model per prompt (no model right → no call).',
+  'Conventions: **AIQ** (RouterBench) = area under the non-decreasing convex hull of a router\'s (cost, quality) points from its cheapest point, extended flat to the largest cost any compared hull reaches, divided by that cost. **Zero router** = hull of the single models. **Oracle** = cheapest best model per prompt (no model right → no call). A **cascade** calls the candidates in price order and accepts the first response whose reward-model score is ≥ τ (the last is always accepted); its points sweep τ, its cost counts every call made; it is compared up to the same maximum cost, which it does not set (its hull is cut there, at the hull\'s value at that cost).',
   '**APGR** (RouteLLM) = trapezoid area of quality over the share of strong calls at thresholds on the deciles of the router\'s scores (pd.qcut), normalised between the weak and strong models; **CPT(x%)** = share of strong calls to reach x % of the quality gap (monotone envelope). Costs are the logged per-call costs where the data has them, else the price table. Intervals: bootstrap percentile over test rows (seeded).',
 ].join(' ');
 
@@ -218,6 +233,7 @@ export function renderHtml(r: EvalReport): string {
     if (d.info?.split) facts.push(`split: ${d.info.split}`);
     facts.push(`cost per call: ${d.costSource.logged} logged, ${d.costSource.priceTable} from the price table`);
     for (const n of d.info?.notes ?? []) facts.push(n);
+    facts.push(...seriesFacts(d));
     if (d.pair) facts.push(pairFact(d));
     body.push(`<ul class="facts">${facts.map((f) => `<li>${escapeXml(f)}</li>`).join('')}</ul>`);
     body.push(`<div class="plots">${costQualityPlot(d)}${d.pair ? sharePlot(d) : ''}</div>`);
