@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
 import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../index/VectorIndex.js';
+import { leaveOneOutNeighbours } from '../tf/neighbours.js';
 import { Rng } from '../util/rng.js';
 import { ELO_PER_LOGIT, fitBradleyTerry, PairStats } from './bradleyTerry.js';
 import { calibrated, CalibrationSchema, fitCalibration, type Calibration } from './calibration.js';
@@ -94,8 +95,10 @@ export class EloRouter implements Router {
       const rows = n <= p.calibrationRows ? [...Array(n).keys()] : new Rng(opts.seed ?? p.seed).permutation(n).slice(0, p.calibrationRows).sort((a, b) => a - b);
       const nm = this.models.length;
       const raw = new Float32Array(rows.length * nm);
+      // Exact index: all leave-one-out neighbour lists from batched matMuls; HNSW: one search per row.
+      const hits = this.index!.kind === 'exact' ? leaveOneOutNeighbours(this.features, rows, p.k) : null;
       rows.forEach((r, i) => {
-        raw.set(this.ratings(data.features[r]!, r).final, i * nm);
+        raw.set(this.ratingsFrom(hits ? hits[i]! : this.neighbours(data.features[r]!, r)).final, i * nm);
         if (i % 200 === 199) opts.onProgress?.({ epoch: i + 1, epochs: rows.length, message: 'leave-one-out calibration' });
       });
       this.calib = fitCalibration(p.calibration, raw, unitTargets(this.scale, data.scores, rows, nm), nm);
@@ -137,10 +140,14 @@ export class EloRouter implements Router {
     return hits.filter((h) => h.index !== exclude).slice(0, this.params.k);
   }
 
-  /** Global, local and final ratings for one query (excluding training row `exclude`, for leave-one-out). */
-  private ratings(x: Float32Array, exclude = -1): { global: Float64Array; local: Float64Array; final: Float64Array; hits: SearchHit[] } {
+  /** Global, local and final ratings for one query. */
+  private ratings(x: Float32Array): { global: Float64Array; local: Float64Array; final: Float64Array; hits: SearchHit[] } {
+    return this.ratingsFrom(this.neighbours(x));
+  }
+
+  /** Ratings from a query's neighbours: local Bradley–Terry fit on their weighted pairs, blended with global. */
+  private ratingsFrom(hits: SearchHit[]): { global: Float64Array; local: Float64Array; final: Float64Array; hits: SearchHit[] } {
     const p = this.params;
-    const hits = this.neighbours(x, exclude);
     const stats = new PairStats(this.models.length);
     const top = hits.length > 0 ? hits[0]!.similarity : 0;
     for (const h of hits) {

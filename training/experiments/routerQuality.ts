@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       const router = createRouter(c.kind, c.params ?? {});
       const f0 = performance.now();
       let last = '';
-      await router.fit(data, { seed, validation, onProgress: (p) => (last = `epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(4)} val ${p.valLoss?.toFixed(4)} metric ${p.metric?.toFixed(4)}`) });
+      await router.fit(data, { seed: typeof c.params?.seed === "number" ? c.params.seed : seed, validation, onProgress: (p) => (last = `epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(4)} val ${p.valLoss?.toFixed(4)} metric ${p.metric?.toFixed(4)}`) });
       const secs = (performance.now() - f0) / 1000;
       console.error(`${fold.name} ${name}: fit ${secs.toFixed(1)}s; ${last}`);
       const pipeline = new RouterPipeline(featurizer, router, prices, { name, version: 'exp' });
