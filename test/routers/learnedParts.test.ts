@@ -5,6 +5,7 @@ import { fitBradleyTerry, PairStats, winVsField } from '../../src/routers/bradle
 import { calibrated, fitCalibration, fitLogistic } from '../../src/routers/calibration.js';
 import { EloRouter } from '../../src/routers/elo.js';
 import { MfRouter } from '../../src/routers/mf.js';
+import { MlpRouter } from '../../src/routers/mlp.js';
 import type { PairObservation, TrainingSet } from '../../src/routers/Router.js';
 import { fitScoreScale } from '../../src/routers/scoreScale.js';
 import { kmeans } from '../../src/train/kmeans.js';
@@ -108,6 +109,18 @@ describe('learned routers on pairwise-only data and online updates', () => {
       r.dispose?.();
     });
   }
+
+  it('mlp members: 2 predicts the mean probability of the two seeded networks it trains', async () => {
+    const data = syntheticRouting({ rows: 90, dim: 16 });
+    const params = { epochs: 5, hidden: [8], batchSize: 16, lr: 1e-2 };
+    const ens = await new MlpRouter({ ...params, members: 2 }).fit(data, { seed: 5 });
+    const a = await new MlpRouter(params).fit(data, { seed: 5 });
+    const b = await new MlpRouter(params).fit(data, { seed: 6 });
+    const [pe, pa, pb] = await Promise.all([ens, a, b].map((r) => r.predict(data.features.slice(0, 10))));
+    pe!.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo((pa![i]![j]! + pb![i]![j]!) / 2, 5)));
+    expect(pa).not.toEqual(pb);
+    for (const r of [ens, a, b]) r.dispose();
+  });
 
   it('elo update(): new wins raise a model’s global rating; bad pairs are named', async () => {
     const data = syntheticRouting({ rows: 60, models: 3, dim: 16 });
