@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { trainRewardModel } from '../../src/cascade/rewardModel.js';
 import { z } from 'zod';
 import { newVersion, resolveArtifactDir } from '../../src/artifacts/artifact.js';
 import { initBackend } from '../../src/backend/backend.js';
@@ -231,7 +232,7 @@ export function registerRankCommands(ctx: CliContext): void {
       if (o.ranker) pipeline = await RankerPipeline.load(resolveArtifactDir(o.ranker, ctx.config.modelsDir));
       else {
         const prog = fitProgress('fit bradley-terry on routerbench');
-        pipeline = await RankerPipeline.train(ds.train, { kind: 'bradley-terry', params: { modelBias: true, ...(o.params ?? {}) }, featurizer: { kind: 'hashing', config: o.featurizerConfig ?? {} }, validation: ds.validation, meta: { name: 'bradley-terry-routerbench', version: 'eval', backend: backend.name }, onProgress: prog.onProgress });
+        pipeline = await trainRewardModel(ds, { params: o.params, featurizerConfig: o.featurizerConfig, backend: backend.name, onProgress: prog.onProgress });
         prog.done();
       }
       const report: CascadeReport = await cascadeExperiment(pipeline, ds, {
