@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UnknownOptionError } from '../errors.js';
 
@@ -22,27 +23,48 @@ export interface BackendInfo {
 
 let current: BackendInfo | null = null;
 
+function hasGpuDeviceNode(): boolean {
+  try {
+    if (existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('render') || f.startsWith('card'))) return true;
+    return readdirSync('/dev').some((f) => /^nvidia\d+$/.test(f));
+  } catch {
+    return false;
+  }
+}
+
 function message(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.split('\n')[0]!.slice(0, 300);
+}
+
+/** Import an optional package; when absent, say so and why it may be absent. */
+async function importOptional(pkg: string, why: string): Promise<void> {
+  try {
+    await import(pkg);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new Error(`${pkg} is not installed (optional dependency; ${why})`);
+    throw e;
+  }
 }
 
 async function tryBackend(name: BackendName): Promise<string> {
   switch (name) {
     case 'tensorflow-gpu': {
       // Registers the 'tensorflow' backend bound to libtensorflow with CUDA.
-      await import('@tensorflow/tfjs-node-gpu' as string);
+      await importOptional('@tensorflow/tfjs-node-gpu', 'its install script downloads libtensorflow with CUDA: needs internet, an NVIDIA GPU and CUDA/cuDNN');
       if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node-gpu loaded but the tensorflow backend did not initialise');
       return 'tensorflow';
     }
     case 'tensorflow': {
-      await import('@tensorflow/tfjs-node' as string);
+      await importOptional('@tensorflow/tfjs-node', 'its install script downloads libtensorflow: needs internet at install time');
       if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node loaded but the tensorflow backend did not initialise');
       return 'tensorflow';
     }
     case 'webgpu': {
       const g = globalThis as { navigator?: { gpu?: unknown } };
       if (!g.navigator?.gpu) {
+        // On Linux, Dawn needs a GPU device node; without one it only prints Vulkan loader warnings and fails.
+        if (process.platform === 'linux' && !hasGpuDeviceNode()) throw new Error('no GPU device node (/dev/dri/*, /dev/nvidia*), so no WebGPU adapter');
         const webgpu = (await import('webgpu' as string)) as { create: (o: string[]) => unknown; globals: Record<string, unknown> };
         Object.assign(globalThis, webgpu.globals);
         const gpu = webgpu.create([]) as { requestAdapter: () => Promise<unknown> };
