@@ -1,24 +1,10 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cliSandbox } from '../helpers/cli.js';
 import { syntheticRecords } from '../helpers/tinyRouter.js';
 
-const run = promisify(execFile);
-const tmp = mkdtempSync(join(tmpdir(), 'llmr-evalcli-'));
-const env = { ...process.env, LLMR_MODELS_DIR: join(tmp, 'models'), LLMR_CACHE_DIR: join(tmp, 'cache') };
-
-async function llmr(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const r = await run('node', ['training/llmr.js', ...args], { env, maxBuffer: 1 << 24 });
-    return { ...r, code: 0 };
-  } catch (e) {
-    const x = e as { stdout: string; stderr: string; code: number };
-    return { stdout: x.stdout, stderr: x.stderr, code: x.code };
-  }
-}
+const { tmp, llmr } = cliSandbox('llmr-evalcli-');
 
 describe('llmr eval router / llmr calibrate', () => {
   const all = syntheticRecords(160);
