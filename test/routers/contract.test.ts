@@ -21,7 +21,7 @@ const FAST: Record<string, Record<string, unknown>> = {
   knn: { k: 7 },
   mlp: { epochs: 25, batchSize: 16, lr: 1e-2, hidden: [16], patience: 0, dropout: 0 },
   mf: { epochs: 25, batchSize: 16, lr: 1e-2, dim: 8, patience: 0 },
-  contrastive: { epochs: 25, batchSize: 16, lr: 1e-2, dim: 8, patience: 0 },
+  contrastive: { epochs: 25, batchSize: 16, lr: 1e-2, dim: 8, patience: 0, dropout: 0, sampleWeight: 1 },
   elo: { k: 10 },
 };
 const PREDICT_CALLS = 10_000;

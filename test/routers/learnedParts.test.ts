@@ -3,6 +3,7 @@ import { initBackend } from '../../src/backend/backend.js';
 import { LlmrError } from '../../src/errors.js';
 import { fitBradleyTerry, PairStats, winVsField } from '../../src/routers/bradleyTerry.js';
 import { calibrated, fitCalibration, fitLogistic } from '../../src/routers/calibration.js';
+import { ContrastiveRouter } from '../../src/routers/contrastive.js';
 import { EloRouter } from '../../src/routers/elo.js';
 import { MfRouter } from '../../src/routers/mf.js';
 import { MlpRouter } from '../../src/routers/mlp.js';
@@ -120,6 +121,17 @@ describe('learned routers on pairwise-only data and online updates', () => {
     pe!.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo((pa![i]![j]! + pb![i]![j]!) / 2, 5)));
     expect(pa).not.toEqual(pb);
     for (const r of [ens, a, b]) r.dispose();
+  });
+
+  it('contrastive with k-means groups (no task labels) trains, predicts finite scores and is seeded', async () => {
+    const data = { ...syntheticRouting({ rows: 60, dim: 16 }), tasks: undefined };
+    const make = () => new ContrastiveRouter({ epochs: 3, dim: 4, batchSize: 16, sampleWeight: 1, groupBy: 'kmeans', clusters: 3, dropout: 0.2 }).fit(data, { seed: 3 });
+    const [a, b] = await Promise.all([make(), make()]);
+    const pa = await a.predict(data.features.slice(0, 5));
+    expect(pa.flatMap((r) => Array.from(r)).every(Number.isFinite)).toBe(true);
+    expect(await b.predict(data.features.slice(0, 5))).toEqual(pa);
+    a.dispose();
+    b.dispose();
   });
 
   it('elo update(): new wins raise a model’s global rating; bad pairs are named', async () => {
