@@ -9,6 +9,7 @@ and prints one JSON line with timings. Run with Debian's python3-torch: /usr/bin
 """
 import argparse
 import json
+import re
 import sys
 import time
 
@@ -73,9 +74,10 @@ def main() -> None:
         losses.append(total / a.rows)
     steady = epoch_s[1:] if len(epoch_s) > 1 else epoch_s
     sec = sum(steady) / len(steady)
+    blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
     json.dump(
         {
-            "framework": f"torch {torch.__version__}",
+            "framework": f"torch {torch.__version__} (BLAS {blas.group(1) if blas else 'unknown'})",
             "threads": torch.get_num_threads(),
             "secondsPerEpoch": sec,
             "samplesPerSec": a.rows / sec,
