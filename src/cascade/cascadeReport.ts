@@ -1,7 +1,5 @@
-import { join } from 'node:path';
-import { writeFileAtomic } from '../data/files.js';
 import { escapeXml, PALETTE, renderPlot, type PlotSeries } from '../eval/report/svg.js';
-import { reportJson } from '../rankers/rankerReport.js';
+import { htmlHeading, htmlNotes, htmlPage, htmlTable, writeReportFiles } from '../eval/report/page.js';
 import type { CascadeCalibration, CascadeCurve } from './cascade.js';
 
 /** Offline cascade replay report: operating points and hulls of chains, single models, τ calibrations. */
@@ -60,35 +58,16 @@ export function cascadePlot(r: CascadeReport): string {
   return renderPlot({ id: `cascade:${r.dataset.name}`, title: `${r.dataset.name}: cascades, quality vs cost (points: τ sweep; lines: hulls)`, xLabel: `mean cost, USD per 1,000 queries${xLog ? ' (log scale)' : ''}`, yLabel: 'mean quality', xLog, series });
 }
 
-const table = (head: string[], body: string[][]) =>
-  `<table><thead><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${body.map((x) => `<tr>${x.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
-
 export function cascadeReportHtml(r: CascadeReport): string {
-  const body = [`<h1>${escapeXml(r.title)}</h1>`, `<p class="meta">Generated ${escapeXml(r.createdAt)}${r.command ? ` by <code>${escapeXml(r.command)}</code>` : ''}.</p>`];
+  const body = [htmlHeading(r.title, r.createdAt, r.command)];
   body.push(`<p>Test set: ${escapeXml(r.dataset.name)}, ${r.dataset.rows} queries, digest ${escapeXml(r.dataset.digest)}.</p>`, cascadePlot(r));
-  body.push('<h2>Cascades</h2>', table(CURVE_HEAD, curveRows(r)), '<h2>Single models</h2>', table(SINGLE_HEAD, singleRows(r)));
-  if (r.calibrations.length) body.push('<h2>τ calibrated on the calibration split, applied to test</h2>', table(CAL_HEAD, calRows(r)));
+  body.push('<h2>Cascades</h2>', htmlTable(CURVE_HEAD, curveRows(r)), '<h2>Single models</h2>', htmlTable(SINGLE_HEAD, singleRows(r)));
+  if (r.calibrations.length) body.push('<h2>τ calibrated on the calibration split, applied to test</h2>', htmlTable(CAL_HEAD, calRows(r)));
   body.push('<h2>Reward model</h2>', `<code>${escapeXml(JSON.stringify(r.rewardModel))}</code>`);
-  if (r.notes.length) body.push('<h2>Notes</h2>', `<ul>${r.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('')}</ul>`);
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(r.title)}</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1400px}
-table{border-collapse:collapse;font-size:12.5px;margin:8px 0 16px}th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.meta{font-size:12.5px;color:#444}code{background:#f5f5f5;padding:1px 3px}
-svg.plot{border:1px solid #ddd}
-</style></head>
-<body>
-${body.join('\n')}
-</body></html>
-`;
+  body.push(...htmlNotes(r.notes));
+  return htmlPage(r.title, body);
 }
 
 export function writeCascadeReport(dir: string, r: CascadeReport): { json: string; md: string; html: string } {
-  const paths = { json: join(dir, 'report.json'), md: join(dir, 'report.md'), html: join(dir, 'report.html') };
-  writeFileAtomic(paths.json, reportJson(r));
-  writeFileAtomic(paths.md, cascadeReportMarkdown(r));
-  writeFileAtomic(paths.html, cascadeReportHtml(r));
-  return paths;
+  return writeReportFiles(dir, r, cascadeReportMarkdown(r), cascadeReportHtml(r));
 }

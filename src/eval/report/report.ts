@@ -1,7 +1,6 @@
-import { join } from 'node:path';
-import { writeFileAtomic } from '../../data/files.js';
 import type { BootstrapInterval } from '../bootstrap.js';
 import type { DatasetEval, SeriesResult } from '../evaluate.js';
+import { writeReportFiles } from './page.js';
 import { escapeXml, PALETTE, renderPlot, type PlotSeries } from './svg.js';
 
 /**
@@ -262,16 +261,7 @@ ${body.join('\n')}
 
 // ---------- JSON ----------
 
-/** JSON with NaN/Infinity written as null. */
-export function reportJson(r: EvalReport): string {
-  return JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
-}
-
 /** Write report.html, report.md and report.json into `dir` (atomically each). */
 export function writeReport(dir: string, r: EvalReport): { html: string; md: string; json: string } {
-  const paths = { html: join(dir, 'report.html'), md: join(dir, 'report.md'), json: join(dir, 'report.json') };
-  writeFileAtomic(paths.json, reportJson(r));
-  writeFileAtomic(paths.md, renderMarkdown(r));
-  writeFileAtomic(paths.html, renderHtml(r));
-  return paths;
+  return writeReportFiles(dir, r, renderMarkdown(r), renderHtml(r));
 }
