@@ -24,3 +24,39 @@ export class Progress {
     process.stderr.write(`${this.label}: done in ${((Date.now() - this.start) / 1000).toFixed(1)}s${info ? ` (${info})` : ''}\n`);
   }
 }
+
+export interface EpochInfo {
+  stage: string;
+  epoch: number;
+  epochs: number;
+  loss?: number;
+  valLoss?: number;
+  metric?: number;
+  message?: string;
+}
+
+/**
+ * A progress bar over training epochs (stage 'fit'), created on the first epoch report, showing loss,
+ * validation loss and the validation metric. Shared by router and ranker training commands.
+ */
+export function fitProgress(label: string, metricName = 'val metric'): { onProgress: (p: EpochInfo) => void; done: () => void } {
+  let bar: Progress | null = null;
+  return {
+    onProgress: (p) => {
+      if (p.stage !== 'fit' || !p.epochs || p.epochs <= 1) return;
+      bar ??= new Progress(label, p.epochs);
+      bar.update(
+        p.epoch,
+        [
+          p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : '',
+          p.valLoss !== undefined ? `val ${p.valLoss.toFixed(4)}` : '',
+          p.metric !== undefined && Number.isFinite(p.metric) ? `${metricName} ${p.metric.toFixed(3)}` : '',
+          p.message ?? '',
+        ]
+          .filter(Boolean)
+          .join(' '),
+      );
+    },
+    done: () => bar?.done(),
+  };
+}

@@ -20,7 +20,7 @@ import { RANKERS } from '../../src/rankers/registry.js';
 import { textPairsFromRecords, type TextPair } from '../../src/rankers/textPairs.js';
 import type { CliContext } from '../cliContext.js';
 import { jsonFlag, numberFlag } from '../cliContext.js';
-import { Progress } from '../progress.js';
+import { fitProgress } from '../progress.js';
 import { readJsonFile } from './train.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -47,19 +47,6 @@ async function pairsFromFile(path: string): Promise<TextPair[]> {
 
 function sharedRoot(ctx: CliContext, flag?: string): string {
   return flag ?? ctx.config.sharedDataDir;
-}
-
-/** A progress bar over epochs for ranker training. */
-function fitProgress(label: string): { onProgress: (p: { stage: string; epoch: number; epochs: number; loss?: number; valLoss?: number; metric?: number }) => void; done: () => void } {
-  let bar: Progress | null = null;
-  return {
-    onProgress: (p) => {
-      if (p.stage !== 'fit') return;
-      bar ??= new Progress(label, p.epochs);
-      bar.update(p.epoch, [p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : '', p.valLoss !== undefined ? `val ${p.valLoss.toFixed(4)}` : '', p.metric !== undefined && Number.isFinite(p.metric) ? `val acc ${p.metric.toFixed(3)}` : ''].filter(Boolean).join(' '));
-    },
-    done: () => bar?.done(),
-  };
 }
 
 export function formatRanking(r: RankResult, texts: readonly string[]): string {
@@ -113,7 +100,7 @@ export function registerRankCommands(ctx: CliContext): void {
       const name = (o.name as string | undefined) ?? cfg.name ?? `${kind}-ranker`;
       const version = newVersion();
       process.stderr.write(`training ${kind} ranker on ${train.length} pairs from ${source} (backend: ${backend.name})\n`);
-      const prog = fitProgress(`fit ${kind}`);
+      const prog = fitProgress(`fit ${kind}`, 'val acc');
       const pipeline = await RankerPipeline.train(train, {
         kind,
         params: { ...(cfg.params ?? {}), ...((o.params as Record<string, unknown>) ?? {}) },
@@ -186,7 +173,7 @@ export function registerRankCommands(ctx: CliContext): void {
           for (const p of loaded) evals.push(evaluateRanker(ds.name, split, pairs, await p.comparePairs(pairs), { name: `${p.meta.name}/${p.meta.version}`, kind: p.kind }, { bootstrap: o.bootstrap, seed: o.seed }));
           continue;
         }
-        const prog = fitProgress(`fit ${o.kind} on ${name}`);
+        const prog = fitProgress(`fit ${o.kind} on ${name}`, 'val acc');
         const t0 = performance.now();
         const p = await RankerPipeline.train(ds.train, { kind: o.kind, params: o.params, featurizer: { kind: 'hashing', config: o.featurizerConfig ?? {} }, validation: ds.validation, meta: { name: `${o.kind}-${name}`, version: 'eval', backend: backend.name }, onProgress: prog.onProgress });
         prog.done();
@@ -231,7 +218,7 @@ export function registerRankCommands(ctx: CliContext): void {
       let pipeline: RankerPipeline;
       if (o.ranker) pipeline = await RankerPipeline.load(resolveArtifactDir(o.ranker, ctx.config.modelsDir));
       else {
-        const prog = fitProgress('fit bradley-terry on routerbench');
+        const prog = fitProgress('fit bradley-terry on routerbench', 'val acc');
         pipeline = await trainRewardModel(ds, { params: o.params, featurizerConfig: o.featurizerConfig, backend: backend.name, onProgress: prog.onProgress });
         prog.done();
       }

@@ -12,7 +12,7 @@ import { trainRouter } from '../../src/routers/trainRouter.js';
 import type { CliContext } from '../cliContext.js';
 import { jsonFlag } from '../cliContext.js';
 import { featurizerConfig, transformFor } from './featurize.js';
-import { Progress } from '../progress.js';
+import { fitProgress, Progress } from '../progress.js';
 
 /** A training config file: same fields as the flags; flags win. */
 const TrainConfigSchema = z
@@ -84,7 +84,7 @@ export function registerTrainCommands(ctx: CliContext): void {
       const seed = Number(o.seed ?? cfg.seed ?? 42);
       const fkind = (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER;
       process.stderr.write(`training ${kind} router on ${records.length} records from ${data} (backend: ${backend.name})\n`);
-      let bar: Progress | null = null;
+      const fit = fitProgress(`fit ${kind}`);
       let fbar: Progress | null = null;
       const pipeline = await trainRouter(records, {
         kind,
@@ -108,11 +108,10 @@ export function registerTrainCommands(ctx: CliContext): void {
             if (p.epoch >= p.epochs) fbar.done();
             return;
           }
-          bar ??= new Progress(`fit ${kind}`, p.epochs);
-          bar.update(p.epoch, [p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : '', p.valLoss !== undefined ? `val ${p.valLoss.toFixed(4)}` : '', p.message ?? ''].filter(Boolean).join(' '));
+          fit.onProgress(p);
         },
       });
-      (bar as Progress | null)?.done();
+      fit.done();
       const dir = join(ctx.config.modelsDir, name, version);
       await pipeline.save(dir);
       process.stdout.write(`saved ${kind} router ${name}/${version} → ${dir}\n  candidates: ${pipeline.models.join(', ')}\n`);
