@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/backend.js';
+import { quantile } from '../../src/eval/stats.js';
 import { ExactIndex, HnswIndex } from '../../src/index/VectorIndex.js';
 import { l2normalize } from '../../src/featurizers/Featurizer.js';
 import { Rng } from '../../src/util/rng.js';
@@ -11,9 +12,9 @@ import { trainRouter } from '../../src/routers/trainRouter.js';
 import { loadPrices } from './train.js';
 import type { CliContext } from '../cliContext.js';
 
+/** Percentile p (0–100), numpy's linear convention (src/eval/stats.ts). */
 function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+  return quantile(xs, p / 100);
 }
 
 /** Gaussian-mixture unit vectors: `clusters` random centres, each point = centre + noise, normalised. */
