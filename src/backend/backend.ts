@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UnknownOptionError } from '../errors.js';
+import { defaultWasmThreads, parseWasmThreads, startWasm } from './wasmThreads.js';
 
 /** TF.js backends in order of preference: native GPU → native CPU → WebGPU → wasm → pure JS. */
 export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -18,7 +19,13 @@ export interface BackendInfo {
   name: BackendName;
   tfName: string;
   attempts: BackendAttempt[];
+  /** XNNPACK threads of the wasm backend (1 = single-threaded build); absent for other backends. */
   threads?: number;
+}
+
+export interface BackendOptions {
+  /** Threads for the wasm backend, 1..8 (default: LLMR_WASM_THREADS, else every core up to 8). */
+  wasmThreads?: number;
 }
 
 let current: BackendInfo | null = null;
@@ -47,18 +54,18 @@ async function importOptional(pkg: string, why: string): Promise<void> {
   }
 }
 
-async function tryBackend(name: BackendName): Promise<string> {
+async function tryBackend(name: BackendName, options: BackendOptions): Promise<{ tfName: string; threads?: number }> {
   switch (name) {
     case 'tensorflow-gpu': {
       // Registers the 'tensorflow' backend bound to libtensorflow with CUDA.
       await importOptional('@tensorflow/tfjs-node-gpu', 'its install script downloads libtensorflow with CUDA: needs internet, an NVIDIA GPU and CUDA/cuDNN');
       if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node-gpu loaded but the tensorflow backend did not initialise');
-      return 'tensorflow';
+      return { tfName: 'tensorflow' };
     }
     case 'tensorflow': {
       await importOptional('@tensorflow/tfjs-node', 'its install script downloads libtensorflow: needs internet at install time');
       if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node loaded but the tensorflow backend did not initialise');
-      return 'tensorflow';
+      return { tfName: 'tensorflow' };
     }
     case 'webgpu': {
       const g = globalThis as { navigator?: { gpu?: unknown } };
@@ -74,16 +81,15 @@ async function tryBackend(name: BackendName): Promise<string> {
       }
       await import('@tensorflow/tfjs-backend-webgpu');
       if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend registered but did not initialise');
-      return 'webgpu';
+      return { tfName: 'webgpu' };
     }
     case 'wasm': {
-      await import('@tensorflow/tfjs-backend-wasm');
-      if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
-      return 'wasm';
+      const threads = await startWasm(options.wasmThreads ?? defaultWasmThreads());
+      return { tfName: 'wasm', threads };
     }
     case 'cpu': {
       if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not initialise');
-      return 'cpu';
+      return { tfName: 'cpu' };
     }
   }
 }
@@ -92,17 +98,19 @@ async function tryBackend(name: BackendName): Promise<string> {
  * Choose and initialise the TF.js backend once per process. `prefer` (or LLMR_BACKEND) forces one; otherwise
  * the first that works in BACKEND_ORDER. Every attempt and its failure reason is reported.
  */
-export async function initBackend(prefer: string = process.env.LLMR_BACKEND ?? ''): Promise<BackendInfo> {
+export async function initBackend(prefer: string = process.env.LLMR_BACKEND ?? '', options: BackendOptions = {}): Promise<BackendInfo> {
   if (current && (!prefer || prefer === current.name)) return current;
   if (prefer && !(BACKEND_ORDER as readonly string[]).includes(prefer)) throw new UnknownOptionError('backend', prefer, BACKEND_ORDER, 'LLMR_BACKEND');
+  // A bad thread count is a configuration error, not a reason to fall back to another backend.
+  options = { ...options, wasmThreads: options.wasmThreads ?? parseWasmThreads(process.env.LLMR_WASM_THREADS) };
   const order: BackendName[] = prefer ? [prefer as BackendName] : [...BACKEND_ORDER];
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
     try {
-      const tfName = await tryBackend(name);
+      const { tfName, threads } = await tryBackend(name, options);
       await tf.ready();
       attempts.push({ name, ok: true });
-      current = { name, tfName, attempts };
+      current = { name, tfName, attempts, ...(threads !== undefined ? { threads } : {}) };
       return current;
     } catch (e) {
       attempts.push({ name, ok: false, reason: message(e) });
@@ -110,6 +118,11 @@ export async function initBackend(prefer: string = process.env.LLMR_BACKEND ?? '
   }
   const why = attempts.map((a) => `${a.name}: ${a.reason}`).join('; ');
   throw new Error(`no TF.js backend could start (${why})`);
+}
+
+/** How to name the running backend to a person: "wasm (2 threads)", "tensorflow-gpu", ... */
+export function backendLabel(info: BackendInfo): string {
+  return info.threads === undefined ? info.name : `${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
 }
 
 /** The backend in use, or null before initBackend(). */

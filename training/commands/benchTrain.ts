@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_ORDER, initBackend, type BackendName } from '../../src/backend/backend.js';
+import { BACKEND_ORDER, backendLabel, initBackend, type BackendInfo, type BackendName } from '../../src/backend/backend.js';
+import { MAX_WASM_THREADS, parseWasmThreads } from '../../src/backend/wasmThreads.js';
 import { importDataset } from '../../src/data/importers/registry.js';
 import { LlmrError } from '../../src/errors.js';
 import { l2normalize } from '../../src/featurizers/Featurizer.js';
@@ -32,6 +33,8 @@ export interface BenchTrainRow {
   models: number;
   router: string;
   backend: string;
+  /** wasm: XNNPACK threads; absent for other backends. */
+  threads?: number;
   epochs: number | null;
   fitS: number;
   /** Mean seconds per epoch after the first (warm-up) one; null for routers without epochs. */
@@ -68,7 +71,7 @@ export function syntheticProblem(rows: number, dim: number, models: number, seed
   return { ids: features.map((_, i) => `s${i}`), features, models: Array.from({ length: models }, (_, j) => `m${j}`), scores, tasks: undefined };
 }
 
-async function benchRouter(kind: string, data: TrainingSet, epochs: number, backend: string, problem: string): Promise<BenchTrainRow> {
+async function benchRouter(kind: string, data: TrainingSet, epochs: number, backend: BackendInfo, problem: string): Promise<BenchTrainRow> {
   const spec = routerSpec(kind);
   const probe = createRouter(kind);
   const gradient = probe instanceof TfRouter;
@@ -95,7 +98,8 @@ async function benchRouter(kind: string, data: TrainingSet, epochs: number, back
     dim: data.features[0]!.length,
     models: data.models.length,
     router: kind,
-    backend,
+    backend: backend.name,
+    ...(backend.threads !== undefined ? { threads: backend.threads } : {}),
     epochs: epochS === null ? null : epochs,
     fitS,
     epochS,
@@ -143,6 +147,19 @@ async function sharedProblem(dataRoot: string, log: (s: string) => void): Promis
   return buildTrainingSet(train, await f.transform(train.map((x) => x.prompt)));
 }
 
+/** Run this benchmark's wasm part in a child process whose wasm backend has `threads` threads. */
+function benchWasmChild(threads: number, o: { rows: string; dim: string; models: string; epochs: string; routers: string; cpuRows: string; shared: boolean }): BenchTrainRow[] {
+  const dir = mkdtempSync(join(tmpdir(), 'llmr-bench-wasm-'));
+  try {
+    const args = [...process.execArgv, process.argv[1]!, 'bench', 'train', '--backends', 'wasm', '--wasm-threads', String(threads), '--rows', o.rows, '--dim', o.dim, '--models', o.models, '--epochs', o.epochs, '--routers', o.routers, '--cpu-rows', o.cpuRows, '--no-torch', '--out', dir, ...(o.shared ? [] : ['--no-shared'])];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new LlmrError(`the wasm benchmark with ${threads} threads failed (exit ${r.status ?? r.signal})`, { field: '--wasm-threads', fix: 'run it alone with LLMR_WASM_THREADS set to see the error' });
+    return (JSON.parse(readFileSync(join(dir, 'bench-train.json'), 'utf8')) as { results: BenchTrainRow[] }).results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function fmt(v: number | null | undefined, digits = 2): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : v >= 1000 ? v.toFixed(0) : v.toFixed(digits);
 }
@@ -158,11 +175,12 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
     .option('--epochs <n>', 'epochs per gradient-trained router (the first is reported as warm-up)', '3')
     .option('--routers <kinds>', 'comma-separated router kinds', Object.keys(ROUTERS).join(','))
     .option('--backends <names>', `comma-separated backends to try (${BACKEND_ORDER.join(', ')})`, BACKEND_ORDER.join(','))
+    .option('--wasm-threads <list>', `comma-separated wasm thread counts (1..${MAX_WASM_THREADS}); the first runs in this process, the others in child processes`, [...new Set([1, Math.min(MAX_WASM_THREADS, availableParallelism())])].join(','))
     .option('--cpu-rows <n>', 'rows for the pure-JS cpu backend (it is ~10-50× slower)', '256')
     .option('--no-shared', 'skip the shared real data set')
     .option('--no-torch', 'skip the PyTorch reference')
     .option('--out <dir>', 'write bench-train.json / .md here', 'out/bench')
-    .action(async (o: { rows: string; dim: string; models: string; epochs: string; routers: string; backends: string; cpuRows: string; shared: boolean; torch: boolean; out: string }) => {
+    .action(async (o: { rows: string; dim: string; models: string; epochs: string; routers: string; backends: string; wasmThreads: string; cpuRows: string; shared: boolean; torch: boolean; out: string }) => {
       const log = (s: string) => process.stderr.write(s + '\n');
       const num = (flag: string, v: string) => {
         const n = Number(v);
@@ -177,6 +195,7 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
       const kinds = o.routers.split(',').map((s) => s.trim()).filter(Boolean);
       kinds.forEach((k) => routerSpec(k));
       const wanted = o.backends.split(',').map((s) => s.trim()).filter(Boolean);
+      const threadCounts = [...new Set(o.wasmThreads.split(',').map((v) => parseWasmThreads(v.trim(), '--wasm-threads')))];
       const synthetic = syntheticProblem(rows, dim, nModels, 7);
       const shared = o.shared ? await sharedProblem(resolve(ctx.config.sharedDataDir), log) : 'skipped (--no-shared)';
       const problems: { name: string; data: TrainingSet }[] = [{ name: `synthetic ${rows}×${dim}, ${nModels} models`, data: synthetic }];
@@ -189,7 +208,7 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
         if (!(BACKEND_ORDER as readonly string[]).includes(b)) throw new LlmrError(`unknown backend "${b}"`, { field: '--backends', fix: `use some of: ${BACKEND_ORDER.join(', ')}` });
         let info;
         try {
-          info = await initBackend(b as BackendName);
+          info = await initBackend(b as BackendName, { wasmThreads: threadCounts[0] });
         } catch (e) {
           const reason = (e as Error).message.replace(/^no TF\.js backend could start \(/, '').replace(/\)$/, '');
           backends.push({ name: b, ok: false, reason });
@@ -197,15 +216,21 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
           continue;
         }
         backends.push({ name: b, ok: true });
-        log(`backend ${b}: running (tf ${tf.getBackend()}, ${info.name})`);
+        log(`backend ${b}: running (tf ${tf.getBackend()}, ${backendLabel(info)})`);
         for (const p of problems) {
           const data = b === 'cpu' && p.data.features.length > cpuRows ? { ...p.data, ids: p.data.ids.slice(0, cpuRows), features: p.data.features.slice(0, cpuRows), scores: p.data.scores.slice(0, cpuRows) } : p.data;
           for (const kind of kinds) {
             log(`  ${p.name} · ${kind} · ${b} (${data.features.length} rows)`);
-            results.push(await benchRouter(kind, data, epochs, b, p.name));
+            results.push(await benchRouter(kind, data, epochs, info, p.name));
           }
         }
       }
+      // A process starts wasm once with one pool size: other thread counts run as child processes.
+      if (backends.some((b) => b.name === 'wasm' && b.ok))
+        for (const n of threadCounts.slice(1)) {
+          log(`backend wasm with ${n} threads: child process`);
+          results.push(...benchWasmChild(n, o));
+        }
 
       const torchRows: TorchRow[] = [];
       let torchNote = '';
@@ -233,9 +258,9 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
       const md = [
         `Training throughput (epochs ${epochs}; epoch s = mean after the warm-up epoch; cpu backend on the first ${cpuRows} rows):`,
         '',
-        '| problem | router | backend | rows | epoch s | samples/s | fit s | predict rows/s | ×torch 1 thread | ×torch all cores |',
-        '|---|---|---|---|---|---|---|---|---|---|',
-        ...results.map((r) => `| ${r.problem} | ${r.router} | ${r.backend} | ${r.rows} | ${fmt(r.epochS, 3)} | ${fmt(r.samplesPerS, 0)} | ${fmt(r.fitS)} | ${fmt(r.predictRowsPerS, 0)} | ${fmt(r.vsTorch1)} | ${fmt(r.vsTorchAll)} |`),
+        '| problem | router | backend | threads | rows | epoch s | samples/s | fit s | predict rows/s | ×torch 1 thread | ×torch all cores |',
+        '|---|---|---|---|---|---|---|---|---|---|---|',
+        ...results.map((r) => `| ${r.problem} | ${r.router} | ${r.backend} | ${r.threads ?? '—'} | ${r.rows} | ${fmt(r.epochS, 3)} | ${fmt(r.samplesPerS, 0)} | ${fmt(r.fitS)} | ${fmt(r.predictRowsPerS, 0)} | ${fmt(r.vsTorch1)} | ${fmt(r.vsTorchAll)} |`),
         '',
         torchRows.length ? 'PyTorch reference (training/reference/mlp_torch.py, same MLP, same arrays):' : `PyTorch reference: ${torchNote}`,
         ...(torchRows.length ? ['', '| problem | framework | threads | epoch s | samples/s |', '|---|---|---|---|---|', ...torchRows.map((t) => `| ${t.problem} | ${t.framework} | ${t.threads} | ${fmt(t.epochS, 3)} | ${fmt(t.samplesPerS, 0)} |`)] : []),

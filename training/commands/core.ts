@@ -1,4 +1,6 @@
 import type { CliContext } from '../cliContext.js';
+import { backendLabel } from '../../src/backend/backend.js';
+import { defaultWasmThreads } from '../../src/backend/wasmThreads.js';
 import { doctorReport } from '../../src/doctor.js';
 
 export function registerCoreCommands(ctx: CliContext): void {
@@ -9,7 +11,8 @@ export function registerCoreCommands(ctx: CliContext): void {
     .action(async (o: { json?: boolean }) => {
       const r = await doctorReport(ctx.config);
       if (o.json) return void process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-      const lines = [`llm-router-tfjs ${r.version} on node ${r.node} (${r.platform})`, '', `TF.js backend in use: ${r.backend.name}`];
+      const lines = [`llm-router-tfjs ${r.version} on node ${r.node} (${r.platform})`, '', `TF.js backend in use: ${backendLabel(r.backend)}`];
+      if (r.backend.name === 'wasm') lines.push(`  wasm threads: ${r.backend.threads} (LLMR_WASM_THREADS=${process.env.LLMR_WASM_THREADS || 'auto'}; auto = every core up to 8 = ${defaultWasmThreads()} here)`);
       for (const a of r.backend.attempts) lines.push(`  ${a.ok ? '✓' : '✗'} ${a.name}${a.reason ? `: ${a.reason}` : ''}`);
       lines.push('', 'featurizers:');
       for (const f of r.featurizers) lines.push(`  ${f.ok ? '✓' : '✗'} ${f.kind}${f.reason ? `: ${f.reason}` : ''}`);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { newVersion } from '../../src/artifacts/artifact.js';
-import { initBackend } from '../../src/backend/backend.js';
+import { backendLabel, initBackend } from '../../src/backend/backend.js';
 import { readRecords } from '../../src/data/readRecords.js';
 import { LlmrError } from '../../src/errors.js';
 import { evalTableFromRecords, modelMeans } from '../../src/eval/evalTable.js';
@@ -42,7 +42,7 @@ export function registerDemoCommands(ctx: CliContext): void {
       const testPath = join(SAMPLE, 'llmrouter-test.jsonl.gz');
       if (!existsSync(trainPath)) throw new LlmrError(`bundled sample ${trainPath} is missing`, { fix: 'run from the repository root (it ships data/sample/)' });
       const say = (s: string) => process.stdout.write(s + '\n');
-      say(`llmr demo — TF.js backend: ${backend.name}\n`);
+      say(`llmr demo — TF.js backend: ${backendLabel(backend)}\n`);
       const train = await readRecords(trainPath, 'scores');
       const test = await readRecords(testPath, 'scores');
       const prices = loadPrices(join(SAMPLE, 'llmrouter-prices.json'), trainPath)!;

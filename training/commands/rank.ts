@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { trainRewardModel } from '../../src/cascade/rewardModel.js';
 import { z } from 'zod';
 import { newVersion, resolveArtifactDir } from '../../src/artifacts/artifact.js';
-import { initBackend } from '../../src/backend/backend.js';
+import { backendLabel, initBackend } from '../../src/backend/backend.js';
 import { cascadeExperiment } from '../../src/cascade/cascadeExperiment.js';
 import { writeCascadeReport, type CascadeReport } from '../../src/cascade/cascadeReport.js';
 import { recordsDigest } from '../../src/data/digest.js';
@@ -99,7 +99,7 @@ export function registerRankCommands(ctx: CliContext): void {
       if (validationPath) validation = await pairsFromFile(validationPath);
       const name = (o.name as string | undefined) ?? cfg.name ?? `${kind}-ranker`;
       const version = newVersion();
-      process.stderr.write(`training ${kind} ranker on ${train.length} pairs from ${source} (backend: ${backend.name})\n`);
+      process.stderr.write(`training ${kind} ranker on ${train.length} pairs from ${source} (backend: ${backendLabel(backend)})\n`);
       const prog = fitProgress(`fit ${kind}`, 'val acc');
       const pipeline = await RankerPipeline.train(train, {
         kind,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { newVersion } from '../../src/artifacts/artifact.js';
-import { initBackend } from '../../src/backend/backend.js';
+import { backendLabel, initBackend } from '../../src/backend/backend.js';
 import { readRecords } from '../../src/data/readRecords.js';
 import { LlmrError } from '../../src/errors.js';
 import { DEFAULT_FEATURIZER } from '../../src/featurizers/registry.js';
@@ -83,7 +83,7 @@ export function registerTrainCommands(ctx: CliContext): void {
       const version = newVersion();
       const seed = Number(o.seed ?? cfg.seed ?? 42);
       const fkind = (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER;
-      process.stderr.write(`training ${kind} router on ${records.length} records from ${data} (backend: ${backend.name})\n`);
+      process.stderr.write(`training ${kind} router on ${records.length} records from ${data} (backend: ${backendLabel(backend)})\n`);
       const fit = fitProgress(`fit ${kind}`);
       let fbar: Progress | null = null;
       const pipeline = await trainRouter(records, {
