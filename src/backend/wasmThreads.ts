@@ -92,7 +92,14 @@ export async function startWasm(threads: number): Promise<number> {
     if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
     return wasm.getThreadsCount();
   }
-  const files = scriptFiles();
+  let files: ScriptFiles;
+  try {
+    files = scriptFiles();
+  } catch {
+    // No writable temp folder: the single-threaded build still works.
+    if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
+    return wasm.getThreadsCount();
+  }
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);
   const createObjectURL = URL.createObjectURL;

@@ -1,4 +1,5 @@
 import { UnknownOptionError } from '../errors.js';
+import { concatSpec } from './concat.js';
 import type { Featurizer, FeaturizerSpec, FeaturizerState } from './Featurizer.js';
 import { gloveSpec } from './glove.js';
 import { hashingSpec } from './hashing.js';
@@ -9,6 +10,7 @@ export const FEATURIZERS: Readonly<Record<string, FeaturizerSpec>> = {
   hashing: hashingSpec,
   glove: gloveSpec,
   transformers: transformersSpec,
+  concat: concatSpec({ create: (kind, config) => createFeaturizer(kind, config), load: (state) => loadFeaturizer(state) }),
 };
 
 export const DEFAULT_FEATURIZER = 'hashing';
