@@ -164,11 +164,9 @@ export class EloRouter implements Router {
   }
 
   async predict(features: readonly Float32Array[]): Promise<Float64Array[]> {
-    this.requireIndex();
-    return features.map((x, i) => {
-      this.checkDim(x, `${i}`);
-      return this.quality(this.ratings(x).final);
-    });
+    const index = this.requireIndex();
+    features.forEach((x, i) => this.checkDim(x, `${i}`));
+    return index.searchMany(features, this.params.k).map((hits) => this.quality(this.ratingsFrom(hits).final));
   }
 
   /**

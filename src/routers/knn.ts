@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
-import { ExactIndex, HnswIndex, type VectorIndex } from '../index/VectorIndex.js';
+import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../index/VectorIndex.js';
 import type { Explanation, FitOptions, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { bytesF64, columnMeans, f64Bytes, parseParams } from './params.js';
 
@@ -77,7 +77,11 @@ export class KnnRouter implements Router {
   predictOne(x: Float32Array): Float64Array {
     const index = this.requireIndex();
     this.checkDim(x);
-    const hits = index.search(x, this.params.k);
+    return this.fromHits(index.search(x, this.params.k));
+  }
+
+  /** Similarity-weighted mean of the neighbours' scores, shrunk towards each model's mean by `prior`. */
+  private fromHits(hits: SearchHit[]): Float64Array {
     const nm = this.models.length;
     const num = new Float64Array(nm);
     const den = new Float64Array(nm);
@@ -103,8 +107,9 @@ export class KnnRouter implements Router {
   }
 
   async predict(features: readonly Float32Array[]): Promise<Float64Array[]> {
-    this.requireIndex();
-    return features.map((x) => this.predictOne(x));
+    const index = this.requireIndex();
+    features.forEach((x) => this.checkDim(x));
+    return index.searchMany(features, this.params.k).map((hits) => this.fromHits(hits));
   }
 
   async explain(x: Float32Array): Promise<Explanation> {
