@@ -31,9 +31,9 @@ export const MAX_WASM_THREADS = 8;
 
 /**
  * Threads when none is configured: every core the process may use, at most 8 (tfjs' pool size). tfjs' own rule
- * (half the logical cores, assuming 2-way SMT) gives 1 on a 2-vCPU VM, where 2 threads measured better: over 3
- * runs of bench:train, MLP epochs 1.16× faster on average (per run 1.0–1.34×), MF 1.05× (0.9–1.1×), large matMuls
- * 1.3–1.5×.
+ * (half the logical cores, assuming 2-way SMT) gives 1 on a 2-vCPU VM, where 2 threads measured no worse: over 4
+ * runs of bench:train, MLP epochs 1.08× and MF epochs 1.01× faster on average (single runs 0.76–1.34×, noise as
+ * large as the effect), batch prediction 1.2–1.6× faster.
  */
 export function defaultWasmThreads(): number {
   return Math.max(1, Math.min(MAX_WASM_THREADS, os.availableParallelism()));
