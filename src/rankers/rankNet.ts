@@ -5,7 +5,8 @@ import { dense, embeddingLookup, maskedBceWithLogits } from '../tf/ops.js';
 import { glorotUniform, packWeights, unpackWeights, variableFrom, WeightSpecSchema } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext, type TrainResult } from '../train/harness.js';
 import { Rng } from '../util/rng.js';
-import { sigmoidSym, type RankFeatures, type Ranker, type RankerScoring, type RankerState, type RankFitOptions, type RankTrainingSet } from './Ranker.js';
+import { sigmoidSym, type RankFeatures, type Ranker, type RankerScoring, type RankerSpec, type RankerState, type RankFitOptions, type RankTrainingSet } from './Ranker.js';
+import { parseRankerParams } from './params.js';
 import { compareSparse, densifyRows } from './sparse.js';
 import { TEXT_FEATURE_COUNT } from './textFeatures.js';
 
@@ -69,9 +70,8 @@ interface PairBatch {
  * BCE of d against y ∈ {0, ½, 1}, i.e. softplus(−d) for a won pair: the Bradley–Terry loss
  * −log σ(r_chosen − r_rejected) written without tf.logSigmoid (whose gradient throws on wasm).
  */
-export abstract class RankNet implements Ranker {
-  abstract readonly kind: string;
-  abstract readonly scoring: RankerScoring;
+export class RankNet implements Ranker {
+  readonly params: RankNetParams;
   private vars: Record<string, tf.Variable> | null = null;
   private dim = 0;
   private extraMean = new Float32Array(TEXT_FEATURE_COUNT);
@@ -81,7 +81,13 @@ export abstract class RankNet implements Ranker {
   /** Training history of the last fit; null after load. */
   lastTrain: TrainResult | null = null;
 
-  constructor(readonly params: RankNetParams) {}
+  constructor(
+    readonly kind: string,
+    readonly scoring: RankerScoring,
+    params: Partial<RankNetParams> = {},
+  ) {
+    this.params = parseRankerParams(kind, RankNetParamsSchema, params);
+  }
 
   private get pairwise(): boolean {
     return this.scoring === 'pairwise';
@@ -348,6 +354,12 @@ export abstract class RankNet implements Ranker {
 }
 
 /** Shape checks of a ranker training set; errors name the offending pair or item. */
+/** A registry entry for one RankNet family: `scoring` picks the pairwise comparator or the reward model. */
+export function rankNetSpec(kind: string, scoring: RankerScoring, description: string): RankerSpec {
+  const create = (params: Record<string, unknown> = {}) => new RankNet(kind, scoring, params as Partial<RankNetParams>);
+  return { kind, description, scoring, create, load: async (params, state) => create(params).restore(state) };
+}
+
 export function checkTrainingSet(kind: string, data: RankTrainingSet, dim?: number): void {
   if (dim !== undefined && data.dim !== dim) throw new LlmrError(`${kind} ranker: validation features have ${data.dim} dims, training ${dim}`, { field: 'validation', fix: 'featurize both with the same featurizer' });
   if (data.pairs.length === 0) throw new LlmrError(`${kind} ranker needs at least one preference pair`, { field: 'data.pairs', fix: 'pass pairwise records with response_a and response_b' });
