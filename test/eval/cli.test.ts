@@ -40,6 +40,10 @@ describe('llmr eval router / llmr calibrate', () => {
     const r = await llmr('route', 'solve the equation 3 x + 3 = 7', '--router', 'knn5', '--policy', '{"kind":"calibrated","name":"forty"}', '--json');
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { policy: { kind: string } }).policy.kind).toBe('threshold');
+    // the --calibrated shortcut is the same policy
+    const short = await llmr('route', 'solve the equation 3 x + 3 = 7', '--router', 'knn5', '--calibrated', 'forty', '--json');
+    expect(short.code, short.stderr).toBe(0);
+    expect(JSON.parse(short.stdout)).toEqual(JSON.parse(r.stdout));
     const bad = await llmr('route', 'x', '--router', 'knn5', '--policy', '{"kind":"calibrated","name":"missing"}');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/no calibration named "missing" in this router; stored: forty/);

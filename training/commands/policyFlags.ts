@@ -10,6 +10,7 @@ export interface PolicyFlags {
   strong?: string;
   weak?: string;
   threshold?: string;
+  calibrated?: string;
 }
 
 export function addPolicyFlags(cmd: Command): Command {
@@ -20,7 +21,8 @@ export function addPolicyFlags(cmd: Command): Command {
     .option('--target <quality>', 'cheapest model predicted at or above this quality')
     .option('--strong <model>', 'threshold policy: strong model')
     .option('--weak <model>', 'threshold policy: weak model')
-    .option('--threshold <x>', 'threshold policy: route to strong when its predicted advantage ≥ x');
+    .option('--threshold <x>', 'threshold policy: route to strong when its predicted advantage ≥ x')
+    .option('--calibrated <name>', 'a calibrated operating point stored in the artifact by `llmr calibrate --name`');
 }
 
 /** Turn policy flags into a validated Policy (undefined = the artifact's default). */
@@ -39,6 +41,7 @@ export function policyFromFlags(o: PolicyFlags): Policy | undefined {
     }
     return parsePolicy(raw, '--policy');
   }
+  if (o.calibrated !== undefined) return parsePolicy({ kind: 'calibrated', name: o.calibrated }, '--calibrated');
   if (o.wtp !== undefined) return { kind: 'willingness-to-pay', wtp: num('--wtp', o.wtp) };
   if (o.maxCost !== undefined) return { kind: 'budget', maxCost: num('--max-cost', o.maxCost) };
   if (o.target !== undefined) return { kind: 'cheapest-above', target: num('--target', o.target) };
