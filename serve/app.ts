@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { LlmrError } from '../src/errors.js';
-import type { RouterPipeline } from '../src/routers/RouterPipeline.js';
+import type { RouteResult, RouterPipeline } from '../src/routers/RouterPipeline.js';
 import { errorHandler, parseBody } from './errors.js';
 import { Metrics } from './metrics.js';
-import { ErrorResponseSchema, HealthSchema, RouteRequestSchema, RouteResponseSchema } from './schemas.js';
+import { ErrorResponseSchema, HealthSchema, MAX_BATCH, RouteBatchRequestSchema, RouteBatchResponseSchema, RouteRequestSchema, RouteResponseSchema } from './schemas.js';
 
 /** A ranker as the service sees it: validates its own body (zod) and ranks. */
 export interface RankService {
@@ -81,17 +81,20 @@ export function createApp(opts: AppOptions): Express {
       const t0 = performance.now();
       const r = requireRouter(opts.router);
       const body = parseBody(RouteRequestSchema, req.body);
-      const d = await r.route(body);
-      res.json({
-        model: d.model,
-        reason: d.reason,
-        policy: d.policy,
-        scores: d.scores,
-        alternatives: d.ranked,
-        explanation: d.explanation,
-        router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
-        timeMs: Number((performance.now() - t0).toFixed(3)),
-      });
+      const [d] = await r.routeMany([body]);
+      res.json({ ...decisionBody(r, d!), timeMs: Number((performance.now() - t0).toFixed(3)) });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  app.post('/route/batch', async (req, res, next) => {
+    try {
+      const t0 = performance.now();
+      const r = requireRouter(opts.router);
+      const body = parseBody(RouteBatchRequestSchema, req.body);
+      const ds = await r.routeMany(body.requests, { field: 'requests' });
+      res.json({ decisions: ds.map((d) => decisionBody(r, d)), timeMs: Number((performance.now() - t0).toFixed(3)) });
     } catch (e) {
       next(e);
     }
@@ -113,7 +116,7 @@ export function createApp(opts: AppOptions): Express {
   });
 
   app.use((req, res) => {
-    res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.path}`, fix: 'endpoints: POST /route, POST /rank, GET /healthz, GET /readyz, GET /metrics, GET /v1/router, GET /openapi.json' });
+    res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.path}`, fix: 'endpoints: POST /route, POST /route/batch, POST /rank, GET /healthz, GET /readyz, GET /metrics, GET /v1/router, GET /openapi.json' });
   });
   app.use(errorHandler(log));
   return app;
@@ -130,6 +133,19 @@ function schema(s: z.ZodType): unknown {
   return j;
 }
 
+/** The response body of one routing decision (without timing). */
+function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, unknown> {
+  return {
+    model: d.model,
+    reason: d.reason,
+    policy: d.policy,
+    scores: d.scores,
+    alternatives: d.ranked,
+    explanation: d.explanation,
+    router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
+  };
+}
+
 /** OpenAPI 3.1 document generated from the same zod schemas that validate requests. */
 export function openApi(ranker: RankService | null): Record<string, unknown> {
   const json = (s: z.ZodType) => ({ content: { 'application/json': { schema: schema(s) } } });
@@ -139,6 +155,7 @@ export function openApi(ranker: RankService | null): Record<string, unknown> {
     info: { title: 'llm-router-tfjs', version: '0.1.0', description: 'Route prompts to LLMs by predicted quality and price; rank candidate responses.' },
     paths: {
       '/route': { post: { summary: 'choose a model for a prompt', requestBody: { required: true, ...json(RouteRequestSchema) }, responses: { '200': { description: 'decision', ...json(RouteResponseSchema) }, ...errors } } },
+      '/route/batch': { post: { summary: `choose a model for each of up to ${MAX_BATCH} prompts in one featurizer pass and one batched prediction`, requestBody: { required: true, ...json(RouteBatchRequestSchema) }, responses: { '200': { description: 'one decision per request, in order', ...json(RouteBatchResponseSchema) }, ...errors } } },
       '/rank': { post: { summary: 'rank candidate responses to a prompt', requestBody: { required: true, ...(ranker ? json(ranker.requestSchema) : {}) }, responses: { '200': { description: 'ranking', ...(ranker?.responseSchema ? json(ranker.responseSchema) : {}) }, ...errors } } },
       '/healthz': { get: { summary: 'liveness', responses: { '200': { description: 'ok', ...json(HealthSchema) } } } },
       '/readyz': { get: { summary: 'readiness: a model is loaded', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },

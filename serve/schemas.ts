@@ -14,6 +14,14 @@ export const RouteRequestSchema = z
   .strict();
 export type RouteRequestBody = z.infer<typeof RouteRequestSchema>;
 
+export const MAX_BATCH = 256;
+
+export const RouteBatchRequestSchema = z
+  .object({
+    requests: z.array(RouteRequestSchema).min(1, 'requests must hold at least one request').max(MAX_BATCH, `at most ${MAX_BATCH} requests per batch`),
+  })
+  .strict();
+
 const CandidateOut = z.object({ model: z.string(), quality: z.number(), cost: z.number(), utility: z.number(), eligible: z.boolean() });
 
 export const RouteResponseSchema = z.object({
@@ -24,6 +32,11 @@ export const RouteResponseSchema = z.object({
   alternatives: z.array(CandidateOut),
   explanation: z.record(z.string(), z.unknown()).optional(),
   router: z.object({ name: z.string(), version: z.string(), kind: z.string(), featurizer: z.string() }),
+  timeMs: z.number(),
+});
+
+export const RouteBatchResponseSchema = z.object({
+  decisions: z.array(RouteResponseSchema.omit({ timeMs: true })),
   timeMs: z.number(),
 });
 

@@ -68,21 +68,41 @@ export class RouterPipeline {
   }
 
   async route(req: RouteRequest): Promise<RouteResult> {
-    if (typeof req.prompt !== 'string') throw new LlmrError('prompt must be a string', { field: 'prompt' });
-    const candidates = this.resolveCandidates(req.candidates);
-    const policy = this.resolvePolicy(req.policy ? parsePolicy(req.policy) : this.defaultPolicy);
-    const [x] = await this.featurizer.transform([req.prompt]);
-    const [q] = await this.router.predict([x!]);
-    const idx = new Map(this.router.models.map((m, j) => [m, j]));
-    const scores: RouteResult['scores'] = {};
-    const cands = candidates.map((m) => {
-      const s = { model: m, quality: q![idx.get(m)!]!, cost: this.prices.cost(m, req.prompt) };
-      scores[m] = { quality: s.quality, cost: s.cost };
-      return s;
+    return (await this.routeMany([req]))[0]!;
+  }
+
+  /**
+   * Decisions for many requests: one featurizer pass and one batched predict (batched index search for kNN/Elo),
+   * then the policy per request. Every request is validated before any work; when batched, errors name the
+   * request as `<field>[i].…` (`field`: what the caller calls the list, e.g. "requests").
+   */
+  async routeMany(reqs: readonly RouteRequest[], opts: { field?: string } = {}): Promise<RouteResult[]> {
+    const at = (i: number, field: string) => (reqs.length > 1 ? `${opts.field ?? ''}[${i}].${field}` : field);
+    const plans = reqs.map((req, i) => {
+      if (typeof req.prompt !== 'string') throw new LlmrError('prompt must be a string', { field: at(i, 'prompt') });
+      try {
+        return { candidates: this.resolveCandidates(req.candidates), policy: this.resolvePolicy(req.policy ? parsePolicy(req.policy) : this.defaultPolicy) };
+      } catch (e) {
+        if (!(e instanceof LlmrError) || reqs.length === 1) throw e;
+        throw new LlmrError(`request ${i}: ${e.message}`, { field: at(i, e.field ?? 'body'), fix: e.fix, code: e.code, cause: e });
+      }
     });
-    const decision = decide(cands, policy);
-    const out: RouteResult = { ...decision, scores };
-    if (req.explain && this.router.explain) out.explanation = await this.router.explain(x!);
+    if (reqs.length === 0) return [];
+    const x = await this.featurizer.transform(reqs.map((r) => r.prompt));
+    const q = await this.router.predict(x);
+    const idx = new Map(this.router.models.map((m, j) => [m, j]));
+    const out: RouteResult[] = [];
+    for (const [i, req] of reqs.entries()) {
+      const scores: RouteResult['scores'] = {};
+      const cands = plans[i]!.candidates.map((m) => {
+        const s = { model: m, quality: q[i]![idx.get(m)!]!, cost: this.prices.cost(m, req.prompt) };
+        scores[m] = { quality: s.quality, cost: s.cost };
+        return s;
+      });
+      const result: RouteResult = { ...decide(cands, plans[i]!.policy), scores };
+      if (req.explain && this.router.explain) result.explanation = await this.router.explain(x[i]!);
+      out.push(result);
+    }
     return out;
   }
 

@@ -98,6 +98,38 @@ describe('POST /route', () => {
     expect(JSON.stringify(schema)).toContain('willingness-to-pay');
   });
 
+  it('POST /route/batch: one decision per request, in order, equal to /route for each', async () => {
+    const requests = [
+      { prompt: 'solve the equation and compute the integral', policy: { kind: 'willingness-to-pay', wtp: 1 } },
+      { prompt: 'a poem about the moon', policy: { kind: 'threshold', strong: 'strong', weak: 'weak', threshold: 0.5 } },
+      { prompt: 'a poem', candidates: ['strong'], explain: true },
+    ];
+    const r = await post('/route/batch', { requests });
+    expect(r.status).toBe(200);
+    const j = (await r.json()) as { decisions: Record<string, unknown>[]; timeMs: number };
+    expect(j.decisions.map((d) => d.model)).toEqual(['strong', 'weak', 'strong']);
+    for (const [i, one] of requests.entries()) {
+      const { timeMs: _t, ...single } = (await (await post('/route', one)).json()) as Record<string, unknown>;
+      expect(j.decisions[i]).toEqual(single);
+    }
+    expect(typeof j.timeMs).toBe('number');
+    const oa = (await (await fetch(base + '/openapi.json')).json()) as { paths: Record<string, any> };
+    expect(oa.paths['/route/batch'].post.requestBody.content['application/json'].schema.required).toContain('requests');
+  });
+
+  it.each([
+    [{}, 'requests'],
+    [{ requests: [] }, 'requests'],
+    [{ requests: [{ prompt: 'x' }, { prompt: 7 }] }, 'requests[1].prompt'],
+    [{ requests: [{ prompt: 'x' }, { prompt: 'y', policy: { kind: 'budget' } }] }, 'requests[1].policy.maxCost'],
+    [{ requests: [{ prompt: 'x' }, { prompt: 'y', candidates: ['gpt-9'] }] }, 'requests[1].candidates[0]'],
+    [{ requests: Array.from({ length: 257 }, () => ({ prompt: 'x' })) }, 'requests'],
+  ])('POST /route/batch rejects %# with 400 naming %s, and routes nothing', async (body, field) => {
+    const r = await post('/route/batch', body);
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as Record<string, string>).field).toBe(field);
+  });
+
   it('/rank without a ranker → 503 with a fix', async () => {
     const r = await post('/rank', { prompt: 'x', responses: [{ text: 'a' }, { text: 'b' }] });
     expect(r.status).toBe(503);
