@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { FitProgress } from '../src/routers/Router.js';
 
 /**
  * A progress bar on stderr for anything longer than a few seconds; silent when stderr is not a TTY
@@ -25,15 +26,8 @@ export class Progress {
   }
 }
 
-export interface EpochInfo {
-  stage: string;
-  epoch: number;
-  epochs: number;
-  loss?: number;
-  valLoss?: number;
-  metric?: number;
-  message?: string;
-}
+/** One epoch report of a router or ranker fit, tagged with the pipeline stage it came from. */
+export type EpochInfo = FitProgress & { stage: string };
 
 /**
  * A progress bar over training epochs (stage 'fit'), created on the first epoch report, showing loss,

@@ -1,3 +1,5 @@
+import type { FitProgress } from '../routers/Router.js';
+
 /**
  * Ranking responses after inference ("ensemble after inference", LLM-Blender style): given one prompt and
  * several candidate responses, a ranker says which response is better. Two families share one contract:
@@ -50,15 +52,8 @@ export interface RankTrainingSet extends RankFeatures {
   pairs: RankPair[];
 }
 
-export interface RankFitProgress {
-  epoch: number;
-  epochs: number;
-  loss?: number;
-  valLoss?: number;
-  /** Validation pairwise accuracy on non-tie pairs. */
-  metric?: number;
-  message?: string;
-}
+/** Per-epoch progress of a ranker fit, the routers' shape; `metric` is validation pairwise accuracy on non-tie pairs. */
+export type RankFitProgress = FitProgress;
 
 export interface RankFitOptions {
   /** Held-out pairs for early stopping (same featurizer); otherwise the harness holds out whole prompts. */
