@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UnknownOptionError } from '../errors.js';
-import { defaultWasmThreads, parseWasmThreads, startWasm } from './wasmThreads.js';
+import { parseWasmThreads, startWasm } from './wasmThreads.js';
 
 /** TF.js backends in order of preference: native GPU → native CPU → WebGPU → wasm → pure JS. */
 export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -54,7 +54,7 @@ async function importOptional(pkg: string, why: string): Promise<void> {
   }
 }
 
-async function tryBackend(name: BackendName, options: BackendOptions): Promise<{ tfName: string; threads?: number }> {
+async function tryBackend(name: BackendName, wasmThreads: number): Promise<{ tfName: string; threads?: number }> {
   switch (name) {
     case 'tensorflow-gpu': {
       // Registers the 'tensorflow' backend bound to libtensorflow with CUDA.
@@ -84,7 +84,7 @@ async function tryBackend(name: BackendName, options: BackendOptions): Promise<{
       return { tfName: 'webgpu' };
     }
     case 'wasm': {
-      const threads = await startWasm(options.wasmThreads ?? defaultWasmThreads());
+      const threads = await startWasm(wasmThreads);
       return { tfName: 'wasm', threads };
     }
     case 'cpu': {
@@ -102,12 +102,12 @@ export async function initBackend(prefer: string = process.env.LLMR_BACKEND ?? '
   if (current && (!prefer || prefer === current.name)) return current;
   if (prefer && !(BACKEND_ORDER as readonly string[]).includes(prefer)) throw new UnknownOptionError('backend', prefer, BACKEND_ORDER, 'LLMR_BACKEND');
   // A bad thread count is a configuration error, not a reason to fall back to another backend.
-  options = { ...options, wasmThreads: options.wasmThreads ?? parseWasmThreads(process.env.LLMR_WASM_THREADS) };
+  const wasmThreads = options.wasmThreads ?? parseWasmThreads(process.env.LLMR_WASM_THREADS);
   const order: BackendName[] = prefer ? [prefer as BackendName] : [...BACKEND_ORDER];
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
     try {
-      const { tfName, threads } = await tryBackend(name, options);
+      const { tfName, threads } = await tryBackend(name, wasmThreads);
       await tf.ready();
       attempts.push({ name, ok: true });
       current = { name, tfName, attempts, ...(threads !== undefined ? { threads } : {}) };

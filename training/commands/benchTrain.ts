@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ORDER, backendLabel, initBackend, type BackendInfo, type BackendName } from '../../src/backend/backend.js';
-import { MAX_WASM_THREADS, parseWasmThreads } from '../../src/backend/wasmThreads.js';
+import { defaultWasmThreads, MAX_WASM_THREADS, parseWasmThreads } from '../../src/backend/wasmThreads.js';
 import { importDataset } from '../../src/data/importers/registry.js';
 import { LlmrError } from '../../src/errors.js';
 import { l2normalize } from '../../src/featurizers/Featurizer.js';
@@ -175,7 +175,7 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
     .option('--epochs <n>', 'epochs per gradient-trained router (the first is reported as warm-up)', '3')
     .option('--routers <kinds>', 'comma-separated router kinds', Object.keys(ROUTERS).join(','))
     .option('--backends <names>', `comma-separated backends to try (${BACKEND_ORDER.join(', ')})`, BACKEND_ORDER.join(','))
-    .option('--wasm-threads <list>', `comma-separated wasm thread counts (1..${MAX_WASM_THREADS}); the first runs in this process, the others in child processes`, [...new Set([1, Math.min(MAX_WASM_THREADS, availableParallelism())])].join(','))
+    .option('--wasm-threads <list>', `comma-separated wasm thread counts (1..${MAX_WASM_THREADS}); the first runs in this process, the others in child processes`, [...new Set([1, defaultWasmThreads()])].join(','))
     .option('--cpu-rows <n>', 'rows for the pure-JS cpu backend (it is ~10-50× slower)', '256')
     .option('--no-shared', 'skip the shared real data set')
     .option('--no-torch', 'skip the PyTorch reference')
