@@ -3,6 +3,7 @@ import { concatSpec } from './concat.js';
 import type { Featurizer, FeaturizerSpec, FeaturizerState } from './Featurizer.js';
 import { gloveSpec } from './glove.js';
 import { hashingSpec } from './hashing.js';
+import { textStatsSpec } from './textStats.js';
 import { transformersSpec } from './transformers.js';
 
 /** Every featurizer the product knows, by kind. Specs import heavy dependencies lazily. */
@@ -10,6 +11,7 @@ export const FEATURIZERS: Readonly<Record<string, FeaturizerSpec>> = {
   hashing: hashingSpec,
   glove: gloveSpec,
   transformers: transformersSpec,
+  textstats: textStatsSpec,
   concat: concatSpec({ create: (kind, config) => createFeaturizer(kind, config), load: (state) => loadFeaturizer(state) }),
 };
 

@@ -32,6 +32,7 @@ beforeAll(() => {
   const fx = writeWinkFixture(join(dir, 'vectors.json'));
   const tiny = writeTinyModel(join(dir, 'models'));
   configs.hashing = () => ({ dim: 256 });
+  configs.textstats = () => ({});
   configs.glove = () => ({ source: fx.path, weighting: 'fit' });
   configs.transformers = () => ({ model: tiny.model, batchSize: 3 });
   configs.concat = () => ({ parts: [{ kind: 'hashing', config: { dim: 256 } }, { kind: 'glove', config: { source: fx.path, weighting: 'fit' }, weight: 0.5 }] });
