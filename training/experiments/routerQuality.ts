@@ -34,6 +34,30 @@ interface RouterConfig {
   name?: string;
   params?: Record<string, unknown>;
   members?: string[];
+  /**
+   * Diagnostic: train on each row's scores shrunk toward its task's training mean, (1 − shrink)·score +
+   * shrink·mean (the task labels denoise 0/1 outcomes; they are needed at training time only).
+   */
+  shrink?: number;
+}
+
+function shrinkToTaskMeans(rows: readonly ScoreRecord[], shrink: number): ScoreRecord[] {
+  const sums = new Map<string, Map<string, [number, number]>>();
+  for (const r of rows) {
+    const t = sums.get(r.task ?? '') ?? sums.set(r.task ?? '', new Map()).get(r.task ?? '')!;
+    for (const [m, v] of Object.entries(r.scores)) {
+      if (typeof v !== 'number') continue;
+      const e = t.get(m) ?? [0, 0];
+      t.set(m, [e[0] + v, e[1] + 1]);
+    }
+  }
+  return rows.map((r) => ({
+    ...r,
+    scores: Object.fromEntries(Object.entries(r.scores).map(([m, v]) => {
+      const [s, n] = sums.get(r.task ?? '')!.get(m)!;
+      return [m, typeof v === 'number' ? (1 - shrink) * v + (shrink * s) / n : v];
+    })),
+  }));
 }
 
 /** Mean squared error of predicted scores against the test scores (all cells). */
@@ -58,6 +82,8 @@ const { values: args } = parseArgs({
     validation: { type: 'boolean', default: false },
     folds: { type: 'string', default: '1' },
     'logged-cost': { type: 'boolean', default: false },
+    /** Diagnostic: an MMLU row's task is its subject (from the id mmlu-<subject>-<row>) instead of "mmlu". */
+    'subject-tasks': { type: 'boolean', default: false },
   },
 });
 
@@ -90,6 +116,11 @@ async function main(): Promise<void> {
   const backend = await initBackend();
   const seed = Number(args.seed);
   const all = await loadSet(args.set!, args.data!);
+  if (args['subject-tasks']) {
+    const subject = (r: ScoreRecord) => ({ ...r, task: /^mmlu-(.+)-\d+$/.exec(r.id)?.[1] ?? r.task });
+    all.train = all.train.map(subject);
+    all.test = all.test.map(subject);
+  }
   const prices = new PriceTable(all.prices);
   const models = [...new Set(all.train.flatMap((r) => Object.keys(r.scores)))];
   const fz = JSON.parse(args.featurizer!) as { kind: string; config?: Record<string, unknown> };
@@ -164,7 +195,7 @@ async function main(): Promise<void> {
         r.fit.push(0);
         continue;
       }
-      const data = buildTrainingSet(train, trainX, models);
+      const data = buildTrainingSet(c.shrink ? shrinkToTaskMeans(train, c.shrink) : train, trainX, models);
       const spec = routerSpec(c.kind);
       if (spec.trainsOn !== 'scores') data.pairs = pairsFromScores(data.scores);
       let validation;
