@@ -106,6 +106,7 @@ export interface SharedRunOptions extends EvalOptions {
   routers?: readonly string[];
   /** Hyper-parameters per kind, e.g. {knn: {k: 40}}. */
   params?: Record<string, Record<string, unknown>>;
+  /** Featurizer kind or preset (default hashing) and its config. */
   featurizer?: string;
   featurizerConfig?: Record<string, unknown>;
   /** Seed of router training (default 42, as `llmr train router`); `seed` seeds the bootstrap and random router. */

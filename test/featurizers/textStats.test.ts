@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LlmrError, NotFittedError } from '../../src/errors.js';
-import { createFeaturizer, loadFeaturizer } from '../../src/featurizers/registry.js';
+import { createFeaturizer, FEATURIZER_PRESETS, loadFeaturizer, resolveFeaturizer, usesModel } from '../../src/featurizers/registry.js';
 import { TEXT_STATS, textStats } from '../../src/featurizers/textStats.js';
 
 const corpus = ['What is 2 + 2?', 'Write a poem about the sea.', 'A train leaves at 3:15 and travels 120 km at 80 km/h. When does it arrive?\nShow your work.', 'def f(x):\n    return x[0] * 2'];
@@ -58,5 +58,39 @@ describe('textstats featurizer', () => {
     // same n-grams, different length: the hashing parts point the same way, the textstats parts differ
     const tail = (v: Float32Array) => Array.from(v.subarray(64));
     expect(tail(a!)).not.toEqual(tail(b!));
+  });
+});
+
+describe('featurizer presets', () => {
+  it('hashing+stats creates the concat of hashing and textstats it names; artifacts record the concat', async () => {
+    const f = await createFeaturizer('hashing+stats').fit(corpus);
+    expect(f.kind).toBe('concat');
+    expect(f.dim).toBe(4096 + TEXT_STATS.length);
+    const state = await f.save();
+    expect(state.kind).toBe('concat');
+    const g = await loadFeaturizer({ ...state, config: JSON.parse(JSON.stringify(state.config)) as Record<string, unknown> });
+    expect(g.id()).toBe(f.id());
+    expect(resolveFeaturizer({ kind: 'hashing+stats' })).toEqual(FEATURIZER_PRESETS['hashing+stats']);
+  });
+
+  it('a preset takes no config, and unknown kinds list the presets too', () => {
+    const err = (() => {
+      try {
+        createFeaturizer('hashing+stats', { dim: 8 });
+      } catch (e) {
+        return e as LlmrError;
+      }
+      throw new Error('no error');
+    })();
+    expect(err.field).toBe('featurizer.config');
+    expect(err.fix).toContain('--featurizer concat');
+    expect(() => createFeaturizer('hashing+stat')).toThrow(/hashing\+stats/);
+  });
+
+  it('only model-backed choices use the embedding cache', () => {
+    expect(usesModel({ kind: 'hashing+stats' })).toBe(false);
+    expect(usesModel({ kind: 'hashing' })).toBe(false);
+    expect(usesModel({ kind: 'transformers' })).toBe(true);
+    expect(usesModel({ kind: 'concat', config: { parts: [{ kind: 'hashing' }, { kind: 'glove' }] } })).toBe(true);
   });
 });

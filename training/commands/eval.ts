@@ -126,7 +126,7 @@ export function registerEvalCommands(ctx: CliContext): void {
       .option('--sets <list>', `comma-separated sets (default: ${SHARED_SET_NAMES.join(',')})`)
       .option('--routers <list>', 'comma-separated router kinds (default: every kind in the ROUTERS registry)')
       .option('--params <json>', 'hyper-parameters per kind, e.g. \'{"knn":{"k":40}}\'', jsonFlag('--params'))
-      .option('--featurizer <kind>', 'featurizer kind (default hashing)')
+      .option('--featurizer <kind>', 'featurizer kind or preset (default hashing; see llmr train router --help)')
       .option('--featurizer-config <json>', 'featurizer hyper-parameters as JSON', jsonFlag('--featurizer-config'))
       .option('--no-cascade', 'leave out the cascade series on RouterBench (reward model trained on its train split, as `llmr eval cascade`)')
       .option('--cascade-max-length <n>', 'longest cascade chain tried when choosing the call order on the calibration split', numberFlag('--cascade-max-length'), 3),

@@ -2,21 +2,29 @@ import { writeFileSync } from 'node:fs';
 import { readRecords } from '../../src/data/readRecords.js';
 import { cachedTransform, EmbeddingCache } from '../../src/featurizers/EmbeddingCache.js';
 import type { Featurizer } from '../../src/featurizers/Featurizer.js';
-import { createFeaturizer, DEFAULT_FEATURIZER, FEATURIZERS } from '../../src/featurizers/registry.js';
+import { createFeaturizer, DEFAULT_FEATURIZER, featurizerNames, resolveFeaturizer, usesModel, type FeaturizerChoice } from '../../src/featurizers/registry.js';
 import { flatten, vectorsToArrowIPC } from '../../src/featurizers/vectorsToArrow.js';
 import type { LlmrConfig } from '../../src/config.js';
 import type { CliContext } from '../cliContext.js';
 import { jsonFlag } from '../cliContext.js';
 
-/** Featurizer config with the environment's model paths filled in where the user gave none. */
-export function featurizerConfig(kind: string, config: Record<string, unknown>, cfg: LlmrConfig): Record<string, unknown> {
-  if (kind === 'transformers') return { localModelPath: cfg.localModelPath, allowRemoteModels: cfg.allowRemoteModels, ...config };
-  return config;
+/**
+ * The choice, a preset resolved, with the environment's model paths filled in (also inside concat parts) where
+ * the user gave none.
+ */
+export function withModelPaths(given: FeaturizerChoice, cfg: LlmrConfig): FeaturizerChoice {
+  const choice = resolveFeaturizer(given);
+  const config = choice.config ?? {};
+  if (choice.kind === 'transformers') return { kind: choice.kind, config: { localModelPath: cfg.localModelPath, allowRemoteModels: cfg.allowRemoteModels, ...config } };
+  const parts = (config as { parts?: unknown }).parts;
+  if (choice.kind === 'concat' && Array.isArray(parts))
+    return { kind: choice.kind, config: { ...config, parts: parts.map((p: unknown) => (p && typeof p === 'object' && typeof (p as FeaturizerChoice).kind === 'string' ? { ...(p as object), ...withModelPaths(p as FeaturizerChoice, cfg) } : p)) } };
+  return { kind: choice.kind, config };
 }
 
-/** Model-backed featurizers go through the persistent embedding cache; hashing is cheaper to recompute. */
-export function transformFor(kind: string, cfg: LlmrConfig, useCache: boolean): ((f: Featurizer, t: string[]) => Promise<Float32Array[]>) | undefined {
-  if (!useCache || kind === 'hashing') return undefined;
+/** Model-backed featurizers go through the persistent embedding cache; hashing and text statistics are cheaper to recompute. */
+export function transformFor(choice: FeaturizerChoice, cfg: LlmrConfig, useCache: boolean): ((f: Featurizer, t: string[]) => Promise<Float32Array[]>) | undefined {
+  if (!useCache || !usesModel(choice)) return undefined;
   const cache = new EmbeddingCache({ cacheDir: cfg.cacheDir });
   return (f, t) => cachedTransform(f, t, cache);
 }
@@ -24,20 +32,21 @@ export function transformFor(kind: string, cfg: LlmrConfig, useCache: boolean): 
 export function registerFeaturizeCommands(ctx: CliContext): void {
   ctx.program
     .command('featurize')
-    .description(`turn the prompts of a data file into vectors (Arrow IPC: id, vector); featurizers: ${Object.keys(FEATURIZERS).join(', ')}`)
+    .description(`turn the prompts of a data file into vectors (Arrow IPC: id, vector); featurizers: ${featurizerNames().join(', ')}`)
     .requiredOption('--data <file>', 'score-table or pairwise records')
     .requiredOption('--out <file>', 'output .arrow file')
     .option('--kind <kind>', 'record kind: scores | pairwise', 'scores')
-    .option('--featurizer <kind>', 'featurizer kind', DEFAULT_FEATURIZER)
+    .option('--featurizer <kind>', `featurizer kind or preset: ${featurizerNames().join(' | ')}`, DEFAULT_FEATURIZER)
     .option('--featurizer-config <json>', 'featurizer hyper-parameters as JSON', jsonFlag('--featurizer-config'))
     .option('--no-cache', 'do not use the embedding cache')
     .action(async (o: { data: string; out: string; kind: 'scores' | 'pairwise'; featurizer: string; featurizerConfig?: Record<string, unknown>; cache: boolean }) => {
       const records = await readRecords(o.data, o.kind);
-      const f = createFeaturizer(o.featurizer, featurizerConfig(o.featurizer, o.featurizerConfig ?? {}, ctx.config));
+      const choice = withModelPaths({ kind: o.featurizer, config: o.featurizerConfig ?? {} }, ctx.config);
+      const f = createFeaturizer(choice.kind, choice.config);
       const prompts = records.map((r) => r.prompt);
       const t0 = performance.now();
       await f.fit(prompts);
-      const transform = transformFor(o.featurizer, ctx.config, o.cache) ?? ((ff: Featurizer, t: string[]) => ff.transform(t));
+      const transform = transformFor(choice, ctx.config, o.cache) ?? ((ff: Featurizer, t: string[]) => ff.transform(t));
       const x = await transform(f, prompts);
       const meta = new Map([
         ['featurizer', f.id()],

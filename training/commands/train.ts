@@ -5,13 +5,13 @@ import { newVersion } from '../../src/artifacts/artifact.js';
 import { backendLabel, initBackend } from '../../src/backend/backend.js';
 import { readRecords } from '../../src/data/readRecords.js';
 import { LlmrError } from '../../src/errors.js';
-import { DEFAULT_FEATURIZER } from '../../src/featurizers/registry.js';
+import { DEFAULT_FEATURIZER, featurizerNames } from '../../src/featurizers/registry.js';
 import { PriceTable } from '../../src/prices/PriceTable.js';
 import { ROUTERS } from '../../src/routers/registry.js';
 import { trainRouter } from '../../src/routers/trainRouter.js';
 import type { CliContext } from '../cliContext.js';
 import { jsonFlag } from '../cliContext.js';
-import { featurizerConfig, transformFor } from './featurize.js';
+import { transformFor, withModelPaths } from './featurize.js';
 import { fitProgress, Progress } from '../progress.js';
 
 /** A training config file: same fields as the flags; flags win. */
@@ -62,7 +62,7 @@ export function registerTrainCommands(ctx: CliContext): void {
     .option('--data <file>', 'score-table records (.jsonl[.gz] | .json | .csv | .arrow | .parquet)')
     .option('--validation <file>', 'validation records (early stopping for learned routers)')
     .option('--prices <file>', 'prices.json (default: beside the data, else observed per-call costs)')
-    .option('--featurizer <kind>', 'featurizer kind', DEFAULT_FEATURIZER)
+    .option('--featurizer <kind>', `featurizer kind or preset: ${featurizerNames().join(' | ')}`, DEFAULT_FEATURIZER)
     .option('--featurizer-config <json>', 'featurizer hyper-parameters as JSON', jsonFlag('--featurizer-config'))
     .option('--params <json>', 'router hyper-parameters as JSON, e.g. \'{"k":40}\'', jsonFlag('--params'))
     .option('--config <file>', 'JSON config with the same fields (flags override)')
@@ -82,15 +82,15 @@ export function registerTrainCommands(ctx: CliContext): void {
       const name = (o.name as string | undefined) ?? cfg.name ?? `${kind}-router`;
       const version = newVersion();
       const seed = Number(o.seed ?? cfg.seed ?? 42);
-      const fkind = (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER;
+      const featurizer = withModelPaths({ kind: (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER, config: { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown>) ?? {}) } }, ctx.config);
       process.stderr.write(`training ${kind} router on ${records.length} records from ${data} (backend: ${backendLabel(backend)})\n`);
       const fit = fitProgress(`fit ${kind}`);
       let fbar: Progress | null = null;
       const pipeline = await trainRouter(records, {
         kind,
         params: { ...(cfg.params ?? {}), ...((o.params as Record<string, unknown>) ?? {}) },
-        featurizer: { kind: fkind, config: featurizerConfig(fkind, { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown>) ?? {}) }, ctx.config) },
-        transform: transformFor(fkind, ctx.config, o.cache as unknown as boolean),
+        featurizer,
+        transform: transformFor(featurizer, ctx.config, o.cache as unknown as boolean),
         prices: loadPrices((o.prices as string | undefined) ?? cfg.prices, data),
         models: (o.models as string | undefined)?.split(',').map((s) => s.trim()) ?? cfg.models,
         name,
@@ -103,7 +103,7 @@ export function registerTrainCommands(ctx: CliContext): void {
           if (!p.epochs || p.epochs <= 1) return;
           if (p.stage === 'featurize') {
             if (p.epochs < 2048) return;
-            fbar ??= new Progress(`featurize (${fkind})`, p.epochs);
+            fbar ??= new Progress(`featurize (${featurizer.kind})`, p.epochs);
             fbar.update(p.epoch);
             if (p.epoch >= p.epochs) fbar.done();
             return;
