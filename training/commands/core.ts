@@ -16,6 +16,7 @@ export function registerCoreCommands(ctx: CliContext): void {
       for (const a of r.backend.attempts) lines.push(`  ${a.ok ? '✓' : '✗'} ${a.name}${a.reason ? `: ${a.reason}` : ''}`);
       lines.push('', 'featurizers:');
       for (const f of r.featurizers) lines.push(`  ${f.ok ? '✓' : '✗'} ${f.kind}${f.reason ? `: ${f.reason}` : ''}`);
+      for (const [name, p] of Object.entries(r.featurizerPresets)) lines.push(`  preset ${name} = ${p.kind} ${JSON.stringify(p.config ?? {})}`);
       lines.push('', 'packages:');
       for (const [k, v] of Object.entries(r.packages)) lines.push(`  ${k}: ${v}`);
       lines.push('', `models dir: ${r.modelsDir} (${r.artifacts} artifacts)`, `embedding cache: ${r.cacheDir}`);
