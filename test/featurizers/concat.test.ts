@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LlmrError } from '../../src/errors.js';
 import { createFeaturizer, loadFeaturizer } from '../../src/featurizers/registry.js';
+import { writeTinyModel } from './helpers/tinyBertModel.js';
 
 const corpus = ['the cat sat on the mat', 'solve x^2 - 4 = 0', 'write a poem about the sea', 'a dog ran on the rug'];
 
@@ -56,5 +60,26 @@ describe('concat featurizer', () => {
     expect(errorOf(() => createFeaturizer('concat', { parts: [{ kind: 'hashing' }, { kind: 'hashing', weight: -1 }] })).field).toBe('featurizer.parts.1.weight');
     expect(errorOf(() => createFeaturizer('concat', { parts: [{ kind: 'hashing' }, { kind: 'nope' }] })).message).toContain('valid: hashing');
     expect(errorOf(() => createFeaturizer('concat', { parts: [{ kind: 'hashing' }, { kind: 'concat', config: config }] })).field).toBe('featurizer.parts.1.kind');
+  });
+
+  describe('model paths', () => {
+    const saved = { path: process.env.LLMR_LOCAL_MODEL_PATH, remote: process.env.LLMR_ALLOW_REMOTE_MODELS };
+    afterEach(() => {
+      for (const [k, v] of [['LLMR_LOCAL_MODEL_PATH', saved.path], ['LLMR_ALLOW_REMOTE_MODELS', saved.remote]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+
+    it('a transformers part finds its model through LLMR_LOCAL_MODEL_PATH, with no paths in the config', async () => {
+      const root = mkdtempSync(join(tmpdir(), 'llmr-concat-models-'));
+      const tiny = writeTinyModel(root);
+      process.env.LLMR_LOCAL_MODEL_PATH = root;
+      process.env.LLMR_ALLOW_REMOTE_MODELS = 'false';
+      const f = await createFeaturizer('concat', { parts: [{ kind: 'hashing', config: { dim: 32 } }, { kind: 'transformers', config: { model: tiny.model }, weight: 0.5 }] }).fit(corpus);
+      const [v] = await f.transform(['the cat and the sea']);
+      expect(v!.length).toBe(32 + tiny.dim);
+      expect(norm(v!, 32, 32 + tiny.dim) ** 2).toBeCloseTo(1 / 3, 4);
+    });
   });
 });

@@ -94,17 +94,3 @@ describe('featurizer presets', () => {
     expect(usesModel({ kind: 'concat', config: { parts: [{ kind: 'hashing' }, { kind: 'glove' }] } })).toBe(true);
   });
 });
-
-describe('withModelPaths (CLI)', () => {
-  it('fills the environment model paths into transformers parts of a concat, resolving presets first', async () => {
-    const { withModelPaths } = await import('../../training/commands/featurize.js');
-    const cfg = { localModelPath: '/models', allowRemoteModels: false } as Parameters<typeof withModelPaths>[1];
-    const c = withModelPaths({ kind: 'concat', config: { parts: [{ kind: 'hashing' }, { kind: 'transformers', config: { model: 'm' }, weight: 0.5 }] } }, cfg);
-    const parts = (c.config as { parts: { kind: string; config: Record<string, unknown>; weight?: number }[] }).parts;
-    expect(parts[1]).toEqual({ kind: 'transformers', config: { localModelPath: '/models', allowRemoteModels: false, model: 'm' }, weight: 0.5 });
-    expect(parts[0]).toEqual({ kind: 'hashing', config: {} });
-    expect(withModelPaths({ kind: 'hashing+stats' }, cfg)).toEqual({ kind: 'concat', config: { parts: [{ kind: 'hashing', config: {} }, { kind: 'textstats', config: {}, weight: 0.3 }] } });
-    // a user's own path wins
-    expect(withModelPaths({ kind: 'transformers', config: { localModelPath: '/mine' } }, cfg).config).toMatchObject({ localModelPath: '/mine' });
-  });
-});

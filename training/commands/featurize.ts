@@ -2,25 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { readRecords } from '../../src/data/readRecords.js';
 import { cachedTransform, EmbeddingCache } from '../../src/featurizers/EmbeddingCache.js';
 import type { Featurizer } from '../../src/featurizers/Featurizer.js';
-import { createFeaturizer, DEFAULT_FEATURIZER, featurizerNames, resolveFeaturizer, usesModel, type FeaturizerChoice } from '../../src/featurizers/registry.js';
+import { createFeaturizer, DEFAULT_FEATURIZER, featurizerNames, usesModel, type FeaturizerChoice } from '../../src/featurizers/registry.js';
 import { flatten, vectorsToArrowIPC } from '../../src/featurizers/vectorsToArrow.js';
 import type { LlmrConfig } from '../../src/config.js';
 import type { CliContext } from '../cliContext.js';
 import { jsonFlag } from '../cliContext.js';
-
-/**
- * The choice, a preset resolved, with the environment's model paths filled in (also inside concat parts) where
- * the user gave none.
- */
-export function withModelPaths(given: FeaturizerChoice, cfg: LlmrConfig): FeaturizerChoice {
-  const choice = resolveFeaturizer(given);
-  const config = choice.config ?? {};
-  if (choice.kind === 'transformers') return { kind: choice.kind, config: { localModelPath: cfg.localModelPath, allowRemoteModels: cfg.allowRemoteModels, ...config } };
-  const parts = (config as { parts?: unknown }).parts;
-  if (choice.kind === 'concat' && Array.isArray(parts))
-    return { kind: choice.kind, config: { ...config, parts: parts.map((p: unknown) => (p && typeof p === 'object' && typeof (p as FeaturizerChoice).kind === 'string' ? { ...(p as object), ...withModelPaths(p as FeaturizerChoice, cfg) } : p)) } };
-  return { kind: choice.kind, config };
-}
 
 /** Model-backed featurizers go through the persistent embedding cache; hashing and text statistics are cheaper to recompute. */
 export function transformFor(choice: FeaturizerChoice, cfg: LlmrConfig, useCache: boolean): ((f: Featurizer, t: string[]) => Promise<Float32Array[]>) | undefined {
@@ -41,7 +27,7 @@ export function registerFeaturizeCommands(ctx: CliContext): void {
     .option('--no-cache', 'do not use the embedding cache')
     .action(async (o: { data: string; out: string; kind: 'scores' | 'pairwise'; featurizer: string; featurizerConfig?: Record<string, unknown>; cache: boolean }) => {
       const records = await readRecords(o.data, o.kind);
-      const choice = withModelPaths({ kind: o.featurizer, config: o.featurizerConfig ?? {} }, ctx.config);
+      const choice = { kind: o.featurizer, config: o.featurizerConfig ?? {} };
       const f = createFeaturizer(choice.kind, choice.config);
       const prompts = records.map((r) => r.prompt);
       const t0 = performance.now();

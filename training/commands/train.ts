@@ -11,7 +11,7 @@ import { ROUTERS } from '../../src/routers/registry.js';
 import { trainRouter } from '../../src/routers/trainRouter.js';
 import type { CliContext } from '../cliContext.js';
 import { jsonFlag } from '../cliContext.js';
-import { transformFor, withModelPaths } from './featurize.js';
+import { transformFor } from './featurize.js';
 import { fitProgress, Progress } from '../progress.js';
 
 /** A training config file: same fields as the flags; flags win. */
@@ -82,7 +82,8 @@ export function registerTrainCommands(ctx: CliContext): void {
       const name = (o.name as string | undefined) ?? cfg.name ?? `${kind}-router`;
       const version = newVersion();
       const seed = Number(o.seed ?? cfg.seed ?? 42);
-      const featurizer = withModelPaths({ kind: (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER, config: { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown>) ?? {}) } }, ctx.config);
+      // Model-backed featurizers read LLMR_LOCAL_MODEL_PATH / LLMR_ALLOW_REMOTE_MODELS themselves (configFromEnv).
+      const featurizer = { kind: (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER, config: { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown>) ?? {}) } };
       process.stderr.write(`training ${kind} router on ${records.length} records from ${data} (backend: ${backendLabel(backend)})\n`);
       const fit = fitProgress(`fit ${kind}`);
       let fbar: Progress | null = null;
