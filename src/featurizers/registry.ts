@@ -56,7 +56,7 @@ export function resolveFeaturizer(choice: FeaturizerChoice): FeaturizerChoice {
 /** Featurizers that run a model (worth the embedding cache); the rest are cheaper to recompute. */
 export function usesModel(choice: FeaturizerChoice): boolean {
   if (FEATURIZER_PRESETS[choice.kind]) return usesModel(FEATURIZER_PRESETS[choice.kind]!);
-  if (choice.kind === 'glove' || choice.kind === 'transformers') return true;
+  if (FEATURIZERS[choice.kind]?.modelBacked) return true;
   const parts = (choice.config as { parts?: unknown } | undefined)?.parts;
   return choice.kind === 'concat' && Array.isArray(parts) && parts.some((p) => usesModel(p as FeaturizerChoice));
 }

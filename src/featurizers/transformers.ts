@@ -222,6 +222,7 @@ export async function transformersAvailable(config: Record<string, unknown> = {}
 
 export const transformersSpec: FeaturizerSpec = {
   kind: 'transformers',
+  modelBacked: true,
   description: `transformers.js sentence embeddings (default ${DEFAULT_TRANSFORMER_MODEL}), mean pooling, L2-normalised`,
   create: (config) => new TransformersFeaturizer(config),
   load: (state) => TransformersFeaturizer.load(state),
