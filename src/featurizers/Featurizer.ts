@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import { LlmrError } from '../errors.js';
+
 /**
  * A featurizer turns prompts into fixed-length vectors. Contract:
  * - hyper-parameters go to the constructor (via the registry's `create(config)`);
@@ -53,4 +56,15 @@ export function l2normalize(v: Float32Array): Float32Array {
     for (let i = 0; i < v.length; i++) v[i]! *= inv;
   }
   return v;
+}
+
+/**
+ * Validate a featurizer's config (or its runtime part) with a zod schema; the first problem becomes an
+ * LlmrError naming `featurizer.<path>` and the fix.
+ */
+export function parseFeaturizerConfig<S extends z.ZodType>(kind: string, schema: S, raw: unknown, fix: string): z.infer<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new LlmrError(`invalid ${kind} featurizer config: ${issue.message}`, { field: `featurizer.${issue.path.join('.')}`, fix });
 }

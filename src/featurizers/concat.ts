@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LlmrError } from '../errors.js';
 import { sha256Hex } from '../util/hash.js';
-import { l2normalize, type Featurizer, type FeaturizerSpec, type FeaturizerState } from './Featurizer.js';
+import { l2normalize, parseFeaturizerConfig, type Featurizer, type FeaturizerSpec, type FeaturizerState } from './Featurizer.js';
 
 /**
  * Several featurizers side by side: each part's (L2-normalised) vector times its weight, concatenated and
@@ -34,13 +34,7 @@ export interface PartResolver {
 }
 
 function parseConfig(raw: Record<string, unknown>): ConcatConfig {
-  const r = ConcatConfigSchema.safeParse(raw);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new LlmrError(`invalid concat featurizer config: ${issue.message}`, {
-    field: `featurizer.${issue.path.join('.')}`,
-    fix: 'give {"parts": [{"kind": "hashing"}, {"kind": "glove", "weight": 0.5}]}: 2-8 parts, each with kind, optional config and weight > 0',
-  });
+  return parseFeaturizerConfig('concat', ConcatConfigSchema, raw, 'give {"parts": [{"kind": "hashing"}, {"kind": "glove", "weight": 0.5}]}: 2-8 parts, each with kind, optional config and weight > 0');
 }
 
 const PREFIX = /^p(\d+)\/(.+)$/;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { configFromEnv } from '../config.js';
 import { LlmrError, NotFittedError } from '../errors.js';
 import { sha256Hex } from '../util/hash.js';
-import type { Featurizer, FeaturizerSpec, FeaturizerState } from './Featurizer.js';
+import { parseFeaturizerConfig, type Featurizer, type FeaturizerSpec, type FeaturizerState } from './Featurizer.js';
 import { principalComponents, removeComponents } from './principalComponents.js';
 import { wordTokens } from './tokenize.js';
 import { customSource, loadEmbeddingTable, resolveWinkPackage, WINK_PACKAGE, type EmbeddingSource, type TableLoad } from './winkEmbeddings.js';
@@ -34,12 +34,9 @@ const SavedSchema = z.object({ table: z.string(), dim: z.number().int().positive
 
 function parseConfig(raw: Record<string, unknown>): { config: GloveConfig; cacheDir?: string } {
   const { cacheDir, ...rest } = raw;
-  const runtime = GloveRuntimeSchema.safeParse({ cacheDir });
-  const parsed = GloveConfigSchema.safeParse(rest);
-  const issue = !runtime.success ? runtime.error.issues[0]! : !parsed.success ? parsed.error.issues[0]! : null;
-  if (issue || !parsed.success || !runtime.success)
-    throw new LlmrError(`invalid glove featurizer config: ${issue?.message}`, { field: `featurizer.${issue?.path.join('.')}`, fix: 'options: a, weighting (zipf|fit), removePc, source, cacheDir' });
-  return { config: parsed.data, cacheDir: runtime.data.cacheDir };
+  const fix = 'options: a, weighting (zipf|fit), removePc, source, cacheDir';
+  const runtime = parseFeaturizerConfig('glove', GloveRuntimeSchema, { cacheDir }, fix);
+  return { config: parseFeaturizerConfig('glove', GloveConfigSchema, rest, fix), cacheDir: runtime.cacheDir };
 }
 
 function resolveSource(config: GloveConfig): EmbeddingSource {

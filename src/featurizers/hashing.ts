@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
 import { fmix32, fnv1a32, sha256Hex } from '../util/hash.js';
-import { l2normalize, type Featurizer, type FeaturizerSpec, type FeaturizerState } from './Featurizer.js';
+import { l2normalize, parseFeaturizerConfig, type Featurizer, type FeaturizerSpec, type FeaturizerState } from './Featurizer.js';
 import { charNgrams, wordTokens } from './tokenize.js';
 
 export const HashingConfigSchema = z
@@ -39,15 +39,7 @@ export class HashingFeaturizer implements Featurizer {
   private nDocs = 0;
 
   constructor(config: Partial<HashingConfig> = {}) {
-    const parsed = HashingConfigSchema.safeParse(config);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new LlmrError(`invalid hashing featurizer config: ${issue.message}`, {
-        field: `featurizer.${issue.path.join('.')}`,
-        fix: 'see HashingConfigSchema: dim, wordNgrams, charNgrams, charWeight, sublinearTf, idf, alternateSign, seed',
-      });
-    }
-    this.config = parsed.data;
+    this.config = parseFeaturizerConfig('hashing', HashingConfigSchema, config, 'see HashingConfigSchema: dim, wordNgrams, charNgrams, charWeight, sublinearTf, idf, alternateSign, seed');
   }
 
   get dim(): number {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
 import { sha256Hex } from '../util/hash.js';
-import type { Featurizer, FeaturizerSpec, FeaturizerState } from './Featurizer.js';
+import { parseFeaturizerConfig, type Featurizer, type FeaturizerSpec, type FeaturizerState } from './Featurizer.js';
 
 /**
  * Shape statistics of a prompt that bag-of-n-gram and embedding vectors lose once L2-normalised: how long it
@@ -82,12 +82,7 @@ export class TextStatsFeaturizer implements Featurizer {
   private std: Float64Array | null = null;
 
   constructor(config: Partial<TextStatsConfig> = {}) {
-    const parsed = TextStatsConfigSchema.safeParse(config);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new LlmrError(`invalid textstats featurizer config: ${issue.message}`, { field: `featurizer.${issue.path.join('.')}`, fix: 'textstats takes {"clip": number > 0} only' });
-    }
-    this.config = parsed.data;
+    this.config = parseFeaturizerConfig('textstats', TextStatsConfigSchema, config, 'textstats takes {"clip": number > 0} only');
   }
 
   get dim(): number {

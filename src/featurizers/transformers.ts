@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { configFromEnv } from '../config.js';
 import { LlmrError } from '../errors.js';
 import { sha256Hex } from '../util/hash.js';
-import type { Featurizer, FeaturizerAvailability, FeaturizerSpec, FeaturizerState } from './Featurizer.js';
+import { parseFeaturizerConfig, type Featurizer, type FeaturizerAvailability, type FeaturizerSpec, type FeaturizerState } from './Featurizer.js';
 
 export const DEFAULT_TRANSFORMER_MODEL = 'Xenova/all-MiniLM-L6-v2';
 
@@ -38,22 +38,16 @@ function parseConfig(raw: Record<string, unknown>): { config: TransformersConfig
   const rt: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) ((RUNTIME_KEYS as readonly string[]).includes(k) ? rt : rest)[k] = v;
-  const r = RuntimeSchema.safeParse(rt);
-  const c = TransformersConfigSchema.safeParse(rest);
-  if (!r.success || !c.success) {
-    const issue = (!r.success ? r.error : c.error!).issues[0]!;
-    throw new LlmrError(`invalid transformers featurizer config: ${issue.message}`, {
-      field: `featurizer.${issue.path.join('.')}`,
-      fix: 'options: model, quantized, revision, batchSize, localModelPath, allowRemoteModels, cacheDir',
-    });
-  }
+  const fix = 'options: model, quantized, revision, batchSize, localModelPath, allowRemoteModels, cacheDir';
+  const r = parseFeaturizerConfig('transformers', RuntimeSchema, rt, fix);
+  const config = parseFeaturizerConfig('transformers', TransformersConfigSchema, rest, fix);
   const env = configFromEnv();
   return {
-    config: c.data,
+    config,
     runtime: {
-      localModelPath: resolve(r.data.localModelPath ?? env.localModelPath),
-      allowRemoteModels: r.data.allowRemoteModels ?? env.allowRemoteModels,
-      cacheDir: r.data.cacheDir ?? env.cacheDir,
+      localModelPath: resolve(r.localModelPath ?? env.localModelPath),
+      allowRemoteModels: r.allowRemoteModels ?? env.allowRemoteModels,
+      cacheDir: r.cacheDir ?? env.cacheDir,
     },
   };
 }
