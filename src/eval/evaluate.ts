@@ -71,10 +71,16 @@ export interface EvalOptions {
   minTaskRows?: number;
   /** Precomputed series evaluated beside the routers (see SeriesInput). */
   extraSeries?: readonly SeriesInput[];
+  /**
+   * Name of one of the routers to compare every other router and series with: their AIQ and APGR minus the
+   * reference's, with intervals from the same bootstrap resamples (paired, so much narrower than the
+   * difference of two separate intervals). Unset or null: no comparison.
+   */
+  reference?: string | null;
 }
 
 /** The numeric settings of an evaluation (defaults filled in), as reported. */
-export type EvalSettings = Required<Omit<EvalOptions, 'pair' | 'extraSeries'>>;
+export type EvalSettings = Required<Omit<EvalOptions, 'pair' | 'extraSeries' | 'reference'>>;
 
 export interface PairPoint extends SharePoint {
   pgr: number;
@@ -109,8 +115,21 @@ export interface SeriesResult {
   aiqGainCI?: BootstrapInterval;
   /** Spread over seeds (random router only). */
   aiqSd?: number;
+  /** This series minus the reference router (EvalOptions.reference), paired over the same resamples. */
+  vsReference?: ReferenceDiff;
   seeds?: number;
   pair?: PairMetrics;
+}
+
+export interface ReferenceDiff {
+  /** The reference router's name. */
+  name: string;
+  /** AIQ minus the reference's AIQ. */
+  aiq: number;
+  aiqCI?: BootstrapInterval;
+  /** APGR minus the reference's APGR (strong/weak pair only). */
+  apgr?: number;
+  apgrCI?: BootstrapInterval;
 }
 
 export interface SingleModel {
@@ -150,6 +169,8 @@ export interface DatasetEval {
   random: SeriesResult;
   slices: TaskSlice[];
   options: EvalSettings;
+  /** The reference router every other one is compared with (EvalOptions.reference). */
+  reference?: string;
 }
 
 interface Swept {
@@ -194,6 +215,14 @@ function checkSeries(t: EvalTable, s: SeriesInput): void {
   });
 }
 
+function resolveReference(routers: readonly RouterPredictions[], reference: string | null | undefined): number {
+  if (reference === undefined || reference === null) return -1;
+  const k = routers.findIndex((r) => r.name === reference);
+  const names = routers.map((r) => r.name);
+  if (k < 0) throw new LlmrError(`reference router "${reference}" is not among the evaluated routers (${names.join(', ') || 'none'})`, { field: 'reference', fix: `use one of: ${names.join(', ')}` });
+  return k;
+}
+
 /** AIQ of a hull cut at the common maximum cost (NaN when it starts beyond it). */
 function clippedAiq(hull: readonly CostQuality[], maxCost: number): number {
   const c = clipHull(hull, maxCost);
@@ -209,6 +238,7 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
   for (const r of routers) checkShape(t, r);
   const extras = options.extraSeries ?? [];
   for (const s of extras) checkSeries(t, s);
+  const ref = resolveReference(routers, options.reference);
   const n = t.ids.length;
   const m = t.models.length;
   const pairIdx = resolvePair(t, options.pair);
@@ -336,6 +366,19 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
     pair: randomPair,
   };
 
+  if (ref >= 0) {
+    const r0 = routerResults[ref]!;
+    const diff = (s: SeriesResult): ReferenceDiff => ({
+      name: r0.name,
+      aiq: s.aiq - r0.aiq,
+      ...(s.pair && r0.pair ? { apgr: s.pair.apgr - r0.pair.apgr } : {}),
+    });
+    routerResults.forEach((r, k) => {
+      if (k !== ref) r.vsReference = diff(r);
+    });
+    for (const x of extraResults) x.vsReference = diff(x);
+  }
+
   let zeroCI: BootstrapInterval | undefined;
   if (o.bootstrap > 0) {
     const ci = bootstrap(
@@ -348,10 +391,16 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
           out[`gain:${k}`] = c.trainedAiq[k]! - c.zeroAiq;
           const a = c.trainedApgr[k];
           if (a !== undefined) out[`apgr:${k}`] = a;
+          if (ref >= 0 && k !== ref) {
+            out[`vs:aiq:${k}`] = c.trainedAiq[k]! - c.trainedAiq[ref]!;
+            const a0 = c.trainedApgr[ref];
+            if (a !== undefined && a0 !== undefined) out[`vs:apgr:${k}`] = a - a0;
+          }
         });
         extras.forEach((_, k) => {
           out[`x:aiq:${k}`] = c.extraAiq[k]!;
           out[`x:gain:${k}`] = c.extraAiq[k]! - c.zeroAiq;
+          if (ref >= 0) out[`x:vs:aiq:${k}`] = c.extraAiq[k]! - c.trainedAiq[ref]!;
         });
         return out;
       },
@@ -362,10 +411,15 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
       r.aiqCI = ci[`aiq:${k}`];
       r.aiqGainCI = ci[`gain:${k}`];
       if (r.pair) r.pair.apgrCI = ci[`apgr:${k}`];
+      if (r.vsReference) {
+        r.vsReference.aiqCI = ci[`vs:aiq:${k}`];
+        if (r.vsReference.apgr !== undefined) r.vsReference.apgrCI = ci[`vs:apgr:${k}`];
+      }
     });
     extraResults.forEach((r, k) => {
       r.aiqCI = ci[`x:aiq:${k}`];
       r.aiqGainCI = ci[`x:gain:${k}`];
+      if (r.vsReference) r.vsReference.aiqCI = ci[`x:vs:aiq:${k}`];
     });
   }
 
@@ -416,6 +470,7 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
     random,
     slices,
     options: o,
+    ...(ref >= 0 ? { reference: routers[ref]!.name } : {}),
   };
   if (pairIdx && po) {
     const strong = t.models[pairIdx.s]!;

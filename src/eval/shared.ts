@@ -174,8 +174,11 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
     }
   }
   const t2 = Date.now();
-  const ev = evaluateRouters(table, preds, { ...opts, pair: set.pair ?? opts.pair, extraSeries: extra.series });
+  // a reference router that failed to train cannot be compared with: say so instead of failing the set
+  const reference = opts.reference && preds.some((p) => p.name === opts.reference) ? opts.reference : null;
+  const referenceNote = opts.reference && !reference ? [`reference router ${opts.reference} did not train on this set: no paired comparison`] : [];
+  const ev = evaluateRouters(table, preds, { ...opts, pair: set.pair ?? opts.pair, extraSeries: extra.series, reference });
   log(`${set.name}: evaluated ${preds.length} routers${extra.series.length ? ` + ${extra.series.length} extra series` : ''} + baselines in ${((Date.now() - t2) / 1000).toFixed(1)}s`);
-  const notes = [...(set.info.notes ?? []), ...extra.notes, ...failures.map((f) => `${f.kind === 'extra series' ? f.kind : `router ${f.kind}`} failed: ${f.error.split('\n')[0]}`)];
+  const notes = [...(set.info.notes ?? []), ...extra.notes, ...failures.map((f) => `${f.kind === 'extra series' ? f.kind : `router ${f.kind}`} failed: ${f.error.split('\n')[0]}`), ...referenceNote];
   return { dataset: { ...ev, info: { ...set.info, trainRows: set.train.length, trainDigest, notes } }, artifacts, failures };
 }

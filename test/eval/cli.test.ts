@@ -29,6 +29,15 @@ describe('llmr eval router / llmr calibrate', () => {
     const j = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { datasets: { routers: { name: string; digest: string }[]; pair: { strong: string } }[] };
     expect(j.datasets[0]!.routers.map((x) => x.digest)).toHaveLength(2);
     expect(j.datasets[0]!.pair.strong).toBe('strong');
+    // compared with a reference (named as on the command line): a paired difference column, 'reference' on its row
+    const c = await llmr('eval', 'router', 'knn5', 'knn25', '--data', test, '--bootstrap', '20', '--reference', 'knn5');
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/APGR − knn5@\S+ \[paired 95% CI\]/);
+    expect(c.stdout).toMatch(/^knn5@\S+\s.*reference$/m);
+    expect(c.stdout).toMatch(/^knn25@\S+\s.*[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\]$/m);
+    const bad = await llmr('eval', 'router', 'knn5', 'knn25', '--data', test, '--bootstrap', '0', '--reference', 'mlp');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/reference router "mlp" is not among the evaluated routers/);
   });
 
   it('calibrates a share goal, reports calibrated vs achieved, stores it, and /route uses it by name', async () => {

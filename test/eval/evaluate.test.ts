@@ -88,6 +88,36 @@ describe('evaluateRouters', () => {
     expect(r.slices[0]!.routers[0]!.name).toBe('perfect');
   });
 
+  it('compares every router with a reference on the same resamples (paired)', () => {
+    // a slightly noisier twin of `noisy`: unpaired intervals overlap, the paired difference is tighter
+    const rng = new Rng(9);
+    const noisier = predictions(t, 'noisier', noisy.pred.map((p) => Float64Array.from(p, (v) => v + 0.3 * rng.normal())));
+    const d = evaluateRouters(t, [noisy, perfect, noisier], { bootstrap: 100, randomSeeds: 2, reference: 'noisy' });
+    expect(d.reference).toBe('noisy');
+    expect(d.routers[0]!.vsReference).toBeUndefined();
+    const [, p, q] = d.routers;
+    expect(p!.vsReference!.name).toBe('noisy');
+    expect(p!.vsReference!.aiq).toBeCloseTo(p!.aiq - d.routers[0]!.aiq, 12);
+    expect(p!.vsReference!.apgr).toBeCloseTo(p!.pair!.apgr - d.routers[0]!.pair!.apgr, 12);
+    // the perfect router beats the reference on every resample: the interval lies above 0
+    expect(p!.vsReference!.apgrCI!.lo).toBeGreaterThan(0);
+    expect(p!.vsReference!.aiqCI!.lo).toBeGreaterThan(0);
+    // pairing removes the rows' shared variance: narrower than the width of either router's own interval
+    const width = (c: { lo: number; hi: number }) => c.hi - c.lo;
+    expect(width(q!.vsReference!.apgrCI!)).toBeLessThan(width(q!.pair!.apgrCI!));
+    expect(q!.vsReference!.apgrCI!.lo).toBeLessThanOrEqual(q!.vsReference!.apgr! + 1e-9);
+    expect(q!.vsReference!.apgrCI!.hi).toBeGreaterThanOrEqual(q!.vsReference!.apgr! - 1e-9);
+    // without a reference nothing is compared, and the other numbers do not move
+    const plain = evaluateRouters(t, [noisy, perfect, noisier], { bootstrap: 100, randomSeeds: 2 });
+    expect(plain.reference).toBeUndefined();
+    expect(plain.routers[1]!.vsReference).toBeUndefined();
+    expect(plain.routers[1]!.pair!.apgrCI).toEqual(p!.pair!.apgrCI);
+  });
+
+  it('an unknown reference names the field and the valid routers', () => {
+    expect(() => evaluateRouters(t, [perfect, noisy], { bootstrap: 0, reference: 'knn' })).toThrow(/reference router "knn" is not among the evaluated routers \(perfect, noisy\)/);
+  });
+
   it('names the field when the pair is wrong', () => {
     expect(() => evaluateRouters(t, [], { pair: { strong: 'gpt', weak: 'weak' }, bootstrap: 0 })).toThrow(/strong model "gpt"/);
   });

@@ -33,7 +33,7 @@ function buildReport(): EvalReport {
     title: 'test report',
     createdAt: '2026-01-01T00:00:00Z',
     command: 'llmr eval test',
-    datasets: [evaluateRouters(multi, [noisy(multi, 'knn', 3), noisy(multi, 'mlp', 4)], { bootstrap: 20 }), evaluateRouters(pair, [noisy(pair, 'knn', 5)], { bootstrap: 20 })],
+    datasets: [evaluateRouters(multi, [noisy(multi, 'knn', 3), noisy(multi, 'mlp', 4)], { bootstrap: 20 }), evaluateRouters(pair, [noisy(pair, 'knn', 5), noisy(pair, 'mlp', 6)], { bootstrap: 20, reference: 'knn' })],
     artifacts: [{ dataset: 'multi', name: 'knn', kind: 'knn', digest: 'ab'.repeat(32) }],
   };
 }
@@ -80,7 +80,7 @@ describe('evaluation report', () => {
     expect(ids).toContain('share-quality:pair');
     expect(ids).not.toContain('share-quality:multi');
     const sq = plots(html).find((x) => x.id === 'share-quality:pair')!;
-    expect(sq.series.map((s) => s.kind).sort()).toEqual(['oracle', 'random', 'router', 'zero']);
+    expect(sq.series.map((s) => s.kind).sort()).toEqual(['oracle', 'random', 'router', 'router', 'zero']);
   });
 
   it('tables: metrics, per task, digests; Markdown and JSON versions', () => {
@@ -93,6 +93,11 @@ describe('evaluation report', () => {
     const json = JSON.parse(readFileSync(paths.json, 'utf8')) as EvalReport;
     expect(json.datasets[1]!.routers[0]!.pair!.points).toHaveLength(11);
     expect(readFileSync(paths.md, 'utf8')).toBe(md);
+    // the pair set was compared with knn: paired-difference columns there, none on the other set
+    expect(md).toContain('| APGR − knn [paired 95% CI] |');
+    expect(md.match(/paired 95% CI/g)).toHaveLength(2);
+    expect(md).toMatch(/\| mlp \|.*\| [+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\] \|$/m);
+    expect(md).toMatch(/\| knn \|.*\| reference \| reference \|$/m);
   });
 
   const haveChromium = existsSync(CHROMIUM);

@@ -29,6 +29,7 @@ interface EvalFlags {
   weak?: string;
   report?: string;
   json?: boolean;
+  reference?: string;
 }
 
 function addEvalFlags<T extends import('commander').Command>(cmd: T): T {
@@ -39,6 +40,7 @@ function addEvalFlags<T extends import('commander').Command>(cmd: T): T {
     .option('--wtp-points <n>', 'willingness-to-pay values swept (log-spaced, plus 0)', numberFlag('--wtp-points'), 64)
     .option('--strong <model>', 'strong model of a strong/weak pair (RouteLLM metrics)')
     .option('--weak <model>', 'weak model of the pair')
+    .option('--reference <router>', 'compare every router with this one: AIQ and APGR differences with paired bootstrap intervals ("none" = no comparison)')
     .option('--report <dir>', 'write report.html (self-contained), report.md and report.json there')
     .option('--json', 'print the full result as JSON instead of tables') as T;
 }
@@ -51,15 +53,16 @@ function evalOptions(o: EvalFlags): EvalOptions {
   }
   for (const [flag, v] of [['--bootstrap', o.bootstrap], ['--random-seeds', o.randomSeeds], ['--wtp-points', o.wtpPoints]] as const)
     if (!Number.isInteger(v) || v < (flag === '--bootstrap' ? 0 : 1)) throw new LlmrError(`${flag} must be a ${flag === '--bootstrap' ? 'non-negative' : 'positive'} integer, got ${v}`, { field: flag });
-  return { bootstrap: o.bootstrap, seed: o.seed, randomSeeds: o.randomSeeds, wtpPoints: o.wtpPoints, pair };
+  return { bootstrap: o.bootstrap, seed: o.seed, randomSeeds: o.randomSeeds, wtpPoints: o.wtpPoints, pair, reference: o.reference === undefined || o.reference === 'none' ? null : o.reference };
 }
 
 /** The metrics table as aligned text (what the terminal shows). */
 export function metricsText(d: DatasetEval): string {
   const rows = metricRows(d);
   const pair = !!d.pair;
-  const head = ['router', 'AIQ', 'AIQ 95% CI', 'AIQ − Zero', 'max q', '$/1k@max', ...(pair ? ['APGR', 'APGR 95% CI', 'CPT50', 'CPT80'] : [])];
-  const cells = rows.map((r) => [r.name, r.aiq, r.aiqCI, r.gain.split(' ')[0] ?? '', r.maxQuality, r.costAtMax, ...(pair ? [r.apgr, r.apgrCI, r.cpt50, r.cpt80] : [])]);
+  const ref = d.reference ? [`${pair ? 'APGR' : 'AIQ'} − ${d.reference} [paired 95% CI]`] : [];
+  const head = ['router', 'AIQ', 'AIQ 95% CI', 'AIQ − Zero', 'max q', '$/1k@max', ...(pair ? ['APGR', 'APGR 95% CI', 'CPT50', 'CPT80'] : []), ...ref];
+  const cells = rows.map((r) => [r.name, r.aiq, r.aiqCI, r.gain.split(' ')[0] ?? '', r.maxQuality, r.costAtMax, ...(pair ? [r.apgr, r.apgrCI, r.cpt50, r.cpt80] : []), ...(d.reference ? [pair ? r.apgrVsRef : r.aiqVsRef] : [])]);
   const w = head.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j]!.length)));
   const line = (c: string[]) => c.map((x, j) => (j === 0 ? x.padEnd(w[j]!) : x.padStart(w[j]!))).join('  ');
   const best = [...d.singles].sort((a, b) => b.quality - a.quality)[0]!;
@@ -114,6 +117,9 @@ export function registerEvalCommands(ctx: CliContext): void {
       preds.push(await pipelinePredictions(p, table, name, digest));
       artifacts.push({ dataset: table.name, name, kind: p.router.kind, digest, params: p.router.params, trainRows: p.meta.trainingData?.rows, dir: dirs[k] });
     }
+    // --reference may name an artifact as it was given on the command line, or as the report names it
+    const refAt = opts.reference ? refs.indexOf(opts.reference) : -1;
+    if (refAt >= 0) opts.reference = preds[refAt]!.name;
     const d = evaluateRouters(table, preds, opts);
     finish({ title: `Router evaluation on ${o.data}`, createdAt: new Date().toISOString(), command: `llmr eval router ${refs.join(' ')} --data ${o.data}`, environment: environment(backend.name), datasets: [{ ...d, info: { source: o.data } }], artifacts }, o);
   });
@@ -137,6 +143,9 @@ export function registerEvalCommands(ctx: CliContext): void {
     const root = o.shared ?? ctx.config.sharedDataDir;
     const sets = await loadSharedSets(root, o.sets ? o.sets.split(',').map((s) => s.trim()) : undefined);
     const routers = o.routers ? o.routers.split(',').map((s) => s.trim()) : Object.keys(ROUTERS);
+    // the bar every learned router is held to is kNN: compare with it unless told otherwise
+    if (o.reference === undefined && routers.includes('knn')) opts.reference = 'knn';
+    if (opts.reference && !routers.includes(opts.reference)) throw new LlmrError(`--reference ${opts.reference} is not among the routers trained (${routers.join(', ')})`, { field: '--reference', fix: `use one of: ${routers.join(', ')}, or none` });
     const log = (l: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${l}\n`);
     const datasets = [];
     const artifacts: ArtifactInfo[] = [];
@@ -152,7 +161,7 @@ export function registerEvalCommands(ctx: CliContext): void {
     const report: EvalReport = {
       title: o.cascade ? 'Routers (and a cascade) on the shared data sets' : 'Routers on the shared data sets',
       createdAt: new Date().toISOString(),
-      command: `llmr eval shared${o.sets ? ` --sets ${o.sets}` : ''}${o.routers ? ` --routers ${o.routers}` : ''}${o.cascade ? '' : ' --no-cascade'}`,
+      command: `llmr eval shared${o.sets ? ` --sets ${o.sets}` : ''}${o.routers ? ` --routers ${o.routers}` : ''}${o.featurizer ? ` --featurizer ${o.featurizer}` : ''}${o.reference ? ` --reference ${o.reference}` : ''}${o.cascade ? '' : ' --no-cascade'}`,
       environment: { ...environment(backend.name), 'shared data': root, 'wall time': `${((Date.now() - t0) / 1000).toFixed(0)} s` },
       datasets,
       artifacts,

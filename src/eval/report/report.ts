@@ -46,6 +46,8 @@ const f3 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v
 const pct = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
 const ci = (c: BootstrapInterval | undefined) => (c && Number.isFinite(c.lo) ? `[${c.lo.toFixed(3)}, ${c.hi.toFixed(3)}]` : '');
 const short = (d: string) => d.slice(0, 12);
+const signed = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(3);
+const diffCell = (v: number | undefined, c: BootstrapInterval | undefined) => (v === undefined || !Number.isFinite(v) ? '' : `${signed(v)}${c && Number.isFinite(c.lo) ? ` [${signed(c.lo)}, ${signed(c.hi)}]` : ''}`);
 
 function best(s: SeriesResult): { quality: number; cost: number } {
   const h = s.hull;
@@ -67,6 +69,9 @@ export interface MetricRow {
   cpt20: string;
   cpt50: string;
   cpt80: string;
+  /** AIQ and APGR minus the reference router's, with paired intervals (only when the evaluation has a reference). */
+  aiqVsRef: string;
+  apgrVsRef: string;
 }
 
 /** One table row per router and baseline (Markdown and HTML render the same rows). */
@@ -88,23 +93,26 @@ export function metricRows(d: DatasetEval): MetricRow[] {
       cpt20: pair && s.pair ? pct(s.pair.cpt.p20) : '',
       cpt50: pair && s.pair ? pct(s.pair.cpt.p50) : '',
       cpt80: pair && s.pair ? pct(s.pair.cpt.p80) : '',
+      aiqVsRef: s.name === d.reference && kind === 'router' ? 'reference' : diffCell(s.vsReference?.aiq, s.vsReference?.aiqCI),
+      apgrVsRef: s.name === d.reference && kind === 'router' ? 'reference' : diffCell(s.vsReference?.apgr, s.vsReference?.apgrCI),
     });
   };
   for (const r of d.routers) add(r, 'router');
   for (const x of d.extra) add(x, x.kind);
   add(d.random, 'random', `random (${d.random.seeds} seeds)`);
   const zb = d.zero.hull[d.zero.hull.length - 1]!;
-  rows.push({ name: 'Zero router', kind: 'zero', aiq: f3(d.zero.aiq), aiqCI: ci(d.zero.aiqCI), gain: '0', maxQuality: f3(zb[1]), costAtMax: per1k(zb[0]), apgr: pair ? '0.500' : '', apgrCI: '', cpt20: pair ? '20.0%' : '', cpt50: pair ? '50.0%' : '', cpt80: pair ? '80.0%' : '' });
-  rows.push({ name: 'oracle', kind: 'oracle', aiq: '', aiqCI: '', gain: '', maxQuality: f3(d.oracle.quality), costAtMax: per1k(d.oracle.cost), apgr: '', apgrCI: '', cpt20: '', cpt50: '', cpt80: '' });
+  rows.push({ name: 'Zero router', kind: 'zero', aiq: f3(d.zero.aiq), aiqCI: ci(d.zero.aiqCI), gain: '0', maxQuality: f3(zb[1]), costAtMax: per1k(zb[0]), apgr: pair ? '0.500' : '', apgrCI: '', cpt20: pair ? '20.0%' : '', cpt50: pair ? '50.0%' : '', cpt80: pair ? '80.0%' : '', aiqVsRef: '', apgrVsRef: '' });
+  rows.push({ name: 'oracle', kind: 'oracle', aiq: '', aiqCI: '', gain: '', maxQuality: f3(d.oracle.quality), costAtMax: per1k(d.oracle.cost), apgr: '', apgrCI: '', cpt20: '', cpt50: '', cpt80: '', aiqVsRef: '', apgrVsRef: '' });
   return rows;
 }
 
 /** Metric table header and cells; the RouteLLM columns only where the data has a strong/weak pair. */
 function metricHead(d: DatasetEval): string[] {
-  return ['router', 'AIQ', 'AIQ 95% CI', 'AIQ − Zero [95% CI]', 'max quality', '$/1k at max', ...(d.pair ? ['APGR', 'APGR 95% CI', 'CPT(20%)', 'CPT(50%)', 'CPT(80%)'] : [])];
+  const ref = d.reference ? [`AIQ − ${d.reference} [paired 95% CI]`, ...(d.pair ? [`APGR − ${d.reference} [paired 95% CI]`] : [])] : [];
+  return ['router', 'AIQ', 'AIQ 95% CI', 'AIQ − Zero [95% CI]', 'max quality', '$/1k at max', ...(d.pair ? ['APGR', 'APGR 95% CI', 'CPT(20%)', 'CPT(50%)', 'CPT(80%)'] : []), ...ref];
 }
 function metricCells(d: DatasetEval): string[][] {
-  return metricRows(d).map((r) => [r.name, r.aiq, r.aiqCI, r.gain, r.maxQuality, r.costAtMax, ...(d.pair ? [r.apgr, r.apgrCI, r.cpt20, r.cpt50, r.cpt80] : [])]);
+  return metricRows(d).map((r) => [r.name, r.aiq, r.aiqCI, r.gain, r.maxQuality, r.costAtMax, ...(d.pair ? [r.apgr, r.apgrCI, r.cpt20, r.cpt50, r.cpt80] : []), ...(d.reference ? [r.aiqVsRef, ...(d.pair ? [r.apgrVsRef] : [])] : [])]);
 }
 
 function taskHead(d: DatasetEval): string[] {
@@ -209,7 +217,7 @@ export function renderMarkdown(r: EvalReport): string {
 
 const CONVENTIONS_MD = [
   'Conventions: **AIQ** (RouterBench) = area under the non-decreasing convex hull of a router\'s (cost, quality) points from its cheapest point, extended flat to the largest cost any compared hull reaches, divided by that cost. **Zero router** = hull of the single models. **Oracle** = cheapest best model per prompt (no model right → no call). A **cascade** calls the candidates in price order and accepts the first response whose reward-model score is ≥ τ (the last is always accepted); its points sweep τ, its cost counts every call made; it is compared up to the same maximum cost, which it does not set (its hull is cut there, at the hull\'s value at that cost).',
-  '**APGR** (RouteLLM) = trapezoid area of quality over the share of strong calls at thresholds on the deciles of the router\'s scores (pd.qcut), normalised between the weak and strong models; **CPT(x%)** = share of strong calls to reach x % of the quality gap (monotone envelope). Costs are the logged per-call costs where the data has them, else the price table. Intervals: bootstrap percentile over test rows (seeded).',
+  '**APGR** (RouteLLM) = trapezoid area of quality over the share of strong calls at thresholds on the deciles of the router\'s scores (pd.qcut), normalised between the weak and strong models; **CPT(x%)** = share of strong calls to reach x % of the quality gap (monotone envelope). Costs are the logged per-call costs where the data has them, else the price table. Intervals: bootstrap percentile over test rows (seeded); a difference from the reference router is computed on each resample (paired), so its interval excludes 0 only when one router beats the other on the same rows.',
 ].join(' ');
 
 // ---------- HTML ----------
