@@ -11,7 +11,13 @@
  * --mode test: train on the whole training split, evaluate on the test split (report numbers).
  * Sets: routerbench (its own train/test files), routellm-mmlu / routellm-gsm8k (contaminated prompts removed,
  * 50/50 train/test by prompt hash).
+ * Router kind "sklearn-knn" (params {k}) runs the issue's reference, training/reference/knn_sklearn.py, with
+ * $LLMR_REFERENCE_PYTHON (default /usr/bin/python3, needs python3-sklearn) on the same rows.
+ * --reference NAME --bootstrap N: every other router's AIQ/APGR minus NAME's, paired bootstrap intervals.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../src/backend/backend.js';
@@ -60,6 +66,25 @@ function shrinkToTaskMeans(rows: readonly ScoreRecord[], shrink: number): ScoreR
   }));
 }
 
+/** The issue's reference kNN (scikit-learn) on these rows: its predicted scores per test row, in `models` order. */
+function sklearnKnn(train: readonly ScoreRecord[], ids: readonly string[], prompts: readonly string[], models: readonly string[], k: number): Float64Array[] {
+  const dir = mkdtempSync(join(tmpdir(), 'llmr-skref-'));
+  try {
+    const input = join(dir, 'in.json');
+    const output = join(dir, 'out.json');
+    const score = (v: unknown) => (typeof v === 'number' ? v : null);
+    writeFileSync(input, JSON.stringify({ models, train: train.map((r) => ({ prompt: r.prompt, scores: models.map((m) => score(r.scores[m])) })), test: ids.map((id, i) => ({ id, prompt: prompts[i] })) }));
+    const py = process.env.LLMR_REFERENCE_PYTHON ?? '/usr/bin/python3';
+    const r = spawnSync(py, [join(import.meta.dirname, '..', 'reference', 'knn_sklearn.py'), '--input', input, '--output', output, '--k', String(k)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${py} knn_sklearn.py failed (exit ${r.status}): ${r.stderr || r.error}; it needs scikit-learn (apt-get install python3-sklearn)`);
+    const out = JSON.parse(readFileSync(output, 'utf8')) as { ids: string[]; pred: number[][] };
+    if (out.ids.join('\n') !== ids.join('\n')) throw new Error('knn_sklearn.py returned rows in another order');
+    return out.pred.map((p) => Float64Array.from(p));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Mean squared error of predicted scores against the test scores (all cells). */
 function brier(pred: readonly Float64Array[], quality: readonly Float64Array[]): number {
   let s = 0;
@@ -84,6 +109,9 @@ const { values: args } = parseArgs({
     'logged-cost': { type: 'boolean', default: false },
     /** Diagnostic: an MMLU row's task is its subject (from the id mmlu-<subject>-<row>) instead of "mmlu". */
     'subject-tasks': { type: 'boolean', default: false },
+    reference: { type: 'string' },
+
+    bootstrap: { type: 'string', default: '0' },
   },
 });
 
@@ -186,6 +214,14 @@ async function main(): Promise<void> {
         (results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!).fit.push(0);
         continue;
       }
+      if (c.kind === 'sklearn-knn') {
+        const k = typeof c.params?.k === 'number' ? c.params.k : 40;
+        const f0 = performance.now();
+        const pred = sklearnKnn(train, fold.table.ids, fold.table.prompts, models, k);
+        preds.push({ name, kind: 'sklearn-knn', pred, expectedCost: fold.table.prompts.map((pr) => Float64Array.from(models, (m) => prices.cost(m, pr))) });
+        (results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!).fit.push((performance.now() - f0) / 1000);
+        continue;
+      }
       if (c.kind === 'blend') {
         const members = (c.members ?? []).map((m) => preds.find((p) => p.name === m));
         if (members.length === 0 || members.some((m) => !m)) throw new Error(`blend ${name}: members must name earlier configs`);
@@ -217,7 +253,12 @@ async function main(): Promise<void> {
     }
     // Diagnostic: decide with each row's logged cost instead of the price table's expected cost.
     if (args['logged-cost']) for (const p of preds) p.expectedCost = fold.table.cost.map((c) => Float64Array.from(c));
-    const ev = evaluateRouters(fold.table, preds, { bootstrap: 0, pair: all.pair ?? null });
+    const ev = evaluateRouters(fold.table, preds, { bootstrap: Number(args.bootstrap), pair: all.pair ?? null, reference: args.reference ?? null });
+    if (ev.reference) {
+      const fmt = (v: number | undefined, c: { lo: number; hi: number } | undefined) => (v === undefined ? '' : `${v >= 0 ? '+' : ''}${v.toFixed(4)}${c ? ` [${c.lo.toFixed(4)}, ${c.hi.toFixed(4)}]` : ''}`);
+      const lines = ev.routers.filter((r) => r.vsReference).map((r) => `| ${r.name} | ${fmt(r.vsReference!.aiq, r.vsReference!.aiqCI)} | ${fmt(r.vsReference!.apgr, r.vsReference!.apgrCI)} |`);
+      console.log(`\n${fold.name}: minus ${ev.reference}, paired bootstrap (${args.bootstrap} resamples, 95%)\n| router | AIQ − ref | APGR − ref |\n|---|---|---|\n${lines.join('\n')}`);
+    }
     base.zero.push(ev.zero.aiq);
     base.random.push(ev.random.aiq);
     if (ev.zero.pair) base.zeroApgr.push(ev.zero.pair.apgr);
