@@ -38,6 +38,11 @@ describe('llmr eval router / llmr calibrate', () => {
     const bad = await llmr('eval', 'router', 'knn5', 'knn25', '--data', test, '--bootstrap', '0', '--reference', 'mlp');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/reference router "mlp" is not among the evaluated routers/);
+    // eval shared checks it before loading any data
+    const shared = await llmr('eval', 'shared', '--routers', 'knn,elo', '--reference', 'mlp', '--shared', join(tmp, 'no-such-dir'));
+    expect(shared.code).not.toBe(0);
+    expect(shared.stderr).toMatch(/--reference mlp is not among the routers trained \(knn, elo\)/);
+    expect(shared.stderr).toMatch(/use one of: knn, elo, or none/);
   });
 
   it('calibrates a share goal, reports calibrated vs achieved, stores it, and /route uses it by name', async () => {

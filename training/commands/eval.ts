@@ -141,11 +141,11 @@ export function registerEvalCommands(ctx: CliContext): void {
     const t0 = Date.now();
     const backend = await initBackend(ctx.config.backend);
     const root = o.shared ?? ctx.config.sharedDataDir;
-    const sets = await loadSharedSets(root, o.sets ? o.sets.split(',').map((s) => s.trim()) : undefined);
     const routers = o.routers ? o.routers.split(',').map((s) => s.trim()) : Object.keys(ROUTERS);
     // the bar every learned router is held to is kNN: compare with it unless told otherwise
     if (o.reference === undefined && routers.includes('knn')) opts.reference = 'knn';
     if (opts.reference && !routers.includes(opts.reference)) throw new LlmrError(`--reference ${opts.reference} is not among the routers trained (${routers.join(', ')})`, { field: '--reference', fix: `use one of: ${routers.join(', ')}, or none` });
+    const sets = await loadSharedSets(root, o.sets ? o.sets.split(',').map((s) => s.trim()) : undefined);
     const log = (l: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${l}\n`);
     const datasets = [];
     const artifacts: ArtifactInfo[] = [];
