@@ -27,6 +27,7 @@ import { ROUTELLM_STRONG, ROUTELLM_WEAK } from '../../src/data/importers/routell
 import { splitRecords } from '../../src/data/split.js';
 import { evaluateRouters, type RouterPredictions } from '../../src/eval/evaluate.js';
 import { evalTableFromRecords } from '../../src/eval/evalTable.js';
+import { diffCell } from '../../src/eval/report/report.js';
 import { predictionsFromFeatures } from '../../src/eval/predict.js';
 import { createFeaturizer } from '../../src/featurizers/registry.js';
 import { PriceTable, type PriceTableData } from '../../src/prices/PriceTable.js';
@@ -110,7 +111,6 @@ const { values: args } = parseArgs({
     /** Diagnostic: an MMLU row's task is its subject (from the id mmlu-<subject>-<row>) instead of "mmlu". */
     'subject-tasks': { type: 'boolean', default: false },
     reference: { type: 'string' },
-
     bootstrap: { type: 'string', default: '0' },
   },
 });
@@ -187,10 +187,13 @@ async function main(): Promise<void> {
   console.error(`backend ${backend.name}; ${all.train.length} train rows, ${folds.length} fold(s), ${models.length} models; featurized in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
   const configs = JSON.parse(args.routers!) as RouterConfig[];
   const results = new Map<string, { aiq: number[]; apgr: number[]; fit: number[]; brier: number[] }>();
+  const resultOf = (name: string) => results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!;
   const base = { zero: [] as number[], zeroApgr: [] as number[], random: [] as number[], randomApgr: [] as number[] };
   for (const fold of folds) {
     const train = fold.train.map((i) => all.train[i]!);
     const trainX = fold.train.map((i) => allX[i]!);
+    // what the routers not built on a RouterPipeline decide with: the price table's expected cost per call
+    const priceCost = fold.table.prompts.map((pr) => Float64Array.from(models, (m) => prices.cost(m, pr)));
     const preds: RouterPredictions[] = [];
     for (const c of configs) {
       const name = c.name ?? `${c.kind}${c.params ? ' ' + JSON.stringify(c.params) : ''}`;
@@ -210,16 +213,16 @@ async function main(): Promise<void> {
           const e = sums.get(fold.table.tasks?.[i] ?? '')!;
           return Float64Array.from(e.s, (v, j) => v / Math.max(1, e.n[j]!));
         });
-        preds.push({ name, kind: 'taskmeans', pred, expectedCost: fold.table.prompts.map((pr) => Float64Array.from(models, (m) => prices.cost(m, pr))) });
-        (results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!).fit.push(0);
+        preds.push({ name, kind: 'taskmeans', pred, expectedCost: priceCost });
+        resultOf(name).fit.push(0);
         continue;
       }
       if (c.kind === 'sklearn-knn') {
         const k = typeof c.params?.k === 'number' ? c.params.k : 40;
         const f0 = performance.now();
         const pred = sklearnKnn(train, fold.table.ids, fold.table.prompts, models, k);
-        preds.push({ name, kind: 'sklearn-knn', pred, expectedCost: fold.table.prompts.map((pr) => Float64Array.from(models, (m) => prices.cost(m, pr))) });
-        (results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!).fit.push((performance.now() - f0) / 1000);
+        preds.push({ name, kind: 'sklearn-knn', pred, expectedCost: priceCost });
+        resultOf(name).fit.push((performance.now() - f0) / 1000);
         continue;
       }
       if (c.kind === 'blend') {
@@ -227,7 +230,7 @@ async function main(): Promise<void> {
         if (members.length === 0 || members.some((m) => !m)) throw new Error(`blend ${name}: members must name earlier configs`);
         const pred = members[0]!.pred.map((row, i) => row.map((_, j) => members.reduce((acc, m) => acc + m!.pred[i]![j]!, 0) / members.length));
         preds.push({ ...members[0]!, name, kind: 'blend', pred });
-        const r = results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!;
+        const r = resultOf(name);
         r.fit.push(0);
         continue;
       }
@@ -248,15 +251,14 @@ async function main(): Promise<void> {
       const pipeline = new RouterPipeline(featurizer, router, prices, { name, version: 'exp' });
       preds.push(await predictionsFromFeatures(pipeline, fold.table, fold.testX, name));
       router.dispose?.();
-      const r = results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!;
+      const r = resultOf(name);
       r.fit.push(secs);
     }
     // Diagnostic: decide with each row's logged cost instead of the price table's expected cost.
     if (args['logged-cost']) for (const p of preds) p.expectedCost = fold.table.cost.map((c) => Float64Array.from(c));
     const ev = evaluateRouters(fold.table, preds, { bootstrap: Number(args.bootstrap), pair: all.pair ?? null, reference: args.reference ?? null });
     if (ev.reference) {
-      const fmt = (v: number | undefined, c: { lo: number; hi: number } | undefined) => (v === undefined ? '' : `${v >= 0 ? '+' : ''}${v.toFixed(4)}${c ? ` [${c.lo.toFixed(4)}, ${c.hi.toFixed(4)}]` : ''}`);
-      const lines = ev.routers.filter((r) => r.vsReference).map((r) => `| ${r.name} | ${fmt(r.vsReference!.aiq, r.vsReference!.aiqCI)} | ${fmt(r.vsReference!.apgr, r.vsReference!.apgrCI)} |`);
+      const lines = ev.routers.filter((r) => r.vsReference).map((r) => `| ${r.name} | ${diffCell(r.vsReference!.aiq, r.vsReference!.aiqCI, 4)} | ${diffCell(r.vsReference!.apgr, r.vsReference!.apgrCI, 4)} |`);
       console.log(`\n${fold.name}: minus ${ev.reference}, paired bootstrap (${args.bootstrap} resamples, 95%)\n| router | AIQ − ref | APGR − ref |\n|---|---|---|\n${lines.join('\n')}`);
     }
     base.zero.push(ev.zero.aiq);

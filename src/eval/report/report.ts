@@ -46,8 +46,12 @@ const f3 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v
 const pct = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
 const ci = (c: BootstrapInterval | undefined) => (c && Number.isFinite(c.lo) ? `[${c.lo.toFixed(3)}, ${c.hi.toFixed(3)}]` : '');
 const short = (d: string) => d.slice(0, 12);
-const signed = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(3);
-const diffCell = (v: number | undefined, c: BootstrapInterval | undefined) => (v === undefined || !Number.isFinite(v) ? '' : `${signed(v)}${c && Number.isFinite(c.lo) ? ` [${signed(c.lo)}, ${signed(c.hi)}]` : ''}`);
+/** A difference with its sign, and its interval where there is one: "+0.012 [-0.003, +0.027]". */
+export function diffCell(v: number | undefined, c: BootstrapInterval | undefined, digits = 3): string {
+  if (v === undefined || !Number.isFinite(v)) return '';
+  const signed = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(digits);
+  return `${signed(v)}${c && Number.isFinite(c.lo) ? ` [${signed(c.lo)}, ${signed(c.hi)}]` : ''}`;
+}
 
 function best(s: SeriesResult): { quality: number; cost: number } {
   const h = s.hull;
@@ -80,6 +84,7 @@ export function metricRows(d: DatasetEval): MetricRow[] {
   const pair = !!d.pair;
   const add = (s: SeriesResult, kind: string, name = s.name) => {
     const b = best(s);
+    const isRef = kind === 'router' && s.name === d.reference;
     rows.push({
       name,
       kind,
@@ -93,8 +98,8 @@ export function metricRows(d: DatasetEval): MetricRow[] {
       cpt20: pair && s.pair ? pct(s.pair.cpt.p20) : '',
       cpt50: pair && s.pair ? pct(s.pair.cpt.p50) : '',
       cpt80: pair && s.pair ? pct(s.pair.cpt.p80) : '',
-      aiqVsRef: s.name === d.reference && kind === 'router' ? 'reference' : diffCell(s.vsReference?.aiq, s.vsReference?.aiqCI),
-      apgrVsRef: s.name === d.reference && kind === 'router' ? 'reference' : diffCell(s.vsReference?.apgr, s.vsReference?.apgrCI),
+      aiqVsRef: isRef ? 'reference' : diffCell(s.vsReference?.aiq, s.vsReference?.aiqCI),
+      apgrVsRef: isRef ? 'reference' : diffCell(s.vsReference?.apgr, s.vsReference?.apgrCI),
     });
   };
   for (const r of d.routers) add(r, 'router');
