@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { LlmrError } from '../src/errors.js';
-import type { RouteResult, RouterPipeline } from '../src/routers/RouterPipeline.js';
+import { decisionBody, type RouterPipeline } from '../src/routers/RouterPipeline.js';
 import { errorHandler, parseBody } from './errors.js';
 import { Metrics } from './metrics.js';
 import { ErrorResponseSchema, HealthSchema, MAX_BATCH, RouteBatchRequestSchema, RouteBatchResponseSchema, RouteRequestSchema, RouteResponseSchema } from './schemas.js';
@@ -131,19 +131,6 @@ function schema(s: z.ZodType): unknown {
   const j = z.toJSONSchema(s, { unrepresentable: 'any' }) as Record<string, unknown>;
   delete j.$schema;
   return j;
-}
-
-/** The response body of one routing decision (without timing). */
-function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, unknown> {
-  return {
-    model: d.model,
-    reason: d.reason,
-    policy: d.policy,
-    scores: d.scores,
-    alternatives: d.ranked,
-    explanation: d.explanation,
-    router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
-  };
 }
 
 /** OpenAPI 3.1 document generated from the same zod schemas that validate requests. */

@@ -1,3 +1,4 @@
+import { libraryVersion } from './version.js';
 import { createRequire } from 'node:module';
 import { initBackend, type BackendInfo } from './backend/backend.js';
 import { listArtifacts } from './artifacts/artifact.js';
@@ -40,7 +41,7 @@ export async function doctorReport(config: LlmrConfig): Promise<DoctorReport> {
   const featurizers = [];
   for (const spec of Object.values(FEATURIZERS)) featurizers.push({ kind: spec.kind, ...(await spec.available()) });
   return {
-    version: packageVersion('llm-router-tfjs') === 'not installed' ? '0.1.0' : packageVersion('llm-router-tfjs'),
+    version: libraryVersion(),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     backend,
