@@ -21,6 +21,9 @@ import { type RouteRecordOptions, routeMounts } from './routes/route.js';
 export type { RankService } from './rankService.js';
 export type { ServiceMount, Access, LaneName } from './mount.js';
 export { openApi } from './openapi.js';
+export { requestContext, type RequestContext, type ServiceContext, type Principal } from './context.js';
+export { ModelHolder, type ModelSet } from './ModelHolder.js';
+export { HttpError } from './httpError.js';
 
 export interface AppOptions {
   /** The models to serve. Pass `holder` to swap them later (hot reload); `router` / `ranker` build one. */
@@ -100,10 +103,10 @@ export function createService(opts: AppOptions): Service {
   app.use(
     observe(ctx, {
       deadlineMs: opts.requestTimeoutMs ?? 30_000,
-      onDeadline: (_req, res) => {
+      onDeadline: (_req, res, ms) => {
         reject('deadline');
         res.setHeader('retry-after', '1');
-        res.status(503).json({ error: 'deadline_exceeded', message: `request took longer than ${opts.requestTimeoutMs ?? 30_000} ms`, fix: 'retry later, or send a smaller request', requestId: String(res.getHeader('x-request-id') ?? '') });
+        res.status(503).json({ error: 'deadline_exceeded', message: `request took longer than ${ms} ms`, fix: 'retry later, or send a smaller request', requestId: String(res.getHeader('x-request-id') ?? '') });
       },
     }),
   );
@@ -149,4 +152,3 @@ export function createService(opts: AppOptions): Service {
   };
 }
 
-export { HttpError };

@@ -30,6 +30,8 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   /** The model set taken for this request (first use pins it, so one request never sees two versions). */
   models(): ModelSet;
+  /** Replace the request deadline (ms from now; 0 = none). Mounts set it through `ServiceMount.timeoutMs`. */
+  setDeadline(ms: number): void;
 }
 
 export function requestContext(res: Response): RequestContext {
@@ -38,12 +40,13 @@ export function requestContext(res: Response): RequestContext {
   return c;
 }
 
-export function newRequestContext(req: Request, res: Response, requestId: string, holder: ModelHolder, signal: AbortSignal): RequestContext {
+export function newRequestContext(req: Request, res: Response, requestId: string, holder: ModelHolder, signal: AbortSignal, setDeadline: (ms: number) => void): RequestContext {
   let pinned: ModelSet | null = null;
   const ctx: RequestContext = {
     requestId,
     principal: null,
     signal,
+    setDeadline,
     models: () => {
       if (!pinned) {
         pinned = holder.current;

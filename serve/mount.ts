@@ -22,6 +22,8 @@ export interface ServiceMount {
   readonly lane?: LaneName | ((req: Request) => LaneName);
   /** Largest JSON body; default the app's `bodyLimit`. Set `false` to skip JSON parsing (the router parses). */
   readonly bodyLimit?: string | false;
+  /** Request deadline for this mount in ms (0: none, e.g. for streaming); default the app's `requestTimeoutMs`. */
+  readonly timeoutMs?: number;
   /** Rate-limit cost per request (tokens); default 1. */
   readonly cost?: number | ((req: Request) => number);
   /** OpenAPI `paths` entries (full paths) merged into GET /openapi.json. */

@@ -26,6 +26,7 @@ export function countRejection(ctx: ServiceContext, reason: string): void {
 export function guard(m: ServiceMount, d: GuardDeps): RequestHandler[] {
   const tag: RequestHandler = (_req, res, next) => {
     res.locals.llmrMount = m.path;
+    if (m.timeoutMs !== undefined) requestContext(res).setDeadline(m.timeoutMs);
     next();
   };
   const auth: RequestHandler = (req, res, next) => {

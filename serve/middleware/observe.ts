@@ -19,19 +19,24 @@ export function routeLabel(req: Request, res: Response): string {
  * per-request context with an AbortSignal (client gone or deadline passed), a JSON access log line and the
  * request metrics, labelled by route template.
  */
-export function observe(ctx: ServiceContext, o: { deadlineMs: number; onDeadline: (req: Request, res: Response) => void }) {
+export function observe(ctx: ServiceContext, o: { deadlineMs: number; onDeadline: (req: Request, res: Response, ms: number) => void }) {
   return (req: Request, res: Response, next: NextFunction) => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', id);
     const ac = new AbortController();
-    newRequestContext(req, res, id, ctx.holder, ac.signal);
+    let deadline: NodeJS.Timeout | null = null;
+    const setDeadline = (ms: number) => {
+      if (deadline) clearTimeout(deadline);
+      deadline = ms > 0 ? setTimeout(() => {
+        ac.abort(new Error('deadline'));
+        if (!res.headersSent) o.onDeadline(req, res, ms);
+      }, ms) : null;
+      deadline?.unref();
+    };
+    newRequestContext(req, res, id, ctx.holder, ac.signal, setDeadline);
     const t0 = process.hrtime.bigint();
-    const deadline = o.deadlineMs > 0 ? setTimeout(() => {
-      ac.abort(new Error('deadline'));
-      if (!res.headersSent) o.onDeadline(req, res);
-    }, o.deadlineMs) : null;
-    deadline?.unref();
+    setDeadline(o.deadlineMs);
     res.on('close', () => {
       if (deadline) clearTimeout(deadline);
       if (!res.writableFinished) {
@@ -43,7 +48,7 @@ export function observe(ctx: ServiceContext, o: { deadlineMs: number; onDeadline
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const method = METHODS.has(req.method) ? req.method : 'OTHER';
       ctx.metrics.observe(method, routeLabel(req, res), res.statusCode, ms);
-      ctx.log({ level: res.statusCode >= 500 ? 'error' : 'info', msg: 'request', requestId: id, method, route: routeLabel(req, res), status: res.statusCode, ms: Number(ms.toFixed(3)), version: res.getHeader('x-llmr-version') ?? null });
+      ctx.log({ level: res.statusCode >= 500 ? 'error' : 'info', msg: 'request', requestId: id, method, path: req.originalUrl.slice(0, 200), route: routeLabel(req, res), status: res.statusCode, ms: Number(ms.toFixed(3)), version: res.getHeader('x-llmr-version') ?? null });
     });
     next();
   };
