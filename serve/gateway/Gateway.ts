@@ -18,6 +18,10 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Jitter source (default Math.random). */
   random?: () => number;
+  /** Path prefix of the routes (default "/v1"; "" when mounted at /v1 by the service). */
+  prefix?: string;
+  /** A per-request signal from the host app (client gone, deadline) that also aborts the upstream call. */
+  requestSignal?: (res: import('express').Response) => AbortSignal | undefined;
 }
 
 /**

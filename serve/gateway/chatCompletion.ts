@@ -65,6 +65,10 @@ export async function chatCompletion(gw: Gateway, req: Request, res: Response): 
     if (!res.writableFinished) ac.abort();
   };
   res.on('close', onClose);
+  const host = gw.opts.requestSignal?.(res);
+  const onHostAbort = () => ac.abort();
+  if (host?.aborted) ac.abort();
+  else host?.addEventListener('abort', onHostAbort, { once: true });
   res.setHeader('x-llmr-route-id', routeId);
   if (plan.routerVersion) res.setHeader('x-llmr-router-version', `${plan.routerName}/${plan.routerVersion}`);
 
@@ -78,6 +82,7 @@ export async function chatCompletion(gw: Gateway, req: Request, res: Response): 
     outcome = { status: 'internal_error', answered: null, usage: null, costUsd: null };
   } finally {
     res.off('close', onClose);
+    host?.removeEventListener('abort', onHostAbort);
   }
   if (ac.signal.aborted && outcome.status === 'ok') outcome.status = 'client_aborted';
 

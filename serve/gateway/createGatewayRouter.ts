@@ -15,10 +15,11 @@ export function createGatewayRouter(opts: GatewayOptions): GatewayRouter {
   const router = express.Router() as GatewayRouter;
   router.gateway = gw;
   const json = express.json({ limit: opts.config.bodyLimit, strict: false });
-  router.post('/v1/chat/completions', json, (req, res, next) => {
+  const prefix = opts.prefix ?? '/v1';
+  router.post(`${prefix}/chat/completions`, json, (req, res, next) => {
     chatCompletion(gw, req, res).catch(next);
   });
-  router.get('/v1/models', (_req, res) => {
+  router.get(`${prefix}/models`, (_req, res) => {
     res.json(listModels(gw));
   });
   return router;
