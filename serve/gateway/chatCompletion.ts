@@ -367,7 +367,7 @@ function estimated(body: ChatCompletionRequest, outChars: number): Usage {
 function setRoutingHeaders(res: Response, model: string | null, cost: number | null, usage: Usage | null): void {
   if (res.headersSent) return;
   if (model) res.setHeader('x-llmr-model', model);
-  if (cost !== null) res.setHeader('x-llmr-cost-usd', cost.toPrecision(6));
+  if (cost !== null) res.setHeader('x-llmr-cost-usd', String(Number(cost.toPrecision(6))));
   if (usage) res.setHeader('x-llmr-tokens-estimated', String(usage.estimated));
 }
 
@@ -447,7 +447,7 @@ function relayStream(up: IncomingMessage, res: Response, firstByteMs: number, id
       write(rest);
       if (!relay.done) write(billComment());
       const { usage, cost } = bill();
-      res.addTrailers({ 'x-llmr-cost-usd': cost.toPrecision(6), 'x-llmr-tokens-estimated': String(usage.estimated) });
+      res.addTrailers({ 'x-llmr-cost-usd': String(Number(cost.toPrecision(6))), 'x-llmr-tokens-estimated': String(usage.estimated) });
       res.end();
       done({ kind: relay.error ? 'upstream_stream_error' : 'ok', usage });
     });
