@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateRanker, lengthBias } from '../../src/rankers/evaluateRanker.js';
+import { evaluateRanker, lengthBias } from '../../src/eval/rankers/evaluateRanker.js';
 import { fileRankDataset } from '../../src/rankers/rankData.js';
 import { cliSandbox } from '../helpers/cli.js';
 import { syntheticPairs } from './synthetic.js';
