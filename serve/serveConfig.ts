@@ -20,6 +20,7 @@ export interface ServeFlags {
   drainTimeout?: string;
   bodyLimit?: string;
   watch?: boolean;
+  gateway?: string;
 }
 
 /** Flag → description, shared by `llmr serve` and serve/main.ts. */
@@ -40,6 +41,7 @@ export const SERVE_FLAG_HELP: Record<keyof ServeFlags, string> = {
   drainTimeout: 'SIGTERM: longest wait for requests in flight, ms (default 20000)',
   bodyLimit: 'largest JSON body (default 1mb)',
   watch: 'reload when a new version of the router/ranker appears in its folder',
+  gateway: 'gateway config (JSON or YAML): also serve the OpenAI-compatible POST /v1/chat/completions and GET /v1/models',
 };
 
 function int(flag: string, v: string | undefined, min: number, max: number): number | undefined {
@@ -82,5 +84,6 @@ export function serveOptionsFromFlags(f: ServeFlags, env: NodeJS.ProcessEnv = pr
     drainTimeoutMs: int('drain-timeout', f.drainTimeout, 0, 3_600_000),
     bodyLimit: f.bodyLimit,
     watch: Boolean(f.watch),
+    gateway: f.gateway,
   };
 }

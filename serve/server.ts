@@ -4,11 +4,13 @@ import { isIPv4 } from 'node:net';
 import { resolveArtifactDir } from '../src/artifacts/artifact.js';
 import { initBackend } from '../src/backend/backend.js';
 import { LlmrError } from '../src/errors.js';
+import { loadGatewayConfig } from '../src/gateway/GatewayConfig.js';
 import { RouterPipeline } from '../src/routers/RouterPipeline.js';
 import type { RouteRecordSink } from '../src/store/RouteRecord.js';
 import { type AppOptions, createService, type Service } from './app.js';
 import { ApiKeys, keyAuthenticator } from './auth.js';
 import { clientErrorHandler } from './clientError.js';
+import { gatewayMount } from './gateway/gatewayMount.js';
 import type { ServiceContext } from './context.js';
 import { Metrics } from './metrics.js';
 import { ModelHolder } from './ModelHolder.js';
@@ -49,6 +51,8 @@ export interface ServeOptions {
   mounts?: AppOptions['mounts'];
   routeSink?: RouteRecordSink | null;
   routeRecords?: AppOptions['routeRecords'];
+  /** Gateway config file (JSON/YAML): mounts the OpenAI-compatible /v1/chat/completions and /v1/models. */
+  gateway?: string;
   /** Largest request line + headers (default 16 KiB). */
   maxHeaderBytes?: number;
 }
@@ -105,6 +109,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     } else buckets = new MemoryBuckets(o.rateLimit);
   }
 
+  const gatewayConfig = o.gateway ? loadGatewayConfig(o.gateway) : null;
+  const gateways: { close(): void }[] = [];
   const reloader = new Reloader({ holder, modelsDir, routerRef: o.router, rankerRef: o.ranker, loadRanker: o.loadRanker, metrics, log });
   const service = createService({
     holder,
@@ -117,7 +123,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     lanes: o.lanes,
     requestTimeoutMs: o.requestTimeoutMs,
     adminMounts: (ctx: ServiceContext): ServiceMount[] => adminMounts(ctx, reloader),
-    mounts: o.mounts,
+    mounts: (ctx: ServiceContext): ServiceMount[] => {
+      const extra = typeof o.mounts === 'function' ? o.mounts(ctx) : (o.mounts ?? []);
+      if (!gatewayConfig) return [...extra];
+      const g = gatewayMount(ctx, gatewayConfig);
+      gateways.push(g.gateway);
+      return [...extra, g];
+    },
     routeSink: o.routeSink,
     routeRecords: o.routeRecords,
   });
@@ -154,6 +166,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const cut = active;
       server.closeAllConnections();
+      for (const g of gateways) g.close();
       await closed;
       await service.ctx.recorder.flush();
       await buckets?.close?.();
