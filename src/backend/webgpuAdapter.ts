@@ -81,10 +81,11 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): string[] {
 /** Where Debian's chromium (and Chrome) keep the SwiftShader Vulkan driver, a CPU implementation of Vulkan. */
 const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json', '/opt/google/chrome/vk_swiftshader_icd.json'];
 
-/** The SwiftShader ICD manifest on this machine, or null. LLMR_SWIFTSHADER_ICD overrides the search. */
+/** The SwiftShader ICD manifest on this machine, or null: LLMR_SWIFTSHADER_ICD, a SwiftShader entry of VK_ICD_FILENAMES, else chromium's. */
 export function findSwiftShaderIcd(env: NodeJS.ProcessEnv = process.env): string | null {
-  const candidates = env.LLMR_SWIFTSHADER_ICD ? [env.LLMR_SWIFTSHADER_ICD] : SWIFTSHADER_ICDS;
-  return candidates.find((f) => existsSync(f)) ?? null;
+  if (env.LLMR_SWIFTSHADER_ICD) return existsSync(env.LLMR_SWIFTSHADER_ICD) ? env.LLMR_SWIFTSHADER_ICD : null;
+  const named = (env.VK_ICD_FILENAMES ?? '').split(delimiter).filter((f) => /swiftshader/i.test(f));
+  return [...named, ...SWIFTSHADER_ICDS].find((f) => existsSync(f)) ?? null;
 }
 
 /**

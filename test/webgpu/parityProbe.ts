@@ -46,6 +46,7 @@ async function main(): Promise<ProbeResult> {
     const loaded = await spec.load(router.params, await router.save(), [...router.models]);
     const again = await loaded.predict(testX);
     const valLoss = router instanceof TfRouter && router.lastTrain ? router.lastTrain.bestValLoss : null;
+    const epochSeconds = router instanceof TfRouter && router.lastTrain ? router.lastTrain.history.map((e) => e.seconds) : [];
     router.dispose?.();
     loaded.dispose?.();
     kinds[`router:${kind}`] = {
@@ -54,12 +55,13 @@ async function main(): Promise<ProbeResult> {
       roundTrip: pred.every((r, i) => r.every((v, j) => Math.abs(v - again[i]![j]!) < 1e-6)),
       leaked: tf.memory().numTensors - before,
       seconds: (performance.now() - t0) / 1000,
+      epochSeconds,
     };
   }
 
   // Rankers: response pairs with a learnable rule (see test/rankers/synthetic.ts).
-  const ptrain = syntheticPairs(160, 1);
-  const ptest = syntheticPairs(100, 2);
+  const ptrain = syntheticPairs(120, 1);
+  const ptest = syntheticPairs(80, 2);
   const pf = await new HashingFeaturizer({ dim: 128, charNgrams: null }).fit(ptrain.flatMap((p) => [p.prompt, p.a.text, p.b.text]));
   const trainSet = await buildRankTrainingSet(pf, ptrain);
   const testSet = await buildRankTrainingSet(pf, ptest);
@@ -73,7 +75,7 @@ async function main(): Promise<ProbeResult> {
     const p = await ranker.compare(testSet, pairs);
     const loaded = await spec.load(PARITY_RANKERS, await ranker.save());
     const again = await loaded.compare(testSet, pairs);
-    const last = (ranker as { lastTrain?: { bestValLoss: number | null } }).lastTrain;
+    const last = (ranker as { lastTrain?: { bestValLoss: number | null; history: { seconds: number }[] } }).lastTrain;
     ranker.dispose?.();
     loaded.dispose?.();
     kinds[`ranker:${kind}`] = {
@@ -83,6 +85,7 @@ async function main(): Promise<ProbeResult> {
       roundTrip: [...p].every((v, i) => Math.abs(v - again[i]!) < 1e-6),
       leaked: tf.memory().numTensors - before,
       seconds: (performance.now() - t0) / 1000,
+      epochSeconds: last?.history.map((e) => e.seconds) ?? [],
     };
   }
   return { backend: info.name, label: backendLabel(info), ...(info.adapter ? { adapter: info.adapter } : {}), kinds };

@@ -20,12 +20,12 @@ export const OUTPUT_TOLERANCE = 0.02;
 /** Small, fixed settings per router kind: SwiftShader runs GPU kernels at CPU speed. */
 export const PARITY_ROUTERS: Record<string, Record<string, unknown>> = {
   knn: { k: 7 },
-  mlp: { epochs: 8, batchSize: 64, lr: 1e-2, hidden: [16], patience: 0, dropout: 0.1 },
-  mf: { epochs: 8, batchSize: 64, lr: 1e-2, dim: 8, patience: 0 },
-  contrastive: { epochs: 8, batchSize: 64, lr: 1e-2, dim: 8, patience: 0, dropout: 0, sampleWeight: 1 },
+  mlp: { epochs: 3, batchSize: 64, lr: 2e-2, hidden: [16], patience: 0, dropout: 0.1 },
+  mf: { epochs: 3, batchSize: 64, lr: 2e-2, dim: 8, patience: 0 },
+  contrastive: { epochs: 3, batchSize: 64, lr: 2e-2, dim: 8, patience: 0, dropout: 0, sampleWeight: 1 },
   elo: { k: 10 },
 };
-export const PARITY_RANKERS = { epochs: 8, batchSize: 64, lr: 0.02, embed: 8, hidden: [8], dropout: 0, patience: 0, seed: 7 };
+export const PARITY_RANKERS = { epochs: 3, batchSize: 64, lr: 0.02, embed: 8, hidden: [8], dropout: 0.1, patience: 0, seed: 7 };
 
 export interface KindResult {
   valLoss: number | null;
@@ -36,6 +36,8 @@ export interface KindResult {
   roundTrip: boolean;
   leaked: number;
   seconds: number;
+  /** Seconds per training epoch (gradient-trained kinds). */
+  epochSeconds: number[];
 }
 
 export interface ProbeResult {
