@@ -20,6 +20,8 @@ const MODULES: Record<string, () => Promise<Register>> = {
   eval: () => import('./commands/eval.js').then((m) => m.registerEvalCommands),
   rank: () => import('./commands/rank.js').then((m) => m.registerRankCommands),
   demo: () => import('./commands/demo.js').then((m) => m.registerDemoCommands),
+  gateway: () => import('./commands/gateway.js').then((m) => m.registerGatewayCommands),
+  benchGateway: () => import('./commands/benchGateway.js').then((m) => m.registerBenchGatewayCommands),
 };
 
 /** Top-level command → the modules that add commands under it. */
@@ -31,11 +33,12 @@ const COMMANDS: Record<string, string[]> = {
   route: ['route'],
   serve: ['route'],
   models: ['models'],
-  bench: ['benchRoute', 'benchTrain'],
+  bench: ['benchRoute', 'benchTrain', 'benchGateway'],
   eval: ['eval', 'rank'],
   calibrate: ['eval'],
   rank: ['rank'],
   demo: ['demo'],
+  'mock-upstream': ['gateway'],
 };
 
 async function main(): Promise<void> {

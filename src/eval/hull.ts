@@ -1,5 +1,5 @@
 import { LlmrError } from '../errors.js';
-import { trapz } from './stats.js';
+import { trapz } from './numeric.js';
 
 /** A (cost, quality) point: cost = mean USD per query, quality = mean score. */
 export type CostQuality = readonly [cost: number, quality: number];
@@ -65,6 +65,28 @@ export function clipHull(hull: readonly CostQuality[], maxCost: number): CostQua
   const out = hull.filter((p) => p[0] <= maxCost);
   if (out.length > 0 && out.length < hull.length && out[out.length - 1]![0] < maxCost) out.push([maxCost, hullQualityAt(hull, maxCost)]);
   return out;
+}
+
+/**
+ * The AIQ of a hull over the cost range fixed by the data (`maxCost` = the costliest single model's mean
+ * cost on the rows evaluated), so a router's AIQ never depends on which other routers it is compared with:
+ * the hull is cut at maxCost (clipHull) and integrated by RouterBench's rule (aiq). NaN when the hull starts
+ * beyond maxCost. When there is no cost axis — every model costs the same (`degenerate`), or nothing costs
+ * anything — the area would be 0 for everyone, so the quality the hull reaches at maxCost is returned
+ * instead (the caller warns).
+ */
+export function dataAiq(hull: readonly CostQuality[], maxCost: number, degenerate = false): number {
+  const c = clipHull(hull, maxCost);
+  if (c.length === 0) return Number.NaN;
+  if (degenerate || !(maxCost > 0)) return c[c.length - 1]![1];
+  return aiq(c, maxCost);
+}
+
+/** The cost range of an evaluation, fixed by the single models' mean costs: its right end, and whether it has no width. */
+export function dataCostRange(singleCosts: readonly number[]): { maxCost: number; degenerate: boolean } {
+  const maxCost = Math.max(...singleCosts);
+  const minCost = Math.min(...singleCosts);
+  return { maxCost, degenerate: !(maxCost > 0) || maxCost - minCost <= 1e-9 * maxCost };
 }
 
 /** The largest cost reached by any hull: RouterBench's common right end for a set of compared routers. */

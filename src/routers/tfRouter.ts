@@ -5,7 +5,7 @@ import { range, rowsTensor } from '../tf/batch.js';
 import { readTidy } from '../tf/read.js';
 import { packWeights, unpackWeights, variableFrom, WeightSpecSchema } from '../tf/weights.js';
 import type { EpochReport, StepContext, TrainResult } from '../train/harness.js';
-import { calibrated, calibrationModels, CalibrationSchema, fitCalibration, type Calibration, type CalibrationKind } from './calibration.js';
+import { calibrated, calibrationModels, CalibrationSchema, fitCalibration, type Calibration, type CalibrationKind } from './scoreCalibration.js';
 import type { FitOptions, Router, RouterState, TrainingSet } from './Router.js';
 import { checkTrainingSet, checkValidationSet } from './validate.js';
 import { fitScoreScale, fromUnit, ScoreScaleSchema, unitTargets, type ScoreScale } from './scoreScale.js';
@@ -132,7 +132,7 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
   }
 
   /** Restore a router of this kind from saved state (used by each subclass's static load). */
-  protected restore(st: RouterState, models: string[]): this {
+  protected restore(st: RouterState, models: readonly string[]): this {
     const parsed = BaseStateSchema.safeParse(st.state);
     if (!parsed.success) throw new LlmrError(`${this.kind} router state is malformed: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`, { field: 'state', fix: 're-train or re-save the artifact' });
     const s = parsed.data;

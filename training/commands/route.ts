@@ -40,8 +40,9 @@ export function registerRouteCommands(ctx: CliContext): void {
     .option('--ranker <artifact>', 'ranker artifact folder or name')
     .option('--port <n>', 'port', '8080')
     .option('--host <h>', 'interface', '127.0.0.1')
-    .action(async (o: { router?: string; ranker?: string; port: string; host: string }) => {
-      await runServer({ router: o.router, ranker: o.ranker, port: Number(o.port), host: o.host, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService });
+    .option('--gateway <config>', 'gateway config (JSON or YAML): also serve the OpenAI-compatible POST /v1/chat/completions and GET /v1/models')
+    .action(async (o: { router?: string; ranker?: string; port: string; host: string; gateway?: string }) => {
+      await runServer({ router: o.router, ranker: o.ranker, port: Number(o.port), host: o.host, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService, gateway: o.gateway });
       await new Promise(() => {});
     });
 }
