@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import { backendLabel, initBackend } from '../../src/backend/backend.js';
 import { HashingFeaturizer } from '../../src/featurizers/hashing.js';
 import { buildRankTrainingSet } from '../../src/rankers/rankFeatures.js';
-import { RANKERS } from '../../src/rankers/registry.js';
+import { loadRanker, RANKERS } from '../../src/rankers/registry.js';
 import { ROUTERS } from '../../src/routers/registry.js';
-import { TfRouter } from '../../src/routers/tfRouter.js';
+import type { TrainResult } from '../../src/train/harness.js';
 import { pairsFromScores, subsetTrainingSet } from '../../src/routers/trainingSet.js';
 import { syntheticPairs } from '../rankers/synthetic.js';
 import { syntheticRouting } from '../routers/synthetic.js';
@@ -45,8 +45,9 @@ async function main(): Promise<ProbeResult> {
     const pred = await router.predict(testX);
     const loaded = await spec.load(router.params, await router.save(), [...router.models]);
     const again = await loaded.predict(testX);
-    const valLoss = router instanceof TfRouter && router.lastTrain ? router.lastTrain.bestValLoss : null;
-    const epochSeconds = router instanceof TfRouter && router.lastTrain ? router.lastTrain.history.map((e) => e.seconds) : [];
+    const last = (router as { lastTrain?: TrainResult | null }).lastTrain;
+    const valLoss = last ? last.bestValLoss : null;
+    const epochSeconds = last ? last.history.map((e) => e.seconds) : [];
     router.dispose?.();
     loaded.dispose?.();
     kinds[`router:${kind}`] = {
@@ -73,9 +74,9 @@ async function main(): Promise<ProbeResult> {
     const ranker = spec.create(PARITY_RANKERS);
     await ranker.fit(trainSet);
     const p = await ranker.compare(testSet, pairs);
-    const loaded = await spec.load(PARITY_RANKERS, await ranker.save());
+    const loaded = await loadRanker(kind, PARITY_RANKERS, await ranker.save());
     const again = await loaded.compare(testSet, pairs);
-    const last = (ranker as { lastTrain?: { bestValLoss: number | null; history: { seconds: number }[] } }).lastTrain;
+    const last = (ranker as { lastTrain?: TrainResult | null }).lastTrain;
     ranker.dispose?.();
     loaded.dispose?.();
     kinds[`ranker:${kind}`] = {
