@@ -73,6 +73,6 @@ export { libraryVersion, packageRoot } from './version.js';
 
 // store (route records) and the HTTP service
 export { RouteRecordSchema, RouteAttemptSchema, MemoryRouteSink, NullRouteSink, type RouteRecord, type RouteRecordSink } from './store/RouteRecord.js';
-export { createApp, openApi, type AppOptions, type RankService } from '../serve/app.js';
+export { createApp, createService, openApi, ModelHolder, type AppOptions, type RankService, type Service } from '../serve/app.js';
 export { startServer, type RunningServer, type ServeOptions } from '../serve/server.js';
 export { rankService, loadRankService } from '../serve/rankService.js';
