@@ -7,7 +7,7 @@ import { sortHits } from './topK.js';
 import { defaultThreads, usearchModule, usearchUnavailable } from './usearchModule.js';
 import type { IndexDescriptor, SearchHit, VectorIndex } from './VectorIndex.js';
 
-/** Storage of the vectors inside the graph: f32 (4 B/dim), f16 (2 B/dim), i8 (1 B/dim, cosine on int8). */
+/** Storage of the vectors inside the graph: f32 (4 B/dim), f16 (2 B/dim), i8 (1 B/dim, cosine on int8 codes: see toI8). */
 export type Quantization = 'f32' | 'f16' | 'i8';
 
 export interface UsearchParams {
@@ -56,7 +56,8 @@ export class UsearchIndex implements VectorIndex {
     const chunk = onProgress ? 10000 : n;
     for (let s = 0; s < n; s += chunk) {
       const e = Math.min(n, s + chunk);
-      const flat = Array.isArray(vectors) ? concatRows(vectors as readonly Float32Array[], s, e, dim) : (vectors as Float32Array).slice(s * dim, e * dim);
+      const rows = Array.isArray(vectors) ? concatRows(vectors as readonly Float32Array[], s, e, dim) : (vectors as Float32Array).slice(s * dim, e * dim);
+      const flat = p.quantization === 'i8' ? toI8(rows, dim) : rows;
       const keys = new BigUint64Array(e - s);
       for (let i = s; i < e; i++) keys[i - s] = BigInt(i);
       index.add(keys, flat, threads);
@@ -76,16 +77,19 @@ export class UsearchIndex implements VectorIndex {
   search(q: Float32Array, k: number): SearchHit[] {
     const kk = Math.min(k, this.size);
     if (kk === 0) return [];
-    const r = this.index.search(q, kk, 1);
+    const r = this.index.search(this.params.quantization === 'i8' ? toI8(q, this.dim) : q, kk, 1);
     return toHits(r.keys, r.distances, 0, r.keys.length);
   }
 
   /** One native call for the batch, spread over `threads` (default every core). */
   searchMany(queries: readonly Float32Array[], k: number, threads = defaultThreads()): SearchHit[][] {
+    // usearch keeps one search context per thread it reserved for (the build's thread count; every core after a load)
+    threads = Math.max(1, Math.min(threads, this.params.threads ?? defaultThreads()));
     const kk = Math.min(k, this.size);
     if (kk === 0 || queries.length === 0) return queries.map(() => []);
     if (queries.length === 1) return [this.search(queries[0]!, k)];
-    const r = this.index.search(concatRows(queries, 0, queries.length, this.dim), kk, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts: BigUint64Array };
+    const flat = concatRows(queries, 0, queries.length, this.dim);
+    const r = this.index.search(this.params.quantization === 'i8' ? toI8(flat, this.dim) : flat, kk, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts: BigUint64Array };
     return queries.map((_, i) => toHits(r.keys, r.distances, i * kk, Number(r.counts[i]!)));
   }
 
@@ -125,7 +129,7 @@ export class UsearchIndex implements VectorIndex {
     if (opts.view) index.view(path);
     else index.load(path);
     if (index.size() !== d.rows) throw new LlmrError(`usearch index file holds ${index.size()} vectors, the router state says ${d.rows}`, { field: 'index.usearch', fix: 're-train or restore the artifact' });
-    return new UsearchIndex(index, d.dim, p);
+    return new UsearchIndex(index, d.dim, { ...p, threads: defaultThreads() });
   }
 
   /** From bytes (the bytes-based artifact layer): one temp-file round trip, since the binding reads files only. */
@@ -145,6 +149,22 @@ function descriptorParams(d: IndexDescriptor, ef?: number): UsearchParams {
   const num = (k: string, dflt: number) => (typeof d[k] === 'number' ? (d[k] as number) : dflt);
   const q = d.quantization;
   return { m: num('m', 16), efConstruction: num('efConstruction', 200), ef: ef ?? num('ef', 100), quantization: q === 'f16' || q === 'i8' ? q : 'f32' };
+}
+
+/**
+ * int8 codes with each vector scaled so its largest |component| maps to 127 (rounded). Cosine ignores the
+ * per-vector scale, and this keeps ~40 levels per standard deviation; usearch's own float→int8 cast scales
+ * by the L2 norm and truncates, which leaves a 384-d unit vector only ±6 levels (recall@10 0.89 vs 0.95+).
+ */
+export function toI8(rows: Float32Array, dim: number): Int8Array {
+  const out = new Int8Array(rows.length);
+  for (let o = 0; o < rows.length; o += dim) {
+    let max = 0;
+    for (let j = o; j < o + dim; j++) max = Math.max(max, Math.abs(rows[j]!));
+    const s = max > 0 ? 127 / max : 0;
+    for (let j = o; j < o + dim; j++) out[j] = Math.round(rows[j]! * s);
+  }
+  return out;
 }
 
 function concatRows(rows: readonly Float32Array[], s: number, e: number, dim: number): Float32Array {
