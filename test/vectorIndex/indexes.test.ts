@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildIndex, loadIndex, planIndex } from '../../src/index/buildIndex.js';
-import { ExactIndex } from '../../src/index/ExactIndex.js';
-import { FlatIndex } from '../../src/index/FlatIndex.js';
-import { HnswIndex } from '../../src/index/HnswIndex.js';
-import { Projection } from '../../src/index/Projection.js';
-import { SparseIndex } from '../../src/index/SparseIndex.js';
-import { UsearchIndex } from '../../src/index/UsearchIndex.js';
+import { buildIndex, loadIndex, planIndex } from '../../src/vectorIndex/buildIndex.js';
+import { ExactIndex } from '../../src/vectorIndex/ExactIndex.js';
+import { FlatIndex } from '../../src/vectorIndex/FlatIndex.js';
+import { HnswIndex } from '../../src/vectorIndex/HnswIndex.js';
+import { Projection } from '../../src/vectorIndex/Projection.js';
+import { SparseIndex } from '../../src/vectorIndex/SparseIndex.js';
+import { UsearchIndex } from '../../src/vectorIndex/UsearchIndex.js';
 import { Rng } from '../../src/util/rng.js';
 
 function unit(v: Float32Array): Float32Array {
