@@ -189,24 +189,37 @@ async function hashingRows(root: string, total: number, queries: number, log: Lo
   const prompts = [...new Set(sets.flatMap((s) => [...s.train, ...s.test].map((r) => r.prompt)))];
   const rng = new Rng(7);
   rng.shuffle(prompts);
-  // Rows beyond the real prompts are perturbed copies (a real prompt + words of another), as issue 19's tables.
-  const words = prompts.slice(0, 2000).map((p) => p.split(/\s+/));
-  const make = (i: number) => (i < prompts.length ? prompts[i]! : `${prompts[i % prompts.length]!} ${words[rng.int(words.length)]!.slice(0, 1 + rng.int(12)).join(' ')}`);
   const f = createFeaturizer('hashing');
   await f.fit(prompts.slice(0, Math.min(prompts.length, 20000)));
-  log(`[sparse] featurizing ${total + queries} prompts (${prompts.length} real, the rest perturbed copies) with the hashing featurizer …`);
+  const real = Math.min(prompts.length - queries, total, FEATURIZE_AT_MOST);
+  log(`[sparse] featurizing ${real + queries} real prompts with the hashing featurizer …`);
   const rows: SparseVector[] = [];
   const qs: Float32Array[] = [];
-  const chunk = 2000;
-  for (let s = 0; s < total + queries; s += chunk) {
-    const texts = Array.from({ length: Math.min(chunk, total + queries - s) }, (_, i) => make(s + i));
-    for (const v of await f.transform(texts)) {
+  for (let s = 0; s < real + queries; s += 2000) {
+    for (const v of await f.transform(prompts.slice(s, Math.min(s + 2000, real + queries)))) {
       if (qs.length < queries) qs.push(v);
       else rows.push(toSparse(v));
     }
   }
-  return { rows, queries: qs, dim: f.dim, source: `hashing features of ${prompts.length} real prompts from ${root} (+ perturbed copies)` };
+  // Rows beyond the featurized prompts: perturbed copies in feature space (each non-zero kept with p = 0.9,
+  // ~10% new ones taken from another row, renormalised), so the row count grows without hours of featurizing.
+  while (rows.length < total) {
+    const a = rows[rng.int(real)]!;
+    const b = rows[rng.int(real)]!;
+    const m = new Map<number, number>();
+    for (let t = 0; t < a.indices.length; t++) if (rng.next() < 0.9) m.set(a.indices[t]!, a.values[t]!);
+    for (let t = 0; t < b.indices.length; t++) if (rng.next() < 0.1) m.set(b.indices[t]!, b.values[t]!);
+    const idx = Int32Array.from([...m.keys()].sort((x, y) => x - y));
+    const vals = Float32Array.from(idx, (j) => m.get(j)!);
+    let nn = 0;
+    for (const v of vals) nn += v * v;
+    rows.push({ indices: idx, values: vals.map((v) => v / Math.sqrt(nn || 1)) });
+  }
+  return { rows, queries: qs, dim: f.dim, source: `hashing features of ${real} real prompts from ${root} (shuffled, seeded; queries: ${queries} other real prompts)${total > real ? ` + ${total - real} perturbed copies in feature space` : ''}` };
 }
+
+/** Real prompts featurized for the sparse experiment; rows beyond are perturbed copies. */
+const FEATURIZE_AT_MOST = 12000;
 
 function denseFromSparse(rows: readonly SparseVector[], dim: number): ExactIndex {
   const n = rows.length;
