@@ -6,7 +6,7 @@ import { glorotUniform, normalValues } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext } from '../train/harness.js';
 import { Rng } from '../util/rng.js';
 import { pairAccuracy, pairCubes, pairwiseLoss, rowPairs, rowsWithPairs, type RowPairs } from './pairBatch.js';
-import { parseParams } from './params.js';
+import { parseParams } from '../estimator/params.js';
 import type { FitOptions, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { TfRouter } from './tfRouter.js';
 
@@ -57,7 +57,7 @@ export class MfRouter extends TfRouter<MfParams> {
     return v.b ? tf.add(delta, v.b) : delta;
   }
 
-  private objective(data: TrainingSet): Objective & { accuracy(rows: readonly number[]): number; rows: number[] } {
+  private objective(data: TrainingSet): Objective & { accuracy(rows: readonly number[]): Promise<number>; rows: number[] } {
     const rp: RowPairs = rowPairs(data, { ties: this.params.ties });
     const rows = rowsWithPairs(rp);
     return {
@@ -67,9 +67,9 @@ export class MfRouter extends TfRouter<MfParams> {
         const r = batch.map((i) => rows[i]!);
         return pairwiseLoss(this.forward(rowsTensor(data.features, r, this.dim), ctx), pairCubes(rp, r));
       },
-      accuracy: (batch) => {
+      accuracy: async (batch) => {
         const r = batch.map((i) => rows[i]!);
-        return pairAccuracy(rp, r, this.rawOutputs(r.map((i) => data.features[i]!)));
+        return pairAccuracy(rp, r, await this.rawOutputs(r.map((i) => data.features[i]!)));
       },
     };
   }
@@ -95,11 +95,11 @@ export class MfRouter extends TfRouter<MfParams> {
       metric: (rows, obj) => (obj as typeof train).accuracy(rows),
       onEpoch: this.progress(opts),
     });
-    this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut.map((i) => train.rows[i]!));
+    await this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut.map((i) => train.rows[i]!));
     return this;
   }
 
-  static async load(params: Record<string, unknown>, st: RouterState, models: string[]): Promise<MfRouter> {
+  static async load(params: Record<string, unknown>, st: RouterState, models: readonly string[]): Promise<MfRouter> {
     return new MfRouter(params as Partial<MfParams>).restore(st, models);
   }
 }
@@ -108,6 +108,8 @@ export const mfSpec: RouterSpec = {
   kind: 'mf',
   description: 'matrix factorisation (RouteLLM): model embeddings × projected query features, trained on pairwise preferences; calibrated to the score scale',
   trainsOn: 'either',
+  capabilities: { gradient: true, neighbours: false, explains: false },
+  fastParams: { epochs: 25, batchSize: 16, lr: 1e-2, dim: 8, patience: 0 },
   create: (params) => new MfRouter(params as Partial<MfParams>),
   load: (params, state, models) => MfRouter.load(params, state, models),
 };

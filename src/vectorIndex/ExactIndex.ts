@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { range, rowsTensor } from '../tf/batch.js';
+import { canReadSync } from '../tf/read.js';
 import { density, topK } from './topK.js';
 import type { IndexDescriptor, SearchHit, VectorIndex } from './VectorIndex.js';
 
@@ -53,7 +54,8 @@ export class ExactIndex implements VectorIndex {
    */
   searchMany(queries: readonly Float32Array[], k: number, chunk = 256): SearchHit[][] {
     const n = this.size;
-    if (queries.length < DENSE_MIN_QUERIES || n === 0 || density(queries) < DENSE_MIN_DENSITY) return queries.map((q) => this.search(q, k));
+    // searchMany is synchronous: on a backend without synchronous reads (WebGPU under Node) it scans in JS.
+    if (queries.length < DENSE_MIN_QUERIES || n === 0 || !canReadSync() || density(queries) < DENSE_MIN_DENSITY) return queries.map((q) => this.search(q, k));
     const kk = Math.min(k, n);
     const db = tf.tensor2d(this.matrix, [this.dim, n]);
     const out: SearchHit[][] = [];

@@ -19,14 +19,14 @@ export interface HnswParams {
  */
 export class HnswIndex implements VectorIndex {
   readonly kind = 'hnsw';
-  private ef: number;
+  private efSearch: number;
   private constructor(
     private readonly index: InstanceType<typeof hnswlib.HierarchicalNSW>,
     readonly dim: number,
     private readonly count: number,
     ef: number,
   ) {
-    this.ef = ef;
+    this.efSearch = ef;
   }
   static build(vectors: readonly Float32Array[], dim: number, p: HnswParams, onProgress?: (done: number) => void): HnswIndex {
     const index = new hnswlib.HierarchicalNSW('cosine', dim);
@@ -41,8 +41,12 @@ export class HnswIndex implements VectorIndex {
   get size(): number {
     return this.count;
   }
+  /** Search breadth in use (set at build, restored at load, changed by setEf). */
+  get ef(): number {
+    return this.efSearch;
+  }
   setEf(ef: number): void {
-    this.ef = ef;
+    this.efSearch = ef;
     this.index.setEf(ef);
   }
   search(q: Float32Array, k: number): SearchHit[] {
@@ -66,7 +70,7 @@ export class HnswIndex implements VectorIndex {
     }
   }
   descriptor(): IndexDescriptor {
-    return { kind: 'hnsw', dim: this.dim, rows: this.count, ef: this.ef };
+    return { kind: 'hnsw', dim: this.dim, rows: this.count, ef: this.efSearch };
   }
   /** Straight from an index file (e.g. the artifact's own `index.hnsw`): no copy through a temp file. */
   static loadFile(path: string, dim: number, count: number, efSearch: number): HnswIndex {

@@ -19,6 +19,9 @@ export class ProjectedIndex implements VectorIndex {
   get size(): number {
     return this.inner.size;
   }
+  get ef(): number | undefined {
+    return this.inner.ef;
+  }
   get bytes(): number | undefined {
     const b = this.inner.bytes;
     return b === undefined ? undefined : b + this.projection.matrix.byteLength + 16;

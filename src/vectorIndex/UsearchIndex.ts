@@ -69,6 +69,10 @@ export class UsearchIndex implements VectorIndex {
   get size(): number {
     return this.index.size();
   }
+  /** expansion_search in use. */
+  get ef(): number {
+    return this.params.ef;
+  }
   /** Bytes of the serialised index (vectors + graph), as stored. */
   get bytes(): number {
     return this.serialize().byteLength;

@@ -26,6 +26,8 @@ export interface VectorIndex {
   readonly dim: number;
   /** Bytes held for the vectors and graph (what the artifact stores), when known. */
   readonly bytes?: number;
+  /** Search breadth of an approximate index (HNSW ef); undefined for exact search. */
+  readonly ef?: number;
   search(query: Float32Array, k: number): SearchHit[];
   /** search() for many queries; same hits, possibly computed in one batched pass. */
   searchMany(queries: readonly Float32Array[], k: number): SearchHit[][];

@@ -183,7 +183,7 @@ function hnswExperiment(o: { n: number; dim: number; queries: number; ef: number
 
 // ───────────────────────── 2. Sparse hashing features: inverted index vs the dense dimension-major ExactIndex
 
-async function hashingRows(root: string, total: number, queries: number, log: Log): Promise<{ rows: SparseVector[]; queries: Float32Array[]; dim: number; source: string } | string> {
+async function hashingRows(root: string, total: number, queries: number, featurizeAtMost: number, log: Log): Promise<{ rows: SparseVector[]; queries: Float32Array[]; dim: number; source: string } | string> {
   if (!existsSync(root)) return `shared data not found at ${root} (set LLMR_SHARED_DATA or place ../shared/data beside the repo)`;
   const sets = await loadSharedSets(root);
   const prompts = [...new Set(sets.flatMap((s) => [...s.train, ...s.test].map((r) => r.prompt)))];
@@ -191,7 +191,7 @@ async function hashingRows(root: string, total: number, queries: number, log: Lo
   rng.shuffle(prompts);
   const f = createFeaturizer('hashing');
   await f.fit(prompts.slice(0, Math.min(prompts.length, 20000)));
-  const real = Math.min(prompts.length - queries, total, FEATURIZE_AT_MOST);
+  const real = Math.min(prompts.length - queries, total, featurizeAtMost);
   log(`[sparse] featurizing ${real + queries} real prompts with the hashing featurizer …`);
   const rows: SparseVector[] = [];
   const qs: Float32Array[] = [];
@@ -218,9 +218,6 @@ async function hashingRows(root: string, total: number, queries: number, log: Lo
   return { rows, queries: qs, dim: f.dim, source: `hashing features of ${real} real prompts from ${root} (shuffled, seeded; queries: ${queries} other real prompts)${total > real ? ` + ${total - real} perturbed copies in feature space` : ''}` };
 }
 
-/** Real prompts featurized for the sparse experiment; rows beyond are perturbed copies. */
-const FEATURIZE_AT_MOST = 12000;
-
 function denseFromSparse(rows: readonly SparseVector[], dim: number): ExactIndex {
   const n = rows.length;
   const m = new Float32Array(n * dim);
@@ -230,10 +227,10 @@ function denseFromSparse(rows: readonly SparseVector[], dim: number): ExactIndex
   return new ExactIndex(dim, m);
 }
 
-async function sparseExperiment(o: { sizes: number[]; queries: number; root: string }, log: Log): Promise<Table> {
+async function sparseExperiment(o: { sizes: number[]; queries: number; root: string; real: number }, log: Log): Promise<Table> {
   const load0 = loadavg();
   const max = Math.max(...o.sizes);
-  const data = await hashingRows(o.root, max, o.queries, log);
+  const data = await hashingRows(o.root, max, o.queries, o.real, log);
   const notes: string[] = [];
   const rows: (string | number)[][] = [];
   if (typeof data === 'string') {
@@ -410,6 +407,7 @@ export function registerBenchIndexCommands(ctx: CliContext): void {
     .option('--quant <list>', 'usearch quantisations in the HNSW experiment', 'f32,f16,i8')
     .option('--skip-hnswlib-node', 'leave out the (slow, single-threaded) hnswlib-node build')
     .option('--sparse-sizes <list>', 'rows for the sparse experiment', '1000,10000,80000')
+    .option('--sparse-real <n>', 'real prompts featurized for the sparse experiment (rows beyond are perturbed copies)', '12000')
     .option('--dense-sizes <list>', 'rows for the dense exact experiment', '10000,100000')
     .option('--cliff-sizes <list>', 'rows for the no-cliff experiment', '1000,2000,4000,8000,16000')
     .option('--no-legacy', 'leave out the old exactBelow rule at 9,999 / 10,000 rows in the no-cliff experiment')
@@ -436,7 +434,7 @@ export function registerBenchIndexCommands(ctx: CliContext): void {
       );
       try {
         if (want.includes('hnsw')) emit(hnswExperiment({ n: Number(o.n), dim, queries, ef: nums(o.ef), threads: Number(o.threads), quant: list(o.quant) as Quantization[], skipNode: Boolean(o.skipHnswlibNode) }, dir, log));
-        if (want.includes('sparse')) emit(await sparseExperiment({ sizes: nums(o.sparseSizes), queries: Math.min(queries, 200), root: (o.shared as string | undefined) ?? ctx.config.sharedDataDir }, log));
+        if (want.includes('sparse')) emit(await sparseExperiment({ sizes: nums(o.sparseSizes), queries: Math.min(queries, 200), root: (o.shared as string | undefined) ?? ctx.config.sharedDataDir, real: Number(o.sparseReal) }, log));
         if (want.includes('dense')) emit(denseExperiment({ sizes: nums(o.denseSizes), dim, queries }, dir, log));
         if (want.includes('cliff')) emit(cliffExperiment({ sizes: nums(o.cliffSizes), dim, queries: Math.min(queries, 200), legacy: o.legacy !== false }, log));
         if (want.includes('compress')) emit(compressExperiment({ n: Number(o.compressN), dim, queries, ef: 100 }, dir, log));
