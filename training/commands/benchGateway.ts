@@ -198,7 +198,7 @@ export function registerBenchGatewayCommands(ctx: CliContext): void {
         for (const e of sampleErrors) log(`  error body: ${e}`);
         const [d, r, c, ds, rs] = rows as [typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0]];
         const md = [
-          `Gateway overhead: ${n} sequential requests per series after 50 warm-up, loopback, keep-alive; kNN router over ${records.length} prompts, hashing featurizer, backend ${backend.name}; the stand-in and the gateway in their own processes.`,
+          `Gateway overhead: ${n} sequential requests per series after 100 warm-up, loopback, keep-alive; kNN router over ${records.length} prompts, hashing featurizer, backend ${backend.name}; the stand-in and the gateway in their own processes.`,
           `The five series run interleaved (one request of each in turn) so they share the machine's moments of load; the machine is shared with other agents (${cpus().length} CPUs, load average per row).`,
           `In-process RouterPipeline.route: p50 ${f(p(routeMs, 0.5))} ms, p99 ${f(p(routeMs, 0.99))} ms. CPU per request (from /proc): gateway process ${gwCpuMs?.toFixed(2) ?? '?'} ms (mean over its "router" and proxy-only requests), stand-in ${mockCpuMs?.toFixed(2) ?? '?'} ms.`,
           '',
