@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { initBackend, type BackendInfo } from './backend/backend.js';
+import { probeWebGpuAdapter, type AdapterInfo } from './backend/webgpuAdapter.js';
 import { listArtifacts } from './artifacts/artifact.js';
 import type { LlmrConfig } from './config.js';
 import { FEATURIZER_PRESETS, FEATURIZERS } from './featurizers/registry.js';
@@ -11,6 +12,8 @@ export interface DoctorReport {
   node: string;
   platform: string;
   backend: BackendInfo;
+  /** What Dawn answered when asked for a WebGPU adapter, whether or not the webgpu backend runs. */
+  webgpuAdapter: AdapterInfo | { reason: string };
   featurizers: { kind: string; ok: boolean; reason?: string }[];
   /** Preset names and the featurizer each stands for. */
   featurizerPresets: Record<string, { kind: string; config?: Record<string, unknown> }>;
@@ -37,6 +40,7 @@ function packageVersion(name: string): string {
 
 export async function doctorReport(config: LlmrConfig): Promise<DoctorReport> {
   const backend = await initBackend(config.backend);
+  const probe = await probeWebGpuAdapter();
   const featurizers = [];
   for (const spec of Object.values(FEATURIZERS)) featurizers.push({ kind: spec.kind, ...(await spec.available()) });
   return {
@@ -44,6 +48,7 @@ export async function doctorReport(config: LlmrConfig): Promise<DoctorReport> {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     backend,
+    webgpuAdapter: probe.ok ? probe.info : { reason: probe.reason },
     featurizers,
     featurizerPresets: { ...FEATURIZER_PRESETS },
     packages: Object.fromEntries(PACKAGES.map((p) => [p, packageVersion(p)])),

@@ -179,7 +179,7 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
       decay,
       onEpoch: this.progress(opts),
     });
-    this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut);
+    await this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut);
     return this;
   }
 
