@@ -137,11 +137,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 
   // Connection bookkeeping for the drain: requests in flight per socket and since when a socket is idle.
   let active = 0;
-  const sockets = new Map<Socket, { busy: number; idleSince: number }>();
+  const sockets = new Map<Socket, { busy: number; idleSince: number; idleTurns: number }>();
   const server = createServer({ maxHeaderSize: o.maxHeaderBytes ?? 16 * 1024, requestTimeout: Math.max(60_000, (o.requestTimeoutMs ?? 15_000) * 2), headersTimeout: 20_000 }, (req: IncomingMessage, res: ServerResponse) => {
     active++;
     const st = sockets.get(req.socket);
-    if (st) st.busy++;
+    if (st) {
+      st.busy++;
+      st.idleTurns = 0;
+    }
     res.on('close', () => {
       active--;
       if (st) {
@@ -152,7 +155,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     service.app(req, res);
   });
   server.on('connection', (sock: Socket) => {
-    sockets.set(sock, { busy: 0, idleSince: Date.now() });
+    sockets.set(sock, { busy: 0, idleSince: Date.now(), idleTurns: 0 });
     sock.on('close', () => sockets.delete(sock));
   });
   server.keepAliveTimeout = 65_000;
@@ -172,6 +175,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 
   let drained: Promise<{ cut: number }> | null = null;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // setImmediate runs in the check phase, right after an I/O poll: bytes that had arrived are parsed by then
+  const afterPoll = () => new Promise((r) => setImmediate(r));
   /**
    * Drain: mark draining (every response gets Connection: close, /readyz 503), keep accepting for a short grace
    * so that connections and bytes already sent are read, then stop listening (without Node's close() of "idle"
@@ -184,14 +189,22 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       service.drain();
       reloader.close();
       await sleep(o.drainGraceMs ?? 250);
+      await afterPoll(); // accept what waits in the backlog (connections made before the signal)
+      await afterPoll();
       const closed = new Promise<void>((r) => server.once('close', () => r()));
       NetServer.prototype.close.call(server); // stop accepting; the timers of node:http's connection checks are unref'd
       const deadline = t0 + (o.drainTimeoutMs ?? 20_000);
       const idleMs = o.drainIdleMs ?? 1000;
       while ((active > 0 || sockets.size > 0) && Date.now() < deadline) {
-        const now = Date.now();
-        for (const [sock, st] of sockets) if (st.busy === 0 && now - Math.max(st.idleSince, t0) >= idleMs && !sock.writableEnded) sock.end();
         await sleep(20);
+        await afterPoll();
+        const now = Date.now();
+        for (const [sock, st] of sockets) {
+          if (st.busy > 0) continue;
+          st.idleTurns++;
+          // idle across several polls (so no request already sent is waiting to be parsed) and for idleMs
+          if (st.idleTurns >= 3 && now - Math.max(st.idleSince, t0) >= idleMs && !sock.writableEnded) sock.end();
+        }
       }
       const cut = active;
       for (const sock of sockets.keys()) sock.destroy();
