@@ -188,7 +188,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       const t0 = Date.now();
       service.drain();
       reloader.close();
-      await sleep(o.drainGraceMs ?? 250);
+      await sleep(o.drainGraceMs ?? 500);
       await afterPoll(); // accept what waits in the backlog (connections made before the signal)
       await afterPoll();
       const closed = new Promise<void>((r) => server.once('close', () => r()));
