@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { LlmrError } from '../src/errors.js';
-import type { RouteResult, RouterPipeline } from '../src/routers/RouterPipeline.js';
+import type { RouteRequest, RouteResult, RouterPipeline } from '../src/routers/RouterPipeline.js';
+import type { RouteRecordSink } from '../src/store/RouteRecord.js';
+import { routeRecordOf } from '../src/store/routeRecordOf.js';
 import { errorHandler, parseBody } from './errors.js';
 import { Metrics } from './metrics.js';
 import { ErrorResponseSchema, HealthSchema, MAX_BATCH, RouteBatchRequestSchema, RouteBatchResponseSchema, RouteRequestSchema, RouteResponseSchema } from './schemas.js';
@@ -25,6 +27,10 @@ export interface AppOptions {
   backend?: string | null;
   /** Structured log sink (JSON lines); default: none. */
   log?: (o: Record<string, unknown>) => void;
+  /** Where /route and /route/batch write a route record per decision (the feedback store); responses carry its routeId. */
+  routeSink?: RouteRecordSink;
+  /** Extra routers (e.g. POST /feedback) mounted after the JSON parser, before the 404 handler. */
+  routers?: express.Router[];
 }
 
 /** The express app: no listening, no process side effects — entry points (serve/main.ts, `llmr serve`) start it. */
@@ -76,13 +82,24 @@ export function createApp(opts: AppOptions): Express {
     });
   });
 
+  const sink = opts.routeSink;
+  /** Hand a decision's route record to the sink; never fails the request. Returns the routeId. */
+  const record = (r: RouterPipeline, body: RouteRequest, d: RouteResult, req: Request, source: 'route' | 'batch', t0: number): string | undefined => {
+    if (!sink) return undefined;
+    const routeId = randomUUID();
+    const userId = typeof req.headers['x-user-id'] === 'string' ? req.headers['x-user-id'].slice(0, 200) : null;
+    sink.write(routeRecordOf(r, body, d, { routeId, source, latencyMs: performance.now() - t0, userId })).catch((e: unknown) => log({ level: 'error', msg: 'route record write failed', routeId, error: (e as Error).message }));
+    return routeId;
+  };
+
   app.post('/route', async (req, res, next) => {
     try {
       const t0 = performance.now();
       const r = requireRouter(opts.router);
       const body = parseBody(RouteRequestSchema, req.body);
       const [d] = await r.routeMany([body]);
-      res.json({ ...decisionBody(r, d!), timeMs: Number((performance.now() - t0).toFixed(3)) });
+      const routeId = record(r, body, d!, req, 'route', t0);
+      res.json({ ...(routeId ? { routeId } : {}), ...decisionBody(r, d!), timeMs: Number((performance.now() - t0).toFixed(3)) });
     } catch (e) {
       next(e);
     }
@@ -94,7 +111,7 @@ export function createApp(opts: AppOptions): Express {
       const r = requireRouter(opts.router);
       const body = parseBody(RouteBatchRequestSchema, req.body);
       const ds = await r.routeMany(body.requests, { field: 'requests' });
-      res.json({ decisions: ds.map((d) => decisionBody(r, d)), timeMs: Number((performance.now() - t0).toFixed(3)) });
+      res.json({ decisions: ds.map((d, i) => ({ ...(sink ? { routeId: record(r, body.requests[i]!, d, req, 'batch', t0) } : {}), ...decisionBody(r, d) })), timeMs: Number((performance.now() - t0).toFixed(3)) });
     } catch (e) {
       next(e);
     }
@@ -110,6 +127,8 @@ export function createApp(opts: AppOptions): Express {
       next(e);
     }
   });
+
+  for (const extra of opts.routers ?? []) app.use(extra);
 
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi(opts.ranker ?? null));
@@ -142,6 +161,7 @@ function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, unknown
     scores: d.scores,
     alternatives: d.ranked,
     explanation: d.explanation,
+    ...(d.propensity !== undefined ? { propensity: d.propensity } : {}),
     router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
   };
 }

@@ -25,12 +25,16 @@ export const RouteBatchRequestSchema = z
 const CandidateOut = z.object({ model: z.string(), quality: z.number(), cost: z.number(), utility: z.number(), eligible: z.boolean() });
 
 export const RouteResponseSchema = z.object({
+  /** Id of this decision's route record (servers with a feedback store): send it back with POST /feedback. */
+  routeId: z.string().optional(),
   model: z.string(),
   reason: z.string(),
   policy: PolicySchema,
   scores: z.record(z.string(), z.object({ quality: z.number(), cost: z.number() })),
   alternatives: z.array(CandidateOut),
   explanation: z.record(z.string(), z.unknown()).optional(),
+  /** Probability with which an exploring policy chose `model`. */
+  propensity: z.number().optional(),
   router: z.object({ name: z.string(), version: z.string(), kind: z.string(), featurizer: z.string() }),
   timeMs: z.number(),
 });
