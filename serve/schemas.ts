@@ -25,8 +25,6 @@ export const RouteBatchRequestSchema = z
 const CandidateOut = z.object({ model: z.string(), quality: z.number(), cost: z.number(), utility: z.number(), eligible: z.boolean() });
 
 export const RouteResponseSchema = z.object({
-  /** Id of this decision's route record (servers with a feedback store): send it back with POST /feedback. */
-  routeId: z.string().optional(),
   model: z.string(),
   reason: z.string(),
   policy: PolicySchema,
@@ -36,6 +34,8 @@ export const RouteResponseSchema = z.object({
   /** Probability with which an exploring policy chose `model`. */
   propensity: z.number().optional(),
   router: z.object({ name: z.string(), version: z.string(), kind: z.string(), featurizer: z.string() }),
+  /** Id of this decision's route record: send it back with POST /feedback. */
+  routeId: z.string(),
   timeMs: z.number(),
 });
 
@@ -52,4 +52,4 @@ export const ErrorResponseSchema = z.object({
   requestId: z.string().optional(),
 });
 
-export const HealthSchema = z.object({ status: z.literal('ok'), router: z.string().nullable(), ranker: z.string().nullable(), backend: z.string().nullable(), uptimeS: z.number() });
+export const HealthSchema = z.object({ status: z.literal('ok'), router: z.string().nullable(), ranker: z.string().nullable(), version: z.string().nullable(), generation: z.number(), backend: z.string().nullable(), uptimeS: z.number() });

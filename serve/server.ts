@@ -4,9 +4,11 @@ import { initBackend } from '../src/backend/backend.js';
 import { resolveArtifactDir } from '../src/artifacts/artifact.js';
 import { RouterPipeline } from '../src/routers/RouterPipeline.js';
 import { openStore, storeConfigFromEnv } from '../src/store/openStore.js';
-import { createApp, type RankService } from './app.js';
-import { createFeedbackRouter } from './feedback/feedbackRouter.js';
+import { createService } from './app.js';
+import { feedbackMount, type AcceptedFeedback } from './feedback/feedbackRouter.js';
 import { StoreConnection } from './feedback/storeConnection.js';
+import { ModelHolder } from './ModelHolder.js';
+import type { RankService } from './rankService.js';
 
 export interface ServeOptions {
   router?: string;
@@ -22,11 +24,14 @@ export interface ServeOptions {
   store?: string | false;
   /** Keep prompt text in the store (default LLMR_STORE_PROMPTS). */
   storePrompts?: boolean;
+  /** Online learning from feedback (kNN memory, Elo ratings); called after each commit. */
+  onFeedback?: (holder: ModelHolder, items: AcceptedFeedback[]) => void | Promise<void>;
 }
 
 export interface RunningServer {
   server: Server;
   url: string;
+  holder: ModelHolder;
   /** The feedback store handle (null with store: false). */
   store: StoreConnection | null;
   close(): Promise<void>;
@@ -35,8 +40,11 @@ export interface RunningServer {
 /** Load artifacts, build the app, listen. Used by serve/main.ts and `llmr serve`. */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const backend = await initBackend(o.backend ?? '');
-  const router = o.router ? await RouterPipeline.load(resolveArtifactDir(o.router, o.modelsDir)) : null;
-  const ranker = o.ranker && o.loadRanker ? await o.loadRanker(resolveArtifactDir(o.ranker, o.modelsDir)) : null;
+  const routerDir = o.router ? resolveArtifactDir(o.router, o.modelsDir) : null;
+  const router = routerDir ? await RouterPipeline.load(routerDir) : null;
+  const rankerDir = o.ranker && o.loadRanker ? resolveArtifactDir(o.ranker, o.modelsDir) : null;
+  const ranker = rankerDir ? await o.loadRanker!(rankerDir) : null;
+  const holder = new ModelHolder({ router, ranker, routerDir, rankerDir });
   const log = o.log ?? (() => {});
   let store: StoreConnection | null = null;
   if (o.store !== false) {
@@ -45,10 +53,18 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     store = new StoreConnection(() => openStore(url, { storePrompts: o.storePrompts ?? cfg.storePrompts, salt: cfg.salt, log }), { log });
     await store.start();
   }
-  const routers = store ? [createFeedbackRouter({ store: () => store!.get(), getRouter: () => router, log })] : [];
-  const app = createApp({ router, ranker, backend: backend.name, log: o.log, routeSink: store ?? undefined, routers });
+  const conn = store;
+  const service = createService({
+    holder,
+    backend: backend.name,
+    log: o.log,
+    routeSink: conn,
+    // The store is the privacy boundary: it keeps the prompt only with storePrompts, else its salted hash.
+    routeRecords: { storePrompts: true },
+    mounts: conn ? (ctx) => [feedbackMount(ctx, { store: () => conn.get(), onAccepted: o.onFeedback ? (items) => o.onFeedback!(holder, items) : undefined })] : undefined,
+  });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(o.port ?? 8080, o.host ?? '127.0.0.1', () => resolve(s));
+    const s = service.app.listen(o.port ?? 8080, o.host ?? '127.0.0.1', () => resolve(s));
     s.on('error', reject);
   });
   server.keepAliveTimeout = 65_000;
@@ -56,9 +72,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   return {
     server,
     url: `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`,
+    holder,
     store,
     close: async () => {
+      service.drain();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await service.ctx.recorder.flush();
+      service.stop();
       await store?.close();
     },
   };

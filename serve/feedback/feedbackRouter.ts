@@ -5,7 +5,10 @@ import { LlmrError } from '../../src/errors.js';
 import type { RouterPipeline } from '../../src/routers/RouterPipeline.js';
 import type { RouteRecord } from '../../src/store/RouteRecord.js';
 import { StoreUnavailableError, type FeedbackRecord, type Store } from '../../src/store/Store.js';
+import type { ServiceContext } from '../context.js';
 import { parseBody } from '../errors.js';
+import type { ServiceMount } from '../mount.js';
+import { feedbackOpenApi } from './openapi.js';
 import { FeedbackBatchSchema, PreferenceFeedbackSchema, ScoreFeedbackSchema, ThumbsFeedbackSchema } from './schemas.js';
 
 /** One stored piece of feedback with the route record it is about (null for prompt-only preferences). */
@@ -42,7 +45,7 @@ function parseItem<S extends z.ZodType>(schema: S, body: unknown, prefix: string
 const bad = (message: string, field: string, fix: string) => new LlmrError(message, { field, fix });
 
 /**
- * `POST /feedback`: rate a routing decision (`{routeId, score}` in [0,1] or `{routeId, thumbs}`), or state a
+ * `POST /feedback` (mount the router at `/feedback`: {@link feedbackMount}): rate a routing decision (`{routeId, score}` in [0,1] or `{routeId, thumbs}`), or state a
  * preference (`{routeId | prompt, winner, loser?, tie?}`); `{items: [...]}` for batches (all validated before
  * any is stored). Answers only after the store committed; 400 names the field; 503 + Retry-After when the store
  * is unavailable (routing is unaffected).
@@ -52,7 +55,7 @@ export function createFeedbackRouter(o: FeedbackRouterOptions): Router {
   const getStore = typeof o.store === 'function' ? o.store : () => o.store as Store;
   const retryAfter = String(o.retryAfterS ?? 5);
 
-  router.post('/feedback', async (req: Request, res: Response, next) => {
+  router.post('/', async (req: Request, res: Response, next) => {
     try {
       const store = getStore();
       if (!store) throw new StoreUnavailableError('the feedback store is not open');
@@ -145,4 +148,16 @@ async function toRecord(item: unknown, prefix: string, route: (id: string) => Pr
     };
   }
   throw bad(`invalid request: ${prefix || 'body'}: feedback needs score, thumbs, or winner`, at('score'), 'send {routeId, score: 0..1} | {routeId, thumbs: "up"|"down"} | {routeId|prompt, winner, loser}');
+}
+
+/** The feedback router as a service mount (behind auth, rate limit and the light lane), reading the router per request. */
+export function feedbackMount(ctx: ServiceContext, o: Omit<FeedbackRouterOptions, 'getRouter' | 'log'>): ServiceMount {
+  return {
+    name: 'feedback',
+    path: '/feedback',
+    router: createFeedbackRouter({ ...o, getRouter: () => ctx.holder.router, log: ctx.log }),
+    access: 'user',
+    lane: 'light',
+    openapi: feedbackOpenApi(),
+  };
 }

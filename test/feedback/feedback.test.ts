@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../serve/app.js';
-import { createFeedbackRouter } from '../../serve/feedback/feedbackRouter.js';
+import { feedbackMount } from '../../serve/feedback/feedbackRouter.js';
 import { openStore } from '../../src/store/openStore.js';
 import type { Store } from '../../src/store/Store.js';
 import { tinyKnnRouter } from '../helpers/tinyRouter.js';
@@ -18,8 +18,7 @@ beforeAll(async () => {
   const router = await tinyKnnRouter();
   target = duckdbTarget();
   store = await openStore(target.url, { storePrompts: true });
-  const feedback = createFeedbackRouter({ store: () => (storeUp ? store : null), getRouter: () => router });
-  const app = createApp({ router, backend: 'test', routeSink: store, routers: [feedback] });
+  const app = createApp({ router, backend: 'test', routeSink: store, routeRecords: { storePrompts: true }, mounts: (ctx) => [feedbackMount(ctx, { store: () => (storeUp ? store : null) })] });
   server = await new Promise<Server>((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
