@@ -20,6 +20,8 @@ const MODULES: Record<string, () => Promise<Register>> = {
   eval: () => import('./commands/eval.js').then((m) => m.registerEvalCommands),
   rank: () => import('./commands/rank.js').then((m) => m.registerRankCommands),
   demo: () => import('./commands/demo.js').then((m) => m.registerDemoCommands),
+  store: () => import('./commands/store.js').then((m) => m.registerStoreCommands),
+  retrain: () => import('./commands/retrain.js').then((m) => m.registerRetrainCommands),
 };
 
 /** Top-level command → the modules that add commands under it. */
@@ -36,6 +38,8 @@ const COMMANDS: Record<string, string[]> = {
   calibrate: ['eval'],
   rank: ['rank'],
   demo: ['demo'],
+  store: ['store'],
+  retrain: ['retrain'],
 };
 
 async function main(): Promise<void> {
