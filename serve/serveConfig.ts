@@ -23,6 +23,7 @@ export interface ServeFlags {
   watch?: boolean;
   store?: string;
   storePrompts?: boolean;
+  gateway?: string;
 }
 
 /** Flag → description, shared by `llmr serve` and serve/main.ts. */
@@ -44,6 +45,7 @@ export const SERVE_FLAG_HELP: Record<keyof ServeFlags, string> = {
   bodyLimit: 'largest JSON body (default 1mb)',
   watch: 'reload when a new version of the router/ranker appears in its folder',
   store: 'feedback store: duckdb:<file> | postgres://… | off (env LLMR_STORE_URL; default duckdb:data/store/llmr.duckdb): route records + POST /feedback',
+  gateway: 'gateway config (JSON or YAML): also serve the OpenAI-compatible POST /v1/chat/completions and GET /v1/models',
   storePrompts: 'keep prompt text in the store, needed to retrain on it (env LLMR_STORE_PROMPTS=true); default: salted hash only',
 };
 
@@ -89,5 +91,6 @@ export function serveOptionsFromFlags(f: ServeFlags, env: NodeJS.ProcessEnv = pr
     watch: Boolean(f.watch),
     store: f.store === 'off' ? false : (f.store ?? storeConfigFromEnv(env).url),
     storePrompts: f.storePrompts || storeConfigFromEnv(env).storePrompts,
+    gateway: f.gateway,
   };
 }

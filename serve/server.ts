@@ -13,6 +13,8 @@ import type { ServiceContext } from './context.js';
 import { Metrics } from './metrics.js';
 import { ModelHolder } from './ModelHolder.js';
 import type { ServiceMount } from './mount.js';
+import { loadGatewayConfig } from '../src/gateway/GatewayConfig.js';
+import { gatewayMount } from './gateway/gatewayMount.js';
 import type { RankService } from './rankService.js';
 import { type BucketOptions, MemoryBuckets, rateLimiter, redisBuckets, type TokenBuckets } from './rateLimit.js';
 import { Reloader } from './reloader.js';
@@ -60,6 +62,8 @@ export interface ServeOptions {
   storePrompts?: boolean;
   /** Online learning: called with each committed batch of new feedback. */
   onFeedback?: (holder: ModelHolder, items: AcceptedFeedback[]) => void | Promise<void>;
+  /** Gateway config file (JSON/YAML): mounts the OpenAI-compatible /v1/chat/completions and /v1/models. */
+  gateway?: string;
 }
 
 export interface RunningServer {
@@ -125,12 +129,21 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     await store.start();
   }
   const conn = store;
-  const mounts: AppOptions['mounts'] = conn
-    ? (ctx: ServiceContext) => [
-        ...(typeof o.mounts === 'function' ? o.mounts(ctx) : (o.mounts ?? [])),
-        feedbackMount(ctx, { store: () => conn.get(), onAccepted: o.onFeedback ? (items) => o.onFeedback!(holder, items) : undefined }),
-      ]
-    : o.mounts;
+  const gatewayConfig = o.gateway ? loadGatewayConfig(o.gateway) : null;
+  const gateways: { close(): void }[] = [];
+  const mounts: AppOptions['mounts'] =
+    conn || gatewayConfig
+      ? (ctx: ServiceContext) => {
+          const out: ServiceMount[] = [...(typeof o.mounts === 'function' ? o.mounts(ctx) : (o.mounts ?? []))];
+          if (gatewayConfig) {
+            const m = gatewayMount(ctx, gatewayConfig);
+            gateways.push(m.gateway);
+            out.push(m);
+          }
+          if (conn) out.push(feedbackMount(ctx, { store: () => conn.get(), onAccepted: o.onFeedback ? (items) => o.onFeedback!(holder, items) : undefined }));
+          return out;
+        }
+      : o.mounts;
 
   const reloader = new Reloader({ holder, modelsDir, routerRef: o.router, rankerRef: o.ranker, loadRanker: o.loadRanker, metrics, log });
   const service = createService({
@@ -176,6 +189,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     (drained ??= (async () => {
       service.drain();
       reloader.close();
+      for (const g of gateways) g.close();
       await new Promise((r) => setTimeout(r, o.drainGraceMs ?? 250));
       const closed = new Promise<void>((r) => server.close(() => r()));
       const deadline = Date.now() + (o.drainTimeoutMs ?? 20_000);

@@ -23,6 +23,8 @@ const MODULES: Record<string, () => Promise<Register>> = {
   demo: () => import('./commands/demo.js').then((m) => m.registerDemoCommands),
   store: () => import('./commands/store.js').then((m) => m.registerStoreCommands),
   retrain: () => import('./commands/retrain.js').then((m) => m.registerRetrainCommands),
+  gateway: () => import('./commands/gateway.js').then((m) => m.registerGatewayCommands),
+  benchGateway: () => import('./commands/benchGateway.js').then((m) => m.registerBenchGatewayCommands),
 };
 
 /** Top-level command → the modules that add commands under it. */
@@ -34,13 +36,14 @@ const COMMANDS: Record<string, string[]> = {
   route: ['route'],
   serve: ['serve'],
   models: ['models'],
-  bench: ['benchRoute', 'benchTrain'],
+  bench: ['benchRoute', 'benchTrain', 'benchGateway'],
   eval: ['eval', 'rank'],
   calibrate: ['eval'],
   rank: ['rank'],
   demo: ['demo'],
   store: ['store'],
   retrain: ['retrain'],
+  'mock-upstream': ['gateway'],
 };
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
 import { z } from 'zod';
 import { ArtifactError } from '../errors.js';
 import { sha256Hex } from '../util/hash.js';
@@ -37,8 +37,15 @@ export interface LoadedArtifact {
   files: Record<string, Uint8Array>;
 }
 
-function safeRel(p: string): string {
-  if (p.startsWith('/') || p.split(/[\\/]/).includes('..') || p === 'manifest.json' || p === MANIFEST_DIGEST) throw new ArtifactError(`illegal artifact file name "${p}"`);
+/**
+ * An artifact file name: relative, inside the artifact folder, not the manifest. Refuses absolute paths (POSIX
+ * or Windows: `/x`, `\\x`, `C:x`), `..` segments, empty segments and NUL bytes, so neither writing nor
+ * reading (a hand-edited manifest) can touch a file outside the folder.
+ */
+export function safeRel(p: string): string {
+  const parts = p.split(/[\\/]/);
+  if (p === '' || p.includes('\0') || isAbsolute(p) || win32.isAbsolute(p) || /^[a-zA-Z]:/.test(p) || parts.some((s) => s === '' || s === '.' || s === '..') || p === 'manifest.json' || p === MANIFEST_DIGEST)
+    throw new ArtifactError(`illegal artifact file name "${p}"`, { fix: 'artifact file names are relative paths inside the artifact folder, without "..", and not manifest.json' });
   return p;
 }
 

@@ -1,7 +1,7 @@
 import { LlmrError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
 import { oracle, randomPredictions } from './baselines.js';
-import { bootstrap, type BootstrapInterval } from './bootstrap.js';
+import { percentileInterval, resamples, type BootstrapInterval } from './bootstrap.js';
 import { modelMeans, type EvalTable } from './evalTable.js';
 import { aiq, clipHull, maxHullCost, nonDecreasingHull, type CostQuality } from './hull.js';
 import { apgr, cpt, decileSweep, optimalQualityAtShare, pgr, type PairOutcomes, type SharePoint } from './routellm.js';
@@ -229,12 +229,70 @@ function clippedAiq(hull: readonly CostQuality[], maxCost: number): number {
   return c.length ? aiq(c, maxCost) : Number.NaN;
 }
 
-export function evaluateRouters(t: EvalTable, routers: readonly RouterPredictions[], options: EvalOptions = {}): DatasetEval {
+/** Everything the steps of one evaluation share: the table, the settings, the sweeps of every series. */
+interface EvalContext {
+  t: EvalTable;
+  o: EvalSettings;
+  rows: number;
+  /** Column indices of the strong/weak pair, when RouteLLM metrics apply. */
+  pairIdx: { s: number; w: number } | null;
+  /** Per-row outcomes of the strong and the weak model (pair only). */
+  po: PairOutcomes | null;
+  /** Willingness-to-pay values of the sweep, and the policies they make. */
+  grid: number[];
+  policies: Policy[];
+  trained: Swept[];
+  /** One sweep per random-router seed. */
+  randoms: Swept[];
+  extras: readonly SeriesInput[];
+  extraSwept: Swept[];
+  /** Index of the reference router in `trained`; −1 = none. */
+  ref: number;
+}
+
+/** The metrics recomputed on every bootstrap resample and every task slice (all rows: `rows` undefined). */
+interface RowMetrics {
+  singles: SingleModel[];
+  zeroHull: CostQuality[];
+  zeroAiq: number;
+  maxCost: number;
+  trainedHulls: CostQuality[][];
+  randomHulls: CostQuality[][];
+  trainedAiq: number[];
+  randomAiq: number[];
+  extraHulls: CostQuality[][];
+  extraAiq: number[];
+  trainedApgr: (number | undefined)[];
+  randomApgr: (number | undefined)[];
+  qW: number;
+  qS: number;
+}
+
+/** One bootstrap resample's values, by series index (undefined: not defined on this resample). */
+interface Replicate {
+  zero: number;
+  aiq: number[];
+  gain: number[];
+  apgr: (number | undefined)[];
+  vsAiq: (number | undefined)[];
+  vsApgr: (number | undefined)[];
+  extraAiq: number[];
+  extraGain: number[];
+  extraVsAiq: (number | undefined)[];
+}
+
+function settingsOf(options: EvalOptions): EvalSettings {
   const o: EvalSettings = { ...DEFAULTS };
   for (const k of Object.keys(DEFAULTS) as (keyof EvalSettings)[]) {
     const v = options[k];
     if (v !== undefined) o[k] = v;
   }
+  return o;
+}
+
+/** Validate the inputs, build the willingness-to-pay grid and sweep every router, random seed and extra series. */
+function prepare(t: EvalTable, routers: readonly RouterPredictions[], options: EvalOptions): EvalContext {
+  const o = settingsOf(options);
   for (const r of routers) checkShape(t, r);
   const extras = options.extraSeries ?? [];
   for (const s of extras) checkSeries(t, s);
@@ -251,7 +309,6 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
   const po: PairOutcomes | null = pairIdx
     ? { qStrong: t.quality.map((q) => q[pairIdx.s]!), qWeak: t.quality.map((q) => q[pairIdx.w]!), cStrong: t.cost.map((c) => c[pairIdx.s]!), cWeak: t.cost.map((c) => c[pairIdx.w]!) }
     : null;
-
   const sweep = (name: string, kind: string, pred: Float64Array[], expectedCost: Float64Array[], digest?: string): Swept => ({
     name,
     kind,
@@ -259,64 +316,84 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
     outcomes: policies.map((p) => chosenOutcomes(t, routeRows(t.models, pred, expectedCost, p))),
     score: pairIdx ? Float64Array.from(pred, (p) => p[pairIdx.s]! - p[pairIdx.w]!) : undefined,
   });
-  const trained = routers.map((r) => sweep(r.name, r.kind, r.pred, r.expectedCost, r.digest));
-  const randoms = Array.from({ length: o.randomSeeds }, (_, k) => sweep('random', 'random', randomPredictions(n, m, o.seed + 1000 + k), expected0));
-  const extraSwept: Swept[] = extras.map((s) => ({ name: s.name, kind: s.kind, digest: s.digest, outcomes: [...s.outcomes] }));
-
-  /** The metrics that are recomputed per resample / per slice. */
-  const core = (rows: ArrayLike<number> | undefined, randomPair = false) => {
-    const means = modelMeans(t, rows);
-    const singles = t.models.map((model, j) => ({ model, cost: means.cost[j]!, quality: means.quality[j]! }));
-    const zeroHull = nonDecreasingHull(singles.map((s) => [s.cost, s.quality] as const));
-    const hullOf = (s: Swept) => nonDecreasingHull(s.outcomes.map((oc) => {
-      const r = meanOutcome(oc, rows);
-      return [r.cost, r.quality] as const;
-    }));
-    const trainedHulls = trained.map(hullOf);
-    const randomHulls = randoms.map(hullOf);
-    const extraHulls = extraSwept.map(hullOf);
-    const maxCost = maxHullCost([zeroHull, ...trainedHulls, ...randomHulls]);
-    const qW = pairIdx ? means.quality[pairIdx.w]! : Number.NaN;
-    const qS = pairIdx ? means.quality[pairIdx.s]! : Number.NaN;
-    const pairOf = (s: Swept) => (po && s.score && qS !== qW ? apgr(decileSweep(s.score, po, o.bins, rows), qW, qS).apgr : undefined);
-    return {
-      singles,
-      zeroHull,
-      zeroAiq: aiq(zeroHull, maxCost),
-      maxCost,
-      trainedHulls,
-      randomHulls,
-      trainedAiq: trainedHulls.map((h) => aiq(h, maxCost)),
-      randomAiq: randomHulls.map((h) => aiq(h, maxCost)),
-      extraHulls,
-      extraAiq: extraHulls.map((h) => clippedAiq(h, maxCost)),
-      trainedApgr: trained.map(pairOf),
-      randomApgr: randomPair ? randoms.map(pairOf) : [],
-      qW,
-      qS,
-    };
+  return {
+    t,
+    o,
+    rows: n,
+    pairIdx,
+    po,
+    grid,
+    policies,
+    trained: routers.map((r) => sweep(r.name, r.kind, r.pred, r.expectedCost, r.digest)),
+    randoms: Array.from({ length: o.randomSeeds }, (_, k) => sweep('random', 'random', randomPredictions(n, m, o.seed + 1000 + k), expected0)),
+    extras,
+    extraSwept: extras.map((s) => ({ name: s.name, kind: s.kind, digest: s.digest, outcomes: [...s.outcomes] })),
+    ref,
   };
+}
 
-  const full = core(undefined);
-  const orc = oracle(t);
-
-  const pairMetrics = (s: Swept): PairMetrics | undefined => {
-    if (!po || !s.score || full.qS === full.qW) return undefined;
-    const pts = decileSweep(s.score, po, o.bins);
-    const a = apgr(pts, full.qW, full.qS);
-    return {
-      points: pts.map((p) => ({ ...p, pgr: pgr(p.quality, full.qW, full.qS) })),
-      auc: a.auc,
-      apgr: a.apgr,
-      cpt: { p20: cpt(pts, full.qW, full.qS, 0.2), p50: cpt(pts, full.qW, full.qS, 0.5), p80: cpt(pts, full.qW, full.qS, 0.8) },
-    };
+/** Hulls, AIQs and APGRs of every series on a subset of rows (a resample, a task slice; undefined = all rows). */
+function rowMetrics(c: EvalContext, rows: ArrayLike<number> | undefined, randomPair = false): RowMetrics {
+  const { t, pairIdx, po } = c;
+  const means = modelMeans(t, rows);
+  const singles = t.models.map((model, j) => ({ model, cost: means.cost[j]!, quality: means.quality[j]! }));
+  const zeroHull = nonDecreasingHull(singles.map((s) => [s.cost, s.quality] as const));
+  const hullOf = (s: Swept) =>
+    nonDecreasingHull(
+      s.outcomes.map((oc) => {
+        const r = meanOutcome(oc, rows);
+        return [r.cost, r.quality] as const;
+      }),
+    );
+  const trainedHulls = c.trained.map(hullOf);
+  const randomHulls = c.randoms.map(hullOf);
+  const extraHulls = c.extraSwept.map(hullOf);
+  const maxCost = maxHullCost([zeroHull, ...trainedHulls, ...randomHulls]);
+  const qW = pairIdx ? means.quality[pairIdx.w]! : Number.NaN;
+  const qS = pairIdx ? means.quality[pairIdx.s]! : Number.NaN;
+  const pairOf = (s: Swept) => (po && s.score && qS !== qW ? apgr(decileSweep(s.score, po, c.o.bins, rows), qW, qS).apgr : undefined);
+  return {
+    singles,
+    zeroHull,
+    zeroAiq: aiq(zeroHull, maxCost),
+    maxCost,
+    trainedHulls,
+    randomHulls,
+    trainedAiq: trainedHulls.map((h) => aiq(h, maxCost)),
+    randomAiq: randomHulls.map((h) => aiq(h, maxCost)),
+    extraHulls,
+    extraAiq: extraHulls.map((h) => clippedAiq(h, maxCost)),
+    trainedApgr: c.trained.map(pairOf),
+    randomApgr: randomPair ? c.randoms.map(pairOf) : [],
+    qW,
+    qS,
   };
+}
 
-  const points = (s: Swept): OperatingPoint[] =>
-    s.outcomes.map((oc, k) => ({ knob: grid[k]!, policy: policies[k]!, ...meanOutcome(oc), share: shareOf(t.models, oc.choice) }));
+/** RouteLLM metrics of one series on all rows (strong/weak pair only). */
+function pairMetrics(c: EvalContext, full: RowMetrics, s: Swept): PairMetrics | undefined {
+  if (!c.po || !s.score || full.qS === full.qW) return undefined;
+  const pts = decileSweep(s.score, c.po, c.o.bins);
+  const a = apgr(pts, full.qW, full.qS);
+  return {
+    points: pts.map((p) => ({ ...p, pgr: pgr(p.quality, full.qW, full.qS) })),
+    auc: a.auc,
+    apgr: a.apgr,
+    cpt: { p20: cpt(pts, full.qW, full.qS, 0.2), p50: cpt(pts, full.qW, full.qS, 0.5), p80: cpt(pts, full.qW, full.qS, 0.8) },
+  };
+}
 
-  const routerResults: SeriesResult[] = trained.map((s, k) => ({ name: s.name, kind: s.kind, digest: s.digest, points: points(s), hull: full.trainedHulls[k]!, aiq: full.trainedAiq[k]!, pair: pairMetrics(s) }));
-  const extraResults: SeriesResult[] = extras.map((s, k) => {
+/** Operating points of a willingness-to-pay sweep. */
+function sweepPoints(c: EvalContext, s: Swept): OperatingPoint[] {
+  return s.outcomes.map((oc, k) => ({ knob: c.grid[k]!, policy: c.policies[k]!, ...meanOutcome(oc), share: shareOf(c.t.models, oc.choice) }));
+}
+
+function routerResults(c: EvalContext, full: RowMetrics): SeriesResult[] {
+  return c.trained.map((s, k) => ({ name: s.name, kind: s.kind, digest: s.digest, points: sweepPoints(c, s), hull: full.trainedHulls[k]!, aiq: full.trainedAiq[k]!, pair: pairMetrics(c, full, s) }));
+}
+
+function extraResults(c: EvalContext, full: RowMetrics): SeriesResult[] {
+  return c.extras.map((s, k) => {
     const hull = full.extraHulls[k]!;
     const r: SeriesResult = {
       name: s.name,
@@ -324,16 +401,19 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
       digest: s.digest,
       description: s.description,
       knobLabel: s.knobLabel,
-      points: s.outcomes.map((oc, q) => ({ knob: s.knobs[q]!, ...meanOutcome(oc), share: shareOf(t.models, oc.choice), ...(oc.calls ? { calls: mean(Array.from(oc.calls)) } : {}) })),
+      points: s.outcomes.map((oc, q) => ({ knob: s.knobs[q]!, ...meanOutcome(oc), share: shareOf(c.t.models, oc.choice), ...(oc.calls ? { calls: mean(Array.from(oc.calls)) } : {}) })),
       hull,
       aiq: full.extraAiq[k]!,
     };
     if (hull[hull.length - 1]![0] > full.maxCost) r.clippedAt = full.maxCost;
     return r;
   });
+}
 
-  // random router: mean over seeds, point by point (same knob values / same decile index)
-  const rPoints = randoms.map(points);
+/** The random router: mean over seeds, point by point (same knob values / same decile index). */
+function randomResult(c: EvalContext, full: RowMetrics): SeriesResult {
+  const { t, grid, policies } = c;
+  const rPoints = c.randoms.map((s) => sweepPoints(c, s));
   const avgPoints: OperatingPoint[] = grid.map((knob, k) => ({
     knob,
     policy: policies[k]!,
@@ -341,7 +421,7 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
     quality: mean(rPoints.map((p) => p[k]!.quality)),
     share: Object.fromEntries(t.models.map((mm) => [mm, mean(rPoints.map((p) => p[k]!.share[mm]!))])),
   }));
-  const rPairs = randoms.map(pairMetrics).filter((x): x is PairMetrics => x !== undefined);
+  const rPairs = c.randoms.map((s) => pairMetrics(c, full, s)).filter((x): x is PairMetrics => x !== undefined);
   const randomPair: PairMetrics | undefined = rPairs.length
     ? {
         points: rPairs[0]!.points.map((_, k) => {
@@ -355,107 +435,164 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
         cpt: { p20: mean(rPairs.map((p) => p.cpt.p20)), p50: mean(rPairs.map((p) => p.cpt.p50)), p80: mean(rPairs.map((p) => p.cpt.p80)) },
       }
     : undefined;
-  const random: SeriesResult = {
+  return {
     name: 'random',
     kind: 'random',
     points: avgPoints,
     hull: nonDecreasingHull(avgPoints.map((p) => [p.cost, p.quality] as const)),
     aiq: mean(full.randomAiq),
     aiqSd: std(full.randomAiq),
-    seeds: o.randomSeeds,
+    seeds: c.o.randomSeeds,
     pair: randomPair,
   };
+}
 
-  if (ref >= 0) {
-    const r0 = routerResults[ref]!;
-    const diff = (s: SeriesResult): ReferenceDiff => ({
-      name: r0.name,
-      aiq: s.aiq - r0.aiq,
-      ...(s.pair && r0.pair ? { apgr: s.pair.apgr - r0.pair.apgr } : {}),
-    });
-    routerResults.forEach((r, k) => {
-      if (k !== ref) r.vsReference = diff(r);
-    });
-    for (const x of extraResults) x.vsReference = diff(x);
+/** Every router but the reference, and every extra series, minus the reference router (point estimates). */
+function attachReferenceDiffs(c: EvalContext, routers: SeriesResult[], extra: SeriesResult[]): void {
+  if (c.ref < 0) return;
+  const r0 = routers[c.ref]!;
+  const diff = (s: SeriesResult): ReferenceDiff => ({
+    name: r0.name,
+    aiq: s.aiq - r0.aiq,
+    ...(s.pair && r0.pair ? { apgr: s.pair.apgr - r0.pair.apgr } : {}),
+  });
+  routers.forEach((r, k) => {
+    if (k !== c.ref) r.vsReference = diff(r);
+  });
+  for (const x of extra) x.vsReference = diff(x);
+}
+
+/** One resample's values of every bootstrapped quantity. */
+function replicate(c: EvalContext, rows: Int32Array): Replicate {
+  const m = rowMetrics(c, rows);
+  const ref = c.ref;
+  const hasRef = (k: number) => ref >= 0 && k !== ref;
+  return {
+    zero: m.zeroAiq,
+    aiq: m.trainedAiq,
+    gain: m.trainedAiq.map((a) => a - m.zeroAiq),
+    apgr: m.trainedApgr,
+    vsAiq: m.trainedAiq.map((a, k) => (hasRef(k) ? a - m.trainedAiq[ref]! : undefined)),
+    vsApgr: m.trainedApgr.map((a, k) => {
+      const a0 = m.trainedApgr[ref];
+      return hasRef(k) && a !== undefined && a0 !== undefined ? a - a0 : undefined;
+    }),
+    extraAiq: m.extraAiq,
+    extraGain: m.extraAiq.map((a) => a - m.zeroAiq),
+    extraVsAiq: m.extraAiq.map((a) => (ref >= 0 ? a - m.trainedAiq[ref]! : undefined)),
+  };
+}
+
+/** Percentile interval of one quantity over the resamples; undefined when no resample defines it. */
+function intervalOf(reps: readonly Replicate[], value: (r: Replicate) => number | undefined, alpha: number): BootstrapInterval | undefined {
+  const v: number[] = [];
+  for (const r of reps) {
+    const x = value(r);
+    if (x !== undefined) v.push(x);
   }
+  return v.length ? percentileInterval(v, alpha) : undefined;
+}
 
-  let zeroCI: BootstrapInterval | undefined;
-  if (o.bootstrap > 0) {
-    const ci = bootstrap(
-      n,
-      (rows) => {
-        const c = core(rows);
-        const out: Record<string, number> = { zero: c.zeroAiq };
-        trained.forEach((_, k) => {
-          out[`aiq:${k}`] = c.trainedAiq[k]!;
-          out[`gain:${k}`] = c.trainedAiq[k]! - c.zeroAiq;
-          const a = c.trainedApgr[k];
-          if (a !== undefined) out[`apgr:${k}`] = a;
-          if (ref >= 0 && k !== ref) {
-            out[`vs:aiq:${k}`] = c.trainedAiq[k]! - c.trainedAiq[ref]!;
-            const a0 = c.trainedApgr[ref];
-            if (a !== undefined && a0 !== undefined) out[`vs:apgr:${k}`] = a - a0;
-          }
-        });
-        extras.forEach((_, k) => {
-          out[`x:aiq:${k}`] = c.extraAiq[k]!;
-          out[`x:gain:${k}`] = c.extraAiq[k]! - c.zeroAiq;
-          if (ref >= 0) out[`x:vs:aiq:${k}`] = c.extraAiq[k]! - c.trainedAiq[ref]!;
-        });
-        return out;
-      },
-      { replicates: o.bootstrap, seed: o.seed, alpha: o.alpha },
-    );
-    zeroCI = ci.zero;
-    routerResults.forEach((r, k) => {
-      r.aiqCI = ci[`aiq:${k}`];
-      r.aiqGainCI = ci[`gain:${k}`];
-      if (r.pair) r.pair.apgrCI = ci[`apgr:${k}`];
-      if (r.vsReference) {
-        r.vsReference.aiqCI = ci[`vs:aiq:${k}`];
-        if (r.vsReference.apgr !== undefined) r.vsReference.apgrCI = ci[`vs:apgr:${k}`];
-      }
-    });
-    extraResults.forEach((r, k) => {
-      r.aiqCI = ci[`x:aiq:${k}`];
-      r.aiqGainCI = ci[`x:gain:${k}`];
-      if (r.vsReference) r.vsReference.aiqCI = ci[`x:vs:aiq:${k}`];
-    });
-  }
-
-  // per-task slices
-  const slices: TaskSlice[] = [];
-  if (t.tasks) {
-    const byTask = new Map<string, number[]>();
-    t.tasks.forEach((task, i) => {
-      if (task === undefined) return;
-      let l = byTask.get(task);
-      if (!l) byTask.set(task, (l = []));
-      l.push(i);
-    });
-    // one task only: the slice would repeat the whole table
-    for (const [task, rowsArr] of byTask.size < 2 ? [] : [...byTask.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-      if (rowsArr.length < o.minTaskRows) continue;
-      const rows = Int32Array.from(rowsArr);
-      const c = core(rows, true);
-      const orcT = oracle(t, rows);
-      const best = [...c.singles].sort((a, b) => b.quality - a.quality || a.cost - b.cost)[0]!;
-      slices.push({
-        task,
-        rows: rows.length,
-        best,
-        zeroAiq: c.zeroAiq,
-        oracle: { cost: orcT.cost, quality: orcT.quality },
-        routers: trained.map((s, k) => ({ name: s.name, aiq: c.trainedAiq[k]!, apgr: c.trainedApgr[k], maxQuality: Math.max(...c.trainedHulls[k]!.map((h) => h[1])) })),
-        extra: extraSwept.map((s, k) => ({ name: s.name, aiq: c.extraAiq[k]!, maxQuality: Math.max(...c.extraHulls[k]!.map((h) => h[1])) })),
-        random: { aiq: mean(c.randomAiq), apgr: c.randomApgr.length && c.randomApgr[0] !== undefined ? mean(c.randomApgr.map((x) => x!)) : undefined },
-      });
+/** Bootstrap intervals (paired: every quantity on the same resamples) attached to the results; returns the Zero router's. */
+function attachIntervals(c: EvalContext, routers: SeriesResult[], extra: SeriesResult[]): BootstrapInterval | undefined {
+  if (c.o.bootstrap <= 0) return undefined;
+  const reps: Replicate[] = [];
+  for (const rows of resamples(c.rows, c.o.bootstrap, c.o.seed)) reps.push(replicate(c, rows));
+  const ci = (value: (r: Replicate) => number | undefined) => intervalOf(reps, value, c.o.alpha);
+  routers.forEach((r, k) => {
+    r.aiqCI = ci((x) => x.aiq[k]);
+    r.aiqGainCI = ci((x) => x.gain[k]);
+    if (r.pair) r.pair.apgrCI = ci((x) => x.apgr[k]);
+    if (r.vsReference) {
+      r.vsReference.aiqCI = ci((x) => x.vsAiq[k]);
+      if (r.vsReference.apgr !== undefined) r.vsReference.apgrCI = ci((x) => x.vsApgr[k]);
     }
-  }
+  });
+  extra.forEach((r, k) => {
+    r.aiqCI = ci((x) => x.extraAiq[k]);
+    r.aiqGainCI = ci((x) => x.extraGain[k]);
+    if (r.vsReference) r.vsReference.aiqCI = ci((x) => x.extraVsAiq[k]);
+  });
+  return ci((x) => x.zero);
+}
 
+/** Per-task slices (tasks with at least minTaskRows rows; none when the table has fewer than two tasks). */
+function taskSlices(c: EvalContext): TaskSlice[] {
+  const { t } = c;
+  const slices: TaskSlice[] = [];
+  if (!t.tasks) return slices;
+  const byTask = new Map<string, number[]>();
+  t.tasks.forEach((task, i) => {
+    if (task === undefined) return;
+    let l = byTask.get(task);
+    if (!l) byTask.set(task, (l = []));
+    l.push(i);
+  });
+  // one task only: the slice would repeat the whole table
+  for (const [task, rowsArr] of byTask.size < 2 ? [] : [...byTask.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    if (rowsArr.length < c.o.minTaskRows) continue;
+    const rows = Int32Array.from(rowsArr);
+    const m = rowMetrics(c, rows, true);
+    const orcT = oracle(t, rows);
+    const best = [...m.singles].sort((a, b) => b.quality - a.quality || a.cost - b.cost)[0]!;
+    slices.push({
+      task,
+      rows: rows.length,
+      best,
+      zeroAiq: m.zeroAiq,
+      oracle: { cost: orcT.cost, quality: orcT.quality },
+      routers: c.trained.map((s, k) => ({ name: s.name, aiq: m.trainedAiq[k]!, apgr: m.trainedApgr[k], maxQuality: Math.max(...m.trainedHulls[k]!.map((h) => h[1])) })),
+      extra: c.extraSwept.map((s, k) => ({ name: s.name, aiq: m.extraAiq[k]!, maxQuality: Math.max(...m.extraHulls[k]!.map((h) => h[1])) })),
+      random: { aiq: mean(m.randomAiq), apgr: m.randomApgr.length && m.randomApgr[0] !== undefined ? mean(m.randomApgr.map((x) => x!)) : undefined },
+    });
+  }
+  return slices;
+}
+
+/** The strong/weak pair's summary, the Zero router's APGR and the oracle's share of strong calls. */
+function attachPair(c: EvalContext, full: RowMetrics, out: DatasetEval): void {
+  const { t, pairIdx, po } = c;
+  if (!pairIdx || !po) return;
+  const means = modelMeans(t);
+  out.pair = {
+    strong: t.models[pairIdx.s]!,
+    weak: t.models[pairIdx.w]!,
+    qStrong: full.qS,
+    qWeak: full.qW,
+    cStrong: means.cost[pairIdx.s]!,
+    cWeak: means.cost[pairIdx.w]!,
+    optimal: Array.from({ length: 11 }, (_, k) => ({ share: k / 10, quality: optimalQualityAtShare(po, k / 10) })),
+  };
+  out.zero.pair = { apgr: 0.5 };
+  // the oracle's share of strong calls: rows where the strong model is strictly better than the weak one
+  let need = 0;
+  for (let i = 0; i < c.rows; i++) if (po.qStrong[i]! > po.qWeak[i]!) need++;
+  out.oracle.pairShare = need / c.rows;
+}
+
+/**
+ * Evaluate routers (and extra series) on a test table, in steps: prepare (validate, sweep), metrics on all
+ * rows, per-series results, reference differences, paired bootstrap intervals, task slices, pair summary.
+ *
+ * @example
+ * ```ts
+ * const table = evalTableFromRecords('test', records, prices);
+ * const ev = evaluateRouters(table, [await pipelinePredictions(pipeline, table, 'knn')], { bootstrap: 200 });
+ * console.log(ev.routers[0].aiq, ev.zero.aiq, ev.oracle.quality);
+ * ```
+ */
+export function evaluateRouters(t: EvalTable, routers: readonly RouterPredictions[], options: EvalOptions = {}): DatasetEval {
+  const c = prepare(t, routers, options);
+  const full = rowMetrics(c, undefined);
+  const orc = oracle(t);
+  const routerSeries = routerResults(c, full);
+  const extraSeries = extraResults(c, full);
+  const random = randomResult(c, full);
+  attachReferenceDiffs(c, routerSeries, extraSeries);
+  const zeroCI = attachIntervals(c, routerSeries, extraSeries);
   const out: DatasetEval = {
     name: t.name,
-    rows: n,
+    rows: c.rows,
     dropped: t.dropped,
     digest: t.digest,
     models: [...t.models],
@@ -464,32 +601,14 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
     zero: { hull: full.zeroHull, aiq: full.zeroAiq, aiqCI: zeroCI },
     oracle: { cost: orc.cost, quality: orc.quality, share: orc.share },
     maxCost: full.maxCost,
-    wtpGrid: grid,
-    routers: routerResults,
-    extra: extraResults,
+    wtpGrid: c.grid,
+    routers: routerSeries,
+    extra: extraSeries,
     random,
-    slices,
-    options: o,
-    ...(ref >= 0 ? { reference: routers[ref]!.name } : {}),
+    slices: taskSlices(c),
+    options: c.o,
+    ...(c.ref >= 0 ? { reference: routers[c.ref]!.name } : {}),
   };
-  if (pairIdx && po) {
-    const strong = t.models[pairIdx.s]!;
-    const weak = t.models[pairIdx.w]!;
-    const means = modelMeans(t);
-    out.pair = {
-      strong,
-      weak,
-      qStrong: full.qS,
-      qWeak: full.qW,
-      cStrong: means.cost[pairIdx.s]!,
-      cWeak: means.cost[pairIdx.w]!,
-      optimal: Array.from({ length: 11 }, (_, k) => ({ share: k / 10, quality: optimalQualityAtShare(po, k / 10) })),
-    };
-    out.zero.pair = { apgr: 0.5 };
-    // the oracle's share of strong calls: rows where the strong model is strictly better than the weak one
-    let need = 0;
-    for (let i = 0; i < n; i++) if (po.qStrong[i]! > po.qWeak[i]!) need++;
-    out.oracle.pairShare = need / n;
-  }
+  attachPair(c, full, out);
   return out;
 }

@@ -3,10 +3,11 @@ import { modelsOf, type ScoreRecord } from '../data/schemas.js';
 import { createFeaturizer } from '../featurizers/registry.js';
 import { PriceTable } from '../prices/PriceTable.js';
 import { recordsDigest } from '../data/digest.js';
-import { createRouter, routerSpec } from './registry.js';
+import { fitRouter } from './fitRouter.js';
+import { routerSpec } from './registry.js';
 import type { FitProgress } from './Router.js';
 import { RouterPipeline } from './RouterPipeline.js';
-import { buildTrainingSet, pairsFromScores } from './trainingSet.js';
+import { buildTrainingSet } from './trainingSet.js';
 
 export interface TrainRouterOptions {
   kind: string;
@@ -18,6 +19,7 @@ export interface TrainRouterOptions {
   models?: string[];
   name?: string;
   version?: string;
+  /** Explicit seed; wins over params.seed (default 42; see resolveSeed). */
   seed?: number;
   validation?: ScoreRecord[];
   onProgress?: (p: FitProgress & { stage: string }) => void;
@@ -37,13 +39,22 @@ export function pricesFromRecords(records: readonly ScoreRecord[], models: reado
 }
 
 /**
- * Train a servable router end to end: fit the featurizer on the training prompts, build the training set
- * (pairs derived from scores for pairwise routers), fit the router, attach prices. The one training path
- * used by the CLI, the demo and the evaluation.
+ * Train a servable router end to end from score records: fit the featurizer on the training prompts, build
+ * the training set, fit the router with fitRouter (the one training path), attach prices.
+ *
+ * @example
+ * ```ts
+ * import { readRecords, trainRouter } from 'llm-router-tfjs';
+ * const records = await readRecords('data/sample/llmrouter-train.jsonl.gz', 'scores');
+ * const pipeline = await trainRouter(records, { kind: 'knn', params: { k: 40 } });
+ * const decision = await pipeline.route({ prompt: 'Prove that sqrt(2) is irrational', policy: { kind: 'willingness-to-pay', wtp: 0.01 } });
+ * console.log(decision.model, decision.alternatives);
+ * await pipeline.save('models/my-router/v1');
+ * ```
  */
 export async function trainRouter(records: readonly ScoreRecord[], o: TrainRouterOptions): Promise<RouterPipeline> {
   if (records.length === 0) throw new LlmrError('no training records', { field: 'data', fix: 'pass a score-table file with at least one record' });
-  const spec = routerSpec(o.kind);
+  routerSpec(o.kind);
   const models = o.models ?? modelsOf(records);
   const prices = o.prices ?? pricesFromRecords(records, models);
   const missing = models.filter((m) => !prices.has(m));
@@ -63,15 +74,8 @@ export async function trainRouter(records: readonly ScoreRecord[], o: TrainRoute
     progress({ stage: 'featurize', epoch: Math.min(i + batch, prompts.length), epochs: prompts.length, message: 'prompts featurized' });
   }
   const data = buildTrainingSet(records, x, models);
-  if (spec.trainsOn !== 'scores') data.pairs = pairsFromScores(data.scores);
-  let validation;
-  if (o.validation?.length) {
-    const vx = await transform(featurizer, o.validation.map((r) => r.prompt));
-    validation = buildTrainingSet(o.validation, vx, models);
-    if (spec.trainsOn !== 'scores') validation.pairs = pairsFromScores(validation.scores);
-  }
-  const router = createRouter(o.kind, o.params ?? {});
-  await router.fit(data, { seed: o.seed, validation, onProgress: (p) => progress({ ...p, stage: 'fit' }) });
+  const validation = o.validation?.length ? buildTrainingSet(o.validation, await transform(featurizer, o.validation.map((r) => r.prompt)), models) : undefined;
+  const router = await fitRouter(o.kind, o.params ?? {}, data, { seed: o.seed, validation, onProgress: (p) => progress({ ...p, stage: 'fit' }) });
   return new RouterPipeline(featurizer, router, prices, {
     name: o.name ?? `${o.kind}-router`,
     version: o.version ?? 'dev',
