@@ -24,6 +24,7 @@ export interface ServeFlags {
   store?: string;
   storePrompts?: boolean;
   gateway?: string;
+  online?: boolean;
 }
 
 /** Flag → description, shared by `llmr serve` and serve/main.ts. */
@@ -46,6 +47,7 @@ export const SERVE_FLAG_HELP: Record<keyof ServeFlags, string> = {
   watch: 'reload when a new version of the router/ranker appears in its folder',
   store: 'feedback store: duckdb:<file> | postgres://… | off (env LLMR_STORE_URL; default duckdb:data/store/llmr.duckdb): route records + POST /feedback',
   gateway: 'gateway config (JSON or YAML): also serve the OpenAI-compatible POST /v1/chat/completions and GET /v1/models',
+  online: 'online learning from feedback without retraining: kNN adds rated prompts to its memory, Elo applies preferences (needs --store-prompts); replayed from the store at start',
   storePrompts: 'keep prompt text in the store, needed to retrain on it (env LLMR_STORE_PROMPTS=true); default: salted hash only',
 };
 
@@ -92,5 +94,6 @@ export function serveOptionsFromFlags(f: ServeFlags, env: NodeJS.ProcessEnv = pr
     store: f.store === 'off' ? false : (f.store ?? storeConfigFromEnv(env).url),
     storePrompts: f.storePrompts || storeConfigFromEnv(env).storePrompts,
     gateway: f.gateway,
+    online: Boolean(f.online),
   };
 }

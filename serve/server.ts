@@ -20,7 +20,9 @@ import { type BucketOptions, MemoryBuckets, rateLimiter, redisBuckets, type Toke
 import { Reloader } from './reloader.js';
 import { adminMounts } from './routes/admin.js';
 import { openStore, storeConfigFromEnv } from '../src/store/openStore.js';
-import { type AcceptedFeedback, feedbackMount } from './feedback/feedbackRouter.js';
+import { OnlineLearner } from '../src/store/onlineLearner.js';
+import type { Store } from '../src/store/Store.js';
+import { feedbackMount } from './feedback/feedbackRouter.js';
 import { StoreConnection } from './feedback/storeConnection.js';
 
 export interface ServeOptions {
@@ -60,8 +62,8 @@ export interface ServeOptions {
   store?: string | false;
   /** Keep prompt text in the store (else a salted hash). */
   storePrompts?: boolean;
-  /** Online learning: called with each committed batch of new feedback. */
-  onFeedback?: (holder: ModelHolder, items: AcceptedFeedback[]) => void | Promise<void>;
+  /** Online learning from feedback (kNN memory, Elo ratings), replayed from the store at start and after each swap. */
+  online?: boolean;
   /** Gateway config file (JSON/YAML): mounts the OpenAI-compatible /v1/chat/completions and /v1/models. */
   gateway?: string;
 }
@@ -122,11 +124,20 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 
   // The feedback store: opened (and retried in the background) before serving; a store that is down never stops routing.
   let store: StoreConnection | null = null;
+  const learner = o.online ? new OnlineLearner({ getRouter: () => holder.router, log }) : null;
   if (o.store) {
     const url = o.store;
     const cfg = storeConfigFromEnv();
-    store = new StoreConnection(() => openStore(url, { storePrompts: o.storePrompts ?? cfg.storePrompts, salt: cfg.salt, log }), { log });
+    const replay = (s: Store) => {
+      if (learner && holder.router) learner.replay(s, holder.router).catch((e: unknown) => log({ level: 'error', msg: 'online replay failed', error: (e as Error).message }));
+    };
+    store = new StoreConnection(() => openStore(url, { storePrompts: o.storePrompts ?? cfg.storePrompts, salt: cfg.salt, log }), { log, onOpen: replay });
     await store.start();
+    const conn0 = store;
+    holder.onSwap((next) => {
+      const s = conn0.get();
+      if (learner && s && next.router) learner.replay(s, next.router).catch((e: unknown) => log({ level: 'error', msg: 'online replay failed', error: (e as Error).message }));
+    });
   }
   const conn = store;
   const gatewayConfig = o.gateway ? loadGatewayConfig(o.gateway) : null;
@@ -140,7 +151,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
             gateways.push(m.gateway);
             out.push(m);
           }
-          if (conn) out.push(feedbackMount(ctx, { store: () => conn.get(), onAccepted: o.onFeedback ? (items) => o.onFeedback!(holder, items) : undefined }));
+          if (conn) out.push(feedbackMount(ctx, { store: () => conn.get(), onAccepted: learner ? (items) => learner.enqueue(items) : undefined }));
           return out;
         }
       : o.mounts;

@@ -16,7 +16,7 @@ export class StoreConnection implements RouteRecordSink {
 
   constructor(
     private readonly open: () => Promise<Store>,
-    private readonly opts: { log?: (o: Record<string, unknown>) => void; retryMs?: number; maxBuffered?: number } = {},
+    private readonly opts: { log?: (o: Record<string, unknown>) => void; retryMs?: number; maxBuffered?: number; onOpen?: (s: Store) => void } = {},
   ) {}
 
   /** Try to open now; on failure keep retrying every retryMs. Resolves after the first attempt. */
@@ -30,6 +30,7 @@ export class StoreConnection implements RouteRecordSink {
       this.store = s;
       this.lastError = null;
       for (const r of this.early.splice(0)) void s.write(r);
+      this.opts.onOpen?.(s);
       this.opts.log?.({ level: 'info', msg: 'feedback store open', kind: s.kind, location: s.location, schemaVersion: s.schemaVersion, storePrompts: s.storePrompts });
       return s;
     } catch (e) {
