@@ -1,3 +1,5 @@
+#!/usr/bin/env node
+// The `llmr` command (the package's bin, compiled to dist/training/cli.js; from sources: node training/llmr.js).
 import { LlmrError } from '../src/errors.js';
 import { createContext, type CliContext } from './cliContext.js';
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { LlmrError } from '../../src/errors.js';
-import type { RouteResult, RouterPipeline } from '../../src/routers/RouterPipeline.js';
+import { decisionBody, type RouteResult, type RouterPipeline } from '../../src/routers/RouterPipeline.js';
 import type { RouteRecord } from '../../src/store/RouteRecord.js';
 import { requestContext, type ServiceContext } from '../context.js';
 import { parseBody } from '../errors.js';
@@ -18,20 +18,6 @@ export interface RouteRecordOptions {
 export function requireRouter(r: RouterPipeline | null | undefined): RouterPipeline {
   if (!r) throw new LlmrError('this server has no router loaded', { code: 'not_ready', fix: 'start it with --router <artifact> (npm run demo trains one)' });
   return r;
-}
-
-/** The response body of one routing decision (without timing). */
-export function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, unknown> {
-  return {
-    model: d.model,
-    reason: d.reason,
-    policy: d.policy,
-    scores: d.scores,
-    alternatives: d.ranked,
-    explanation: d.explanation,
-    ...(d.propensity !== undefined ? { propensity: d.propensity } : {}),
-    router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
-  };
 }
 
 /** POST /route and POST /route/batch (the heavy lane); one route record per decision, its `routeId` in the body. */

@@ -45,7 +45,7 @@ export interface LoadedArtifact {
 export function safeRel(p: string): string {
   const parts = p.split(/[\\/]/);
   if (p === '' || p.includes('\0') || isAbsolute(p) || win32.isAbsolute(p) || /^[a-zA-Z]:/.test(p) || parts.some((s) => s === '' || s === '.' || s === '..') || p === 'manifest.json' || p === MANIFEST_DIGEST)
-    throw new ArtifactError(`illegal artifact file name "${p}"`, { fix: 'artifact file names are relative paths inside the artifact folder, without "..", and not manifest.json' });
+    throw new ArtifactError(`illegal artifact file name "${p}"`, { fix: 'artifact file names are relative paths inside the artifact folder, without "..", and not manifest.json / manifest.sha256' });
   return p;
 }
 

@@ -1,4 +1,5 @@
 import { LlmrError } from '../errors.js';
+import { closest } from '../util/closest.js';
 import type { RecordKind } from './schemas.js';
 
 /**
@@ -62,11 +63,27 @@ function parseVotes(v: unknown): unknown {
   return v;
 }
 
+const FLAT_BASE_COLUMNS = ['id', 'prompt', 'task'] as const;
+const FLAT_PAIRWISE_COLUMNS = [...FLAT_BASE_COLUMNS, 'model_a', 'model_b', 'winner', 'response_a', 'response_b', 'votes'] as const;
+
+/** An unknown flat column is an error (a `costs:gpt-4` column would otherwise be dropped without a word). */
+function checkColumns(row: Record<string, unknown>, kind: RecordKind): void {
+  for (const k of Object.keys(row)) {
+    if (kind === 'pairwise' ? (FLAT_PAIRWISE_COLUMNS as readonly string[]).includes(k) : (FLAT_BASE_COLUMNS as readonly string[]).includes(k) || Object.values(FLAT_PREFIXES).some((p) => k.startsWith(p))) continue;
+    const colon = k.indexOf(':');
+    const prefix = kind === 'scores' && colon > 0 ? closest(k.slice(0, colon + 1), Object.values(FLAT_PREFIXES)) : undefined;
+    const hint = prefix !== undefined ? prefix + k.slice(colon + 1) : closest(k, kind === 'pairwise' ? FLAT_PAIRWISE_COLUMNS : FLAT_BASE_COLUMNS);
+    const valid = kind === 'pairwise' ? FLAT_PAIRWISE_COLUMNS.join(', ') : `${FLAT_BASE_COLUMNS.join(', ')}, ${Object.values(FLAT_PREFIXES).map((p) => `${p}<model>`).join(', ')}`;
+    throw new LlmrError(`unknown column "${k}"${hint ? ` (did you mean "${hint}"?)` : ''}`, { field: k, fix: `rename or drop the column; known columns: ${valid}` });
+  }
+}
+
 /**
  * Map one flat row to the nested record shape (not yet validated: the caller runs the zod schema, so bad
  * values are reported with the record's field path).
  */
 export function flatRowToRecord(row: Record<string, unknown>, kind: RecordKind, rowNumber: number): Record<string, unknown> {
+  checkColumns(row, kind);
   const id = textCell(row.id) ?? `row-${rowNumber}`;
   const base: Record<string, unknown> = { id, prompt: row.prompt === undefined || row.prompt === null ? row.prompt : String(row.prompt) };
   const task = textCell(row.task);

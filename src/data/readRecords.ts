@@ -6,7 +6,8 @@ import { LlmrError, UnknownOptionError } from '../errors.js';
 import { parseCsv } from './csv.js';
 import { readFileBytes } from './files.js';
 import { flatRowToRecord, isFlatRow } from './flatTable.js';
-import { RECORD_SCHEMAS, type PairwiseRecord, type RecordKind, type ScoreRecord } from './schemas.js';
+import { closest } from '../util/closest.js';
+import { RECORD_KEYS, RECORD_SCHEMAS, type PairwiseRecord, type RecordKind, type ScoreRecord } from './schemas.js';
 
 export const FILE_FORMATS = ['jsonl', 'json', 'csv', 'arrow', 'parquet'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
@@ -28,6 +29,8 @@ export interface RawRow {
   where: string;
   rowNumber: number;
   flat: boolean;
+  /** Set when the row could not be parsed at all (a non-JSON line of a JSONL file): validation reports it and goes on. */
+  parseError?: string;
 }
 
 function jsonlRows(text: string, name: string): RawRow[] {
@@ -39,7 +42,8 @@ function jsonlRows(text: string, name: string): RawRow[] {
     try {
       out.push({ value: JSON.parse(line) as unknown, where: `line ${k + 1}`, rowNumber: out.length + 1, flat: false });
     } catch (e) {
-      throw new LlmrError(`${name} line ${k + 1}: invalid JSON (${(e as Error).message})`, { where: `${name}:${k + 1}`, fix: 'each line must be one JSON object' });
+      // kept as a row, so `data validate` lists every bad line instead of stopping at the first
+      out.push({ value: undefined, where: `line ${k + 1}`, rowNumber: out.length + 1, flat: false, parseError: `invalid JSON (${(e as Error).message})` });
     }
   });
   return out;
@@ -134,6 +138,7 @@ function issueText(issue: z.core.$ZodIssue): string {
  */
 export function checkRow<K extends RecordKind>(row: RawRow, kind: K, file: string): { ok: true; record: K extends 'scores' ? ScoreRecord : PairwiseRecord } | { ok: false; error: LlmrError } {
   const at = `${file} ${row.where}`;
+  if (row.parseError !== undefined) return { ok: false, error: new LlmrError(`${at}: ${row.parseError}`, { where: at, fix: 'each line must be one JSON object' }) };
   let value = row.value;
   try {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -148,9 +153,18 @@ export function checkRow<K extends RecordKind>(row: RawRow, kind: K, file: strin
   const r = RECORD_SCHEMAS[kind].safeParse(value);
   if (r.success) return { ok: true, record: r.data as K extends 'scores' ? ScoreRecord : PairwiseRecord };
   const issue = r.error.issues[0]!;
-  const field = issue.path.map(String).join('.') || '(record)';
   const more = r.error.issues.length > 1 ? ` (+${r.error.issues.length - 1} more)` : '';
   const fix = kind === 'scores' ? 'a score record is {"id", "prompt", "scores": {"<model>": number|null}, ...}; see data/FORMATS.md' : 'a pairwise record is {"id", "prompt", "model_a", "model_b", "winner": "a"|"b"|"tie", ...}; see data/FORMATS.md';
+  if (issue.code === 'unrecognized_keys') {
+    const parent = issue.path.map(String).join('.');
+    const key = issue.keys[0]!;
+    const field = parent ? `${parent}.${key}` : key;
+    const known = parent === '' ? RECORD_KEYS[kind] : ['input', 'output'];
+    const hint = closest(key, known);
+    const text = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+    return { ok: false, error: new LlmrError(`${at}: ${text}${more}`, { where: at, field, fix: hint ? `rename "${key}" to "${hint}"` : `remove "${key}"; known keys: ${known.join(', ')}` }) };
+  }
+  const field = issue.path.map(String).join('.') || '(record)';
   return { ok: false, error: new LlmrError(`${at}: ${field}: ${issueText(issue)}${more}`, { where: at, field, fix }) };
 }
 

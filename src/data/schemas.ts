@@ -8,7 +8,7 @@ import { z } from 'zod';
 const modelName = z.string().min(1, 'model name must be a non-empty string');
 
 /** Per-model token counts for one call. */
-export const TokenCountsSchema = z.object({
+export const TokenCountsSchema = z.strictObject({
   input: z.number().nonnegative().optional(),
   output: z.number().nonnegative().optional(),
 });
@@ -16,20 +16,22 @@ export const TokenCountsSchema = z.object({
 /**
  * A score table record: one prompt, a quality score per model (number, or null/missing when that model was
  * not run or not graded), optional USD cost per model for this call, optional token counts and responses.
+ * Strict: an unknown key (`costs` for `cost`) is an error, not silently dropped, and `scores` names at least
+ * one model.
  */
-export const ScoreRecordSchema = z.object({
+export const ScoreRecordSchema = z.strictObject({
   id: z.string().min(1),
   prompt: z.string(),
   task: z.string().optional(),
-  scores: z.record(modelName, z.number().finite().nullable()),
+  scores: z.record(modelName, z.number().finite().nullable()).refine((s) => Object.keys(s).length > 0, 'scores is empty: name at least one model, e.g. {"gpt-4": 1}'),
   cost: z.record(modelName, z.number().nonnegative().nullable()).optional(),
   tokens: z.record(modelName, TokenCountsSchema).optional(),
   responses: z.record(modelName, z.string()).optional(),
 });
 export type ScoreRecord = z.infer<typeof ScoreRecordSchema>;
 
-/** A pairwise preference record: which of two models' answers to one prompt was preferred. */
-export const PairwiseRecordSchema = z.object({
+/** A pairwise preference record: which of two models' answers to one prompt was preferred (strict: unknown keys are errors). */
+export const PairwiseRecordSchema = z.strictObject({
   id: z.string().min(1),
   prompt: z.string(),
   task: z.string().optional(),
@@ -44,6 +46,12 @@ export const PairwiseRecordSchema = z.object({
 export type PairwiseRecord = z.infer<typeof PairwiseRecordSchema>;
 
 export type RecordKind = 'scores' | 'pairwise';
+
+/** The keys a record of each kind may have (for "did you mean" hints on unknown keys). */
+export const RECORD_KEYS: Record<RecordKind, readonly string[]> = {
+  scores: Object.keys(ScoreRecordSchema.shape),
+  pairwise: Object.keys(PairwiseRecordSchema.shape),
+};
 export const RECORD_SCHEMAS = { scores: ScoreRecordSchema, pairwise: PairwiseRecordSchema } as const;
 
 /** Models present in a score table, in first-seen order. */

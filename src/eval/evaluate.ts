@@ -3,7 +3,7 @@ import type { Policy } from '../policy/policy.js';
 import { oracle, randomPredictions } from './baselines.js';
 import { percentileInterval, resamples, type BootstrapInterval } from './bootstrap.js';
 import { modelMeans, type EvalTable } from './evalTable.js';
-import { aiq, clipHull, maxHullCost, nonDecreasingHull, type CostQuality } from './hull.js';
+import { dataAiq, dataCostRange, nonDecreasingHull, type CostQuality } from './hull.js';
 import { apgr, cpt, decileSweep, optimalQualityAtShare, pgr, type PairOutcomes, type SharePoint } from './routellm.js';
 import { mean, std } from './numeric.js';
 import { chosenOutcomes, meanOutcome, routeRows, shareOf, wtpGrid, type ChosenOutcomes, type OperatingPoint } from './sweep.js';
@@ -31,9 +31,9 @@ export interface RouterPredictions {
 /**
  * A series of operating points that is not a router under a willingness-to-pay sweep (e.g. a cascade over
  * its acceptance threshold τ): per-row outcomes of each knob setting on the table's rows, so its hull, AIQ,
- * bootstrap intervals and task slices follow the routers' rules. It is compared up to the common maximum
- * cost set by the routers, the random router and the Zero router, which it does not move: hull vertices
- * beyond that cost are cut from its AIQ (clipHull), so adding it leaves every other number unchanged.
+ * bootstrap intervals and task slices follow the routers' rules. Like every series it is integrated up to
+ * the costliest single model's mean cost (fixed by the data): hull vertices beyond are cut (clipHull), and
+ * adding it leaves every other number unchanged.
  */
 export interface SeriesInput {
   name: string;
@@ -55,7 +55,10 @@ export interface PairSpec {
 }
 
 export interface EvalOptions {
-  /** Strong/weak pair for RouteLLM metrics; default: the two models of a 2-model table (strong = costlier); null = none. */
+  /**
+   * Strong/weak pair for RouteLLM metrics; default: the two models of a 2-model table (strong = costlier,
+   * unless the costlier is worse: then strong = the better one, with a warning); null = none.
+   */
   pair?: PairSpec | null;
   /** Log-spaced willingness-to-pay values (plus 0). */
   wtpPoints?: number;
@@ -108,7 +111,7 @@ export interface SeriesResult {
   /** Non-decreasing hull of all the points. */
   hull: CostQuality[];
   aiq: number;
-  /** Set when the hull goes beyond the common maximum cost (an extra series): the AIQ integrates it up to this cost only. */
+  /** Set when the hull goes beyond the costliest single model's mean cost (a cascade, per-call costs): the AIQ integrates it up to this cost only. */
   clippedAt?: number;
   aiqCI?: BootstrapInterval;
   /** AIQ minus the Zero router's AIQ on the same resamples. */
@@ -160,8 +163,12 @@ export interface DatasetEval {
   zero: { hull: CostQuality[]; aiq: number; aiqCI?: BootstrapInterval; pair?: { apgr: number } };
   oracle: { cost: number; quality: number; share: Record<string, number>; pairShare?: number };
   pair?: { strong: string; weak: string; qStrong: number; qWeak: number; cStrong: number; cWeak: number; optimal: { share: number; quality: number }[] };
-  /** The common right end of the AIQ integrals. */
+  /**
+   * The right end of every AIQ integral: the costliest single model's mean cost on the test rows (fixed by
+   * the data, so a router's AIQ does not depend on what it is compared with; hulls beyond it are cut).
+   */
   maxCost: number;
+  /** The random router's willingness-to-pay grid, fitted to the data's costs (each router's own grid is in its points' knobs). */
   wtpGrid: number[];
   routers: SeriesResult[];
   /** The extra series (EvalOptions.extraSeries), e.g. a cascade. */
@@ -171,32 +178,46 @@ export interface DatasetEval {
   options: EvalSettings;
   /** The reference router every other one is compared with (EvalOptions.reference). */
   reference?: string;
+  /** Conditions that change how the numbers read (equal model costs, an inverted strong/weak pair); printed by the CLI and the report. */
+  warnings: string[];
 }
 
 interface Swept {
   name: string;
   kind: string;
   digest?: string;
+  /** Knob values (willingness to pay: fitted to this series' own expected costs) and their policies. */
+  grid: number[];
+  policies?: Policy[];
   outcomes: ChosenOutcomes[];
   score?: Float64Array;
 }
 
 const DEFAULTS: EvalSettings = { wtpPoints: 64, bins: 10, randomSeeds: 5, bootstrap: 200, seed: 0, alpha: 0.05, minTaskRows: 20 };
 
-function resolvePair(t: EvalTable, pair: PairSpec | null | undefined): { s: number; w: number } | null {
+function resolvePair(t: EvalTable, pair: PairSpec | null | undefined, warnings: string[]): { s: number; w: number } | null {
   if (pair === null) return null;
+  const { quality, cost } = modelMeans(t);
+  const usd = (j: number) => `$${(cost[j]! * 1000).toPrecision(3)}/1k`;
   if (pair) {
     const s = t.models.indexOf(pair.strong);
     const w = t.models.indexOf(pair.weak);
     if (s < 0) throw new LlmrError(`strong model "${pair.strong}" is not in the test data; models: ${t.models.join(', ')}`, { field: 'strong', fix: `use one of: ${t.models.join(', ')}` });
     if (w < 0) throw new LlmrError(`weak model "${pair.weak}" is not in the test data; models: ${t.models.join(', ')}`, { field: 'weak', fix: `use one of: ${t.models.join(', ')}` });
     if (s === w) throw new LlmrError('strong and weak models must differ', { field: 'weak' });
+    if (!(quality[s]! > quality[w]!))
+      warnings.push(`strong model ${t.models[s]} (quality ${quality[s]!.toFixed(3)}) is not better than weak ${t.models[w]} (${quality[w]!.toFixed(3)}) on these rows: APGR and CPT would be normalised by a gap ≤ 0, so they are not reported`);
     return { s, w };
   }
   if (t.models.length !== 2) return null;
-  const { quality, cost } = modelMeans(t);
-  const s = cost[0]! > cost[1]! || (cost[0] === cost[1] && quality[0]! >= quality[1]!) ? 0 : 1;
-  return { s, w: 1 - s };
+  const pricier = cost[0]! > cost[1]! || (cost[0] === cost[1] && quality[0]! >= quality[1]!) ? 0 : 1;
+  const other = 1 - pricier;
+  if (quality[pricier]! < quality[other]!) {
+    // RouteLLM's strong model is the better one; by price alone the gap would be negative (APGR inverted, CPT 0%)
+    warnings.push(`the pricier model ${t.models[pricier]} (${usd(pricier)}) is worse (quality ${quality[pricier]!.toFixed(3)}) than ${t.models[other]} (${usd(other)}, ${quality[other]!.toFixed(3)}): always calling ${t.models[other]} is better and cheaper, so no router can gain over it; the strong/weak pair is taken by quality (strong = ${t.models[other]}) and APGR/CPT only measure how well a router orders the prompts`);
+    return { s: other, w: pricier };
+  }
+  return { s: pricier, w: other };
 }
 
 function checkShape(t: EvalTable, r: RouterPredictions): void {
@@ -223,12 +244,6 @@ function resolveReference(routers: readonly RouterPredictions[], reference: stri
   return k;
 }
 
-/** AIQ of a hull cut at the common maximum cost (NaN when it starts beyond it). */
-function clippedAiq(hull: readonly CostQuality[], maxCost: number): number {
-  const c = clipHull(hull, maxCost);
-  return c.length ? aiq(c, maxCost) : Number.NaN;
-}
-
 /** Everything the steps of one evaluation share: the table, the settings, the sweeps of every series. */
 interface EvalContext {
   t: EvalTable;
@@ -238,9 +253,8 @@ interface EvalContext {
   pairIdx: { s: number; w: number } | null;
   /** Per-row outcomes of the strong and the weak model (pair only). */
   po: PairOutcomes | null;
-  /** Willingness-to-pay values of the sweep, and the policies they make. */
+  /** The random router's willingness-to-pay grid (fitted to the data's costs); each router sweeps its own. */
   grid: number[];
-  policies: Policy[];
   trained: Swept[];
   /** One sweep per random-router seed. */
   randoms: Swept[];
@@ -248,6 +262,8 @@ interface EvalContext {
   extraSwept: Swept[];
   /** Index of the reference router in `trained`; −1 = none. */
   ref: number;
+  /** What the reader must know about these numbers (degenerate costs, an inverted strong/weak pair). */
+  warnings: string[];
 }
 
 /** The metrics recomputed on every bootstrap resample and every task slice (all rows: `rows` undefined). */
@@ -256,6 +272,8 @@ interface RowMetrics {
   zeroHull: CostQuality[];
   zeroAiq: number;
   maxCost: number;
+  /** Every model costs the same on these rows: AIQ falls back to the quality at that cost (dataAiq). */
+  degenerate: boolean;
   trainedHulls: CostQuality[][];
   randomHulls: CostQuality[][];
   trainedAiq: number[];
@@ -299,23 +317,31 @@ function prepare(t: EvalTable, routers: readonly RouterPredictions[], options: E
   const ref = resolveReference(routers, options.reference);
   const n = t.ids.length;
   const m = t.models.length;
-  const pairIdx = resolvePair(t, options.pair);
+  const warnings: string[] = [];
+  const pairIdx = resolvePair(t, options.pair, warnings);
   let qmin = Infinity;
   let qmax = -Infinity;
   for (const q of t.quality) for (let j = 0; j < m; j++) (qmin = Math.min(qmin, q[j]!)), (qmax = Math.max(qmax, q[j]!));
-  const expected0 = routers[0]?.expectedCost ?? t.cost;
-  const grid = wtpGrid(expected0, qmax - qmin, o.wtpPoints);
-  const policies: Policy[] = grid.map((wtp) => ({ kind: 'willingness-to-pay', wtp }));
+  // each router is swept over a grid fitted to its own expected costs, the random router over the data's
+  // costs: no series' points depend on which other routers are evaluated
+  const gridOf = (expectedCost: readonly Float64Array[]) => wtpGrid(expectedCost, qmax - qmin, o.wtpPoints);
+  const grid = gridOf(t.cost);
   const po: PairOutcomes | null = pairIdx
     ? { qStrong: t.quality.map((q) => q[pairIdx.s]!), qWeak: t.quality.map((q) => q[pairIdx.w]!), cStrong: t.cost.map((c) => c[pairIdx.s]!), cWeak: t.cost.map((c) => c[pairIdx.w]!) }
     : null;
-  const sweep = (name: string, kind: string, pred: Float64Array[], expectedCost: Float64Array[], digest?: string): Swept => ({
-    name,
-    kind,
-    digest,
-    outcomes: policies.map((p) => chosenOutcomes(t, routeRows(t.models, pred, expectedCost, p))),
-    score: pairIdx ? Float64Array.from(pred, (p) => p[pairIdx.s]! - p[pairIdx.w]!) : undefined,
-  });
+  const sweep = (name: string, kind: string, pred: Float64Array[], expectedCost: Float64Array[], digest?: string): Swept => {
+    const g = expectedCost === t.cost ? grid : gridOf(expectedCost);
+    const policies: Policy[] = g.map((wtp) => ({ kind: 'willingness-to-pay', wtp }));
+    return {
+      name,
+      kind,
+      digest,
+      grid: g,
+      policies,
+      outcomes: policies.map((p) => chosenOutcomes(t, routeRows(t.models, pred, expectedCost, p))),
+      score: pairIdx ? Float64Array.from(pred, (p) => p[pairIdx.s]! - p[pairIdx.w]!) : undefined,
+    };
+  };
   return {
     t,
     o,
@@ -323,12 +349,12 @@ function prepare(t: EvalTable, routers: readonly RouterPredictions[], options: E
     pairIdx,
     po,
     grid,
-    policies,
     trained: routers.map((r) => sweep(r.name, r.kind, r.pred, r.expectedCost, r.digest)),
-    randoms: Array.from({ length: o.randomSeeds }, (_, k) => sweep('random', 'random', randomPredictions(n, m, o.seed + 1000 + k), expected0)),
+    randoms: Array.from({ length: o.randomSeeds }, (_, k) => sweep('random', 'random', randomPredictions(n, m, o.seed + 1000 + k), t.cost)),
     extras,
-    extraSwept: extras.map((s) => ({ name: s.name, kind: s.kind, digest: s.digest, outcomes: [...s.outcomes] })),
+    extraSwept: extras.map((s) => ({ name: s.name, kind: s.kind, digest: s.digest, grid: [...s.knobs], outcomes: [...s.outcomes] })),
     ref,
+    warnings,
   };
 }
 
@@ -348,21 +374,25 @@ function rowMetrics(c: EvalContext, rows: ArrayLike<number> | undefined, randomP
   const trainedHulls = c.trained.map(hullOf);
   const randomHulls = c.randoms.map(hullOf);
   const extraHulls = c.extraSwept.map(hullOf);
-  const maxCost = maxHullCost([zeroHull, ...trainedHulls, ...randomHulls]);
+  // the cost range is fixed by the data (the single models' costs), not by the hulls compared, so a router's
+  // AIQ is the same whatever else is evaluated beside it
+  const { maxCost, degenerate } = dataCostRange(singles.map((s) => s.cost));
+  const aiqOf = (h: CostQuality[]) => dataAiq(h, maxCost, degenerate);
   const qW = pairIdx ? means.quality[pairIdx.w]! : Number.NaN;
   const qS = pairIdx ? means.quality[pairIdx.s]! : Number.NaN;
-  const pairOf = (s: Swept) => (po && s.score && qS !== qW ? apgr(decileSweep(s.score, po, c.o.bins, rows), qW, qS).apgr : undefined);
+  const pairOf = (s: Swept) => (po && s.score && qS > qW ? apgr(decileSweep(s.score, po, c.o.bins, rows), qW, qS).apgr : undefined);
   return {
     singles,
     zeroHull,
-    zeroAiq: aiq(zeroHull, maxCost),
+    zeroAiq: aiqOf(zeroHull),
     maxCost,
+    degenerate,
     trainedHulls,
     randomHulls,
-    trainedAiq: trainedHulls.map((h) => aiq(h, maxCost)),
-    randomAiq: randomHulls.map((h) => aiq(h, maxCost)),
+    trainedAiq: trainedHulls.map(aiqOf),
+    randomAiq: randomHulls.map(aiqOf),
     extraHulls,
-    extraAiq: extraHulls.map((h) => clippedAiq(h, maxCost)),
+    extraAiq: extraHulls.map(aiqOf),
     trainedApgr: c.trained.map(pairOf),
     randomApgr: randomPair ? c.randoms.map(pairOf) : [],
     qW,
@@ -372,7 +402,7 @@ function rowMetrics(c: EvalContext, rows: ArrayLike<number> | undefined, randomP
 
 /** RouteLLM metrics of one series on all rows (strong/weak pair only). */
 function pairMetrics(c: EvalContext, full: RowMetrics, s: Swept): PairMetrics | undefined {
-  if (!c.po || !s.score || full.qS === full.qW) return undefined;
+  if (!c.po || !s.score || !(full.qS > full.qW)) return undefined;
   const pts = decileSweep(s.score, c.po, c.o.bins);
   const a = apgr(pts, full.qW, full.qS);
   return {
@@ -385,11 +415,17 @@ function pairMetrics(c: EvalContext, full: RowMetrics, s: Swept): PairMetrics | 
 
 /** Operating points of a willingness-to-pay sweep. */
 function sweepPoints(c: EvalContext, s: Swept): OperatingPoint[] {
-  return s.outcomes.map((oc, k) => ({ knob: c.grid[k]!, policy: c.policies[k]!, ...meanOutcome(oc), share: shareOf(c.t.models, oc.choice) }));
+  return s.outcomes.map((oc, k) => ({ knob: s.grid[k]!, policy: s.policies![k]!, ...meanOutcome(oc), share: shareOf(c.t.models, oc.choice) }));
 }
 
 function routerResults(c: EvalContext, full: RowMetrics): SeriesResult[] {
-  return c.trained.map((s, k) => ({ name: s.name, kind: s.kind, digest: s.digest, points: sweepPoints(c, s), hull: full.trainedHulls[k]!, aiq: full.trainedAiq[k]!, pair: pairMetrics(c, full, s) }));
+  return c.trained.map((s, k) => {
+    const hull = full.trainedHulls[k]!;
+    const r: SeriesResult = { name: s.name, kind: s.kind, digest: s.digest, points: sweepPoints(c, s), hull, aiq: full.trainedAiq[k]!, pair: pairMetrics(c, full, s) };
+    // per-call costs can take a router past the costliest model's mean cost: its AIQ stops there
+    if (hull[hull.length - 1]![0] > full.maxCost * (1 + 1e-12)) r.clippedAt = full.maxCost;
+    return r;
+  });
 }
 
 function extraResults(c: EvalContext, full: RowMetrics): SeriesResult[] {
@@ -405,14 +441,15 @@ function extraResults(c: EvalContext, full: RowMetrics): SeriesResult[] {
       hull,
       aiq: full.extraAiq[k]!,
     };
-    if (hull[hull.length - 1]![0] > full.maxCost) r.clippedAt = full.maxCost;
+    if (hull[hull.length - 1]![0] > full.maxCost * (1 + 1e-12)) r.clippedAt = full.maxCost;
     return r;
   });
 }
 
 /** The random router: mean over seeds, point by point (same knob values / same decile index). */
 function randomResult(c: EvalContext, full: RowMetrics): SeriesResult {
-  const { t, grid, policies } = c;
+  const { t, grid } = c;
+  const policies = c.randoms[0]?.policies ?? grid.map((wtp): Policy => ({ kind: 'willingness-to-pay', wtp }));
   const rPoints = c.randoms.map((s) => sweepPoints(c, s));
   const avgPoints: OperatingPoint[] = grid.map((knob, k) => ({
     knob,
@@ -608,7 +645,10 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
     slices: taskSlices(c),
     options: c.o,
     ...(c.ref >= 0 ? { reference: routers[c.ref]!.name } : {}),
+    warnings: [...c.warnings],
   };
+  if (full.degenerate)
+    out.warnings.push(`every model costs the same on these rows ($${(full.maxCost * 1000).toPrecision(3)}/1k queries): there is no cost–quality trade-off, so AIQ is reported as the quality each hull reaches at that cost`);
   attachPair(c, full, out);
   return out;
 }

@@ -67,6 +67,28 @@ export function clipHull(hull: readonly CostQuality[], maxCost: number): CostQua
   return out;
 }
 
+/**
+ * The AIQ of a hull over the cost range fixed by the data (`maxCost` = the costliest single model's mean
+ * cost on the rows evaluated), so a router's AIQ never depends on which other routers it is compared with:
+ * the hull is cut at maxCost (clipHull) and integrated by RouterBench's rule (aiq). NaN when the hull starts
+ * beyond maxCost. When there is no cost axis — every model costs the same (`degenerate`), or nothing costs
+ * anything — the area would be 0 for everyone, so the quality the hull reaches at maxCost is returned
+ * instead (the caller warns).
+ */
+export function dataAiq(hull: readonly CostQuality[], maxCost: number, degenerate = false): number {
+  const c = clipHull(hull, maxCost);
+  if (c.length === 0) return Number.NaN;
+  if (degenerate || !(maxCost > 0)) return c[c.length - 1]![1];
+  return aiq(c, maxCost);
+}
+
+/** The cost range of an evaluation, fixed by the single models' mean costs: its right end, and whether it has no width. */
+export function dataCostRange(singleCosts: readonly number[]): { maxCost: number; degenerate: boolean } {
+  const maxCost = Math.max(...singleCosts);
+  const minCost = Math.min(...singleCosts);
+  return { maxCost, degenerate: !(maxCost > 0) || maxCost - minCost <= 1e-9 * maxCost };
+}
+
 /** The largest cost reached by any hull: RouterBench's common right end for a set of compared routers. */
 export function maxHullCost(hulls: readonly (readonly CostQuality[])[]): number {
   let m = -Infinity;

@@ -1,5 +1,6 @@
 import { LlmrError } from '../errors.js';
 import type { Featurizer } from '../featurizers/Featurizer.js';
+import type { PriceTable } from '../prices/PriceTable.js';
 import type { Router } from '../routers/Router.js';
 import type { RouterPipeline } from '../routers/RouterPipeline.js';
 import { sha256Hex } from '../util/hash.js';
@@ -16,22 +17,24 @@ function columnMap(router: Router, t: EvalTable, name: string): number[] {
 
 /**
  * A router's predictions on an EvalTable from precomputed features of the table's prompts (same row
- * order): predicted quality per table model, and the expected cost per call from the pipeline's prices.
+ * order): predicted quality per table model, and the expected cost per call the router decides with — the
+ * pipeline's own prices, or `prices` when the evaluation is run under another price table (`eval router
+ * --prices`).
  */
-export async function predictionsFromFeatures(p: RouterPipeline, t: EvalTable, features: readonly Float32Array[], name: string, digest?: string): Promise<RouterPredictions> {
+export async function predictionsFromFeatures(p: RouterPipeline, t: EvalTable, features: readonly Float32Array[], name: string, digest?: string, prices: PriceTable = p.prices): Promise<RouterPredictions> {
   if (features.length !== t.ids.length) throw new LlmrError(`${features.length} feature rows for ${t.ids.length} test rows`, { field: 'features' });
   const cols = columnMap(p.router, t, name);
   const raw = await p.router.predict(features);
   const pred = raw.map((r) => Float64Array.from(cols, (c) => r[c]!));
-  const expectedCost = t.prompts.map((prompt) => Float64Array.from(t.models, (m) => p.prices.cost(m, prompt)));
+  const expectedCost = t.prompts.map((prompt) => Float64Array.from(t.models, (m) => prices.cost(m, prompt)));
   return { name, kind: p.router.kind, digest, pred, expectedCost };
 }
 
 /** Featurize the table's prompts with the pipeline's featurizer (in chunks) and predict. */
-export async function pipelinePredictions(p: RouterPipeline, t: EvalTable, name = p.meta.name, digest?: string, chunk = 1024): Promise<RouterPredictions> {
+export async function pipelinePredictions(p: RouterPipeline, t: EvalTable, name = p.meta.name, digest?: string, chunk = 1024, prices?: PriceTable): Promise<RouterPredictions> {
   const feats: Float32Array[] = [];
   for (let i = 0; i < t.prompts.length; i += chunk) feats.push(...(await p.featurizer.transform(t.prompts.slice(i, i + chunk))));
-  return predictionsFromFeatures(p, t, feats, name, digest);
+  return predictionsFromFeatures(p, t, feats, name, digest, prices);
 }
 
 /** A fitted model that can save itself: a router or a ranker. */

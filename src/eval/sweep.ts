@@ -111,18 +111,27 @@ export function shareOf(models: readonly string[], choice: Int32Array, rows?: Ar
  * fixed list spanning 1e-10…1e9 for costs in USD per token; here the grid is fitted to the data: 0 (always
  * the cheapest), then `n` log-spaced values from a tenth of the smallest gap between two models' mean
  * expected costs (per unit of quality range) up to 10^4 × the largest mean cost per unit — past which every
- * choice is by quality alone.
+ * choice is by quality alone. Several cost tables (each router's own prices) give one grid spanning all of
+ * them. When every model costs the same there is no gap: the grid still holds positive values (from 10⁻³ ×
+ * that cost), so the sweep reaches the quality-only choice instead of collapsing to [0] (the cheapest-name
+ * tie-break); when nothing costs anything, [0, 1].
  */
-export function wtpGrid(expectedCost: readonly Float64Array[], qualityRange: number, n = 64): number[] {
-  const m = expectedCost[0]?.length ?? 0;
-  if (m === 0) throw new LlmrError('wtp grid over no models', { field: 'models' });
-  const means = new Float64Array(m);
-  for (const row of expectedCost) for (let j = 0; j < m; j++) means[j]! += row[j]! / expectedCost.length;
-  const sorted = [...means].sort((a, b) => a - b);
+export function wtpGrid(expectedCost: readonly Float64Array[] | readonly (readonly Float64Array[])[], qualityRange: number, n = 64): number[] {
+  const tables = (expectedCost.length > 0 && !(expectedCost[0] instanceof Float64Array) ? expectedCost : [expectedCost]) as readonly (readonly Float64Array[])[];
   let gap = Infinity;
-  for (let j = 1; j < m; j++) if (sorted[j]! - sorted[j - 1]! > 0) gap = Math.min(gap, sorted[j]! - sorted[j - 1]!);
-  const top = sorted[m - 1]!;
+  let top = -Infinity;
+  for (const table of tables) {
+    const m = table[0]?.length ?? 0;
+    if (m === 0) throw new LlmrError('wtp grid over no models', { field: 'models' });
+    const means = new Float64Array(m);
+    for (const row of table) for (let j = 0; j < m; j++) means[j]! += row[j]! / table.length;
+    const sorted = [...means].sort((a, b) => a - b);
+    for (let j = 1; j < m; j++) if (sorted[j]! - sorted[j - 1]! > 1e-12 * sorted[m - 1]!) gap = Math.min(gap, sorted[j]! - sorted[j - 1]!);
+    top = Math.max(top, sorted[m - 1]!);
+  }
+  if (tables.length === 0) throw new LlmrError('wtp grid over no models', { field: 'models' });
   const r = qualityRange > 0 ? qualityRange : 1;
-  if (!Number.isFinite(gap) || !(top > 0)) return [0];
+  if (!(top > 0)) return [0, 1];
+  if (!Number.isFinite(gap)) gap = 1e-2 * top;
   return [0, ...logspace((0.1 * gap) / r, (1e4 * top) / r, n)];
 }

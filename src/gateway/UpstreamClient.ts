@@ -60,6 +60,7 @@ export class UpstreamClient {
       const connectTimer = setTimeout(() => fail(new UpstreamError('connect_timeout', `connect to ${this.name} timed out after ${this.config.connectTimeoutMs} ms`)), this.config.connectTimeoutMs);
       const firstByteTimer = setTimeout(() => fail(new UpstreamError('timeout', `${this.name} sent no response within ${this.config.timeoutMs} ms`)), this.config.timeoutMs);
       req.on('socket', (s) => {
+        s.setNoDelay(true);
         if (!s.connecting) clearTimeout(connectTimer);
         else s.once('connect', () => clearTimeout(connectTimer));
       });

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { readRecords } from '../data/readRecords.js';
 import { IMPORTERS, importDataset } from '../data/importers/registry.js';
 import type { ScoreImportResult } from '../data/importers/types.js';
 import { scoresToPairs } from '../data/pairs.js';
@@ -24,7 +25,8 @@ export type RankDatasetName = (typeof RANK_DATASETS)[number];
 export const RANK_SPLIT = { fractions: [0.7, 0.1, 0.2], names: ['train', 'validation', 'test'], salt: 'llmr-rankers-v1' } as const;
 
 export interface RankDataset {
-  name: RankDatasetName;
+  /** A shared set's name, or the file name of a user's pairs file. */
+  name: string;
   train: TextPair[];
   validation: TextPair[];
   test: TextPair[];
@@ -77,6 +79,18 @@ async function pairwiseSet(name: 'pandalm' | 'hh-rlhf', dir: string): Promise<Ra
   const { pairs, skipped } = textPairsFromRecords(records, dir);
   const s = splitPairs(pairs);
   return { name, ...s, notes: [...res.notes, `${pairs.length} pairs (${skipped} without responses); split by prompt hash ${RANK_SPLIT.fractions.join('/')} → ${s.train.length}/${s.validation.length}/${s.test.length}`] };
+}
+
+/**
+ * A user's own pairwise file (records with response_a/response_b, any readable format) as a ranker data set:
+ * split 70/10/20 by the same salted prompt hash as the shared sets, so a ranker can be trained on its train
+ * split, or an artifact scored on any split (`split: 'all'` puts every pair in test).
+ */
+export async function fileRankDataset(path: string, opts: { split?: 'hash' | 'all' } = {}): Promise<RankDataset> {
+  const records = await readRecords(path, 'pairwise');
+  const { pairs, skipped } = textPairsFromRecords(records, basename(path));
+  const s = opts.split === 'all' ? { train: [], validation: [], test: pairs } : splitPairs(pairs);
+  return { name: basename(path), ...s, notes: [`${basename(path)}: ${pairs.length} pairs (${skipped} without responses)${opts.split === 'all' ? ', all scored' : `; split by prompt hash ${RANK_SPLIT.fractions.join('/')} → ${s.train.length}/${s.validation.length}/${s.test.length}`}`] };
 }
 
 /** Load one ranker data set from the shared data root (the folder holding each set's folder). */

@@ -98,7 +98,7 @@ export class EloRouter implements Router {
       const nm = this.models.length;
       const raw = new Float32Array(rows.length * nm);
       // Exact index: all leave-one-out neighbour lists from batched matMuls; HNSW: one search per row.
-      const hits = this.index!.kind === 'exact' ? leaveOneOutNeighbours(this.features, rows, p.k) : null;
+      const hits = this.index!.kind === 'exact' ? await leaveOneOutNeighbours(this.features, rows, p.k) : null;
       rows.forEach((r, i) => {
         raw.set(this.ratingsFrom(hits ? hits[i]! : this.neighbours(data.features[r]!, r)).final, i * nm);
         if (i % 200 === 199) opts.onProgress?.({ epoch: i + 1, epochs: rows.length, message: 'leave-one-out calibration' });

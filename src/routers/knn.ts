@@ -3,7 +3,7 @@ import { LlmrError, NotFittedError } from '../errors.js';
 import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../vectorIndex/VectorIndex.js';
 import type { Explanation, FitOptions, OnlineBatch, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { bytesF32, bytesF64, columnMeans, f32Bytes, f64Bytes } from './params.js';
-import { checkTrainingSet } from './validate.js';
+import { checkTrainingSet, requireScores } from './validate.js';
 import { parseParams } from '../estimator/params.js';
 import { neighbourIndexDefaults } from './indexDefaults.js';
 
@@ -68,6 +68,7 @@ export class KnnRouter implements Router {
 
   async fit(data: TrainingSet, opts: FitOptions = {}): Promise<this> {
     this.dim = checkTrainingSet('knn', data);
+    requireScores('knn', data);
     this.models = [...data.models];
     this.ids = [...data.ids];
     this.scores = data.scores.map((r) => Float64Array.from(r));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import hnswlib from 'hnswlib-node';
 import { range, rowsTensor } from '../tf/batch.js';
+import { canReadSync } from '../tf/read.js';
 
 /** Nearest neighbours by cosine similarity over L2-normalised vectors. */
 export interface SearchHit {
@@ -69,7 +70,8 @@ export class ExactIndex implements VectorIndex {
    */
   searchMany(queries: readonly Float32Array[], k: number, chunk = 256): SearchHit[][] {
     const n = this.size;
-    if (queries.length < DENSE_MIN_QUERIES || n === 0 || density(queries) < DENSE_MIN_DENSITY) return queries.map((q) => this.search(q, k));
+    // searchMany is synchronous: on a backend without synchronous reads (WebGPU under Node) it scans in JS.
+    if (queries.length < DENSE_MIN_QUERIES || n === 0 || !canReadSync() || density(queries) < DENSE_MIN_DENSITY) return queries.map((q) => this.search(q, k));
     const kk = Math.min(k, n);
     const db = tf.tensor2d(this.matrix, [this.dim, n]);
     const out: SearchHit[][] = [];

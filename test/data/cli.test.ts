@@ -30,8 +30,16 @@ describe('llmr data (CLI)', () => {
     writeFileSync(bad, [JSON.stringify(records[0]), '{"id":"x","prompt":"p","scores":{"big":"high"}}', '{"id":"y","prompt":"p","scores":{}}'].join('\n'));
     const r = llmr('validate', bad, '--kind', 'scores');
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/1 invalid/);
+    expect(r.stdout).toMatch(/2 invalid/);
     expect(r.stdout).toMatch(/bad\.jsonl line 2: scores\.big: expected number/);
+    expect(r.stdout).toMatch(/bad\.jsonl line 3: scores: scores is empty/);
+    // a misspelt key is an error, not silently dropped (it used to validate 300/300)
+    const costs = join(dir, 'costs.jsonl');
+    writeJsonl(costs, records.map(({ cost, ...r }) => ({ ...r, costs: cost })));
+    const c = llmr('validate', costs);
+    expect(c.code).toBe(2);
+    expect(c.stdout).toMatch(/300 scores records, 0 valid, 300 invalid/);
+    expect(c.stdout).toMatch(/costs\.jsonl line 1: unknown key "costs" \(did you mean "cost"\?\)/);
   });
   it('split writes train/validation/test by prompt hash, reproducibly; stats --json summarises', () => {
     const src = join(dir, 'all.jsonl');
@@ -41,6 +49,14 @@ describe('llmr data (CLI)', () => {
     const meta = JSON.parse(readFileSync(join(dir, 'split', 'split.json'), 'utf8')) as { splits: Record<string, { rows: number; digest: string }> };
     expect(Object.values(meta.splits).reduce((a, x) => a + x.rows, 0)).toBe(300);
     expect(meta.splits.train!.rows).toBeGreaterThan(150);
+    // a plain sha256 of the prompt reproduces another tool's split (Python: int(sha256(p).hexdigest(), 16) / 2**256 < 0.5)
+    const h = llmr('split', src, '--out', join(dir, 'plain'), '--fractions', '0.5,0.5', '--hash', 'sha256');
+    expect(h.code, h.stderr).toBe(0);
+    const plain = JSON.parse(readFileSync(join(dir, 'plain', 'split.json'), 'utf8')) as { hash: string; method: string };
+    expect(plain.hash).toBe('sha256');
+    expect(plain.method).toMatch(/int\(sha256\(salt \+ prompt\)\.hexdigest\(\), 16\) \/ 2\^256/);
+    const train = readFileSync(join(dir, 'plain', 'train.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { prompt: string }).prompt);
+    expect(train.slice(0, 3)).toEqual(['question 0', 'question 1', 'question 4']);
     const st = llmr('stats', join(dir, 'split', 'train.jsonl'), '--json');
     expect(st.code, st.stderr).toBe(0);
     const stats = JSON.parse(st.stdout) as { rows: number; digest: string; models: { model: string; meanScore: number; meanCost: number }[] };

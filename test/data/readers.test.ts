@@ -96,7 +96,7 @@ describe('readRecords', () => {
   it('names the line of invalid JSON and of a missing field, and the record of a JSON array', async () => {
     await expect(readRecords(file('b.jsonl', '{"id":"1"\n'), 'scores')).rejects.toThrow(/b\.jsonl line 1: invalid JSON/);
     await expect(readRecords(file('c.jsonl', JSON.stringify({ id: 'x', scores: {} }) + '\n'), 'scores')).rejects.toThrow(/c\.jsonl line 1: prompt: expected string/);
-    await expect(readRecords(file('d.json', JSON.stringify([scoreRec('1', {}), { id: 'x', prompt: 'p' }])), 'scores')).rejects.toThrow(/d\.json record 2: scores: expected record/);
+    await expect(readRecords(file('d.json', JSON.stringify([scoreRec('1', { m: 1 }), { id: 'x', prompt: 'p' }])), 'scores')).rejects.toThrow(/d\.json record 2: scores: expected record/);
     await expect(readRecords(file('e.json', '{"a":1}'), 'scores')).rejects.toThrow(/expected a JSON array/);
   });
   it('validates pairwise records (winner enum)', async () => {
@@ -162,6 +162,29 @@ describe('readRecords', () => {
     await expect(readRecords(file('z.jsonl.gz', 'not gzip'), 'scores')).rejects.toThrow(/not a valid gzip file/);
     await expect(readRecords(file('z.arrow', 'nope'), 'scores')).rejects.toThrow(/not a readable Arrow IPC file/);
     await expect(readRecords(file('z.parquet', 'nope'), 'scores')).rejects.toThrow(/not a readable Parquet file/);
+  });
+  it('rejects unknown keys (costs for cost) with a did-you-mean, and empty scores', async () => {
+    const costs = { id: 'a', prompt: 'p', scores: { m: 1 }, costs: { m: 0.1 } };
+    const err = (await readRecords(file('k.jsonl', JSON.stringify(costs)), 'scores').catch((e: unknown) => e)) as LlmrError;
+    expect(err).toBeInstanceOf(LlmrError);
+    expect(err.message).toMatch(/k\.jsonl line 1: unknown key "costs" \(did you mean "cost"\?\)/);
+    expect(err.field).toBe('costs');
+    expect(err.fix).toMatch(/rename "costs" to "cost"/);
+    await expect(readRecords(file('tk.jsonl', JSON.stringify({ id: 'a', prompt: 'p', scores: { m: 1 }, tokens: { m: { inputs: 3 } } })), 'scores')).rejects.toThrow(/unknown key "inputs" \(did you mean "input"\?\)/);
+    await expect(readRecords(file('pk.jsonl', JSON.stringify({ id: 'a', prompt: 'p', model_a: 'x', model_b: 'y', winner: 'a', winer: 'b' })), 'pairwise')).rejects.toThrow(/unknown key "winer" \(did you mean "winner"\?\)/);
+    await expect(readRecords(file('e.jsonl', JSON.stringify({ id: 'a', prompt: 'p', scores: {} })), 'scores')).rejects.toThrow(/e\.jsonl line 1: scores: scores is empty/);
+    const csv = toCsv(['id', 'prompt', 'score:m', 'costs:m'], [['a', 'p', '1', '0.1']]);
+    await expect(readRecords(file('k.csv', csv), 'scores')).rejects.toThrow(/k\.csv line 2: unknown column "costs:m" \(did you mean "cost:m"\?\)/);
+  });
+  it('validateFile reports every non-JSON line, not only the first', async () => {
+    const p = file('nj.jsonl', [JSON.stringify(scoreRec('1', { m: 1 })), '{"id":', JSON.stringify(scoreRec('2', { m: 1 })), 'not json', JSON.stringify({ id: '3', prompt: 'p', scores: {} })].join('\n'));
+    const rep = await validateFile(p, 'scores');
+    expect(rep.rows).toBe(5);
+    expect(rep.valid).toBe(2);
+    expect(rep.errors).toHaveLength(3);
+    expect(rep.errors[0]).toMatch(/nj\.jsonl line 2: invalid JSON/);
+    expect(rep.errors[1]).toMatch(/nj\.jsonl line 4: invalid JSON/);
+    expect(rep.errors[2]).toMatch(/nj\.jsonl line 5: scores: scores is empty/);
   });
   it('validateFile reports every bad row and duplicate ids', async () => {
     const lines = [scoreRec('1', { m: 1 }), { id: '2', prompt: 1, scores: {} }, scoreRec('1', { m: 0 }), { id: '4', prompt: 'x', scores: { m: 'a' } }];

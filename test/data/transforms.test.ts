@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, recordsDigest } from '../../src/data/digest.js';
 import { scoresToPairs } from '../../src/data/pairs.js';
 import type { ScoreRecord } from '../../src/data/schemas.js';
-import { parseFractions, splitOf, splitRecords } from '../../src/data/split.js';
+import { parseFractions, plainHashUnit, splitOf, splitRecords } from '../../src/data/split.js';
 import { pairwiseStats, scoreStats } from '../../src/data/datasetStats.js';
 import { LlmrError } from '../../src/errors.js';
 
@@ -30,6 +30,27 @@ describe('split', () => {
     const two = splitRecords(recs, { fractions: [0.5, 0.5] });
     expect(Object.keys(two)).toEqual(['train', 'validation']);
     expect(splitRecords(recs, { fractions: [1, 0, 0] }).train).toHaveLength(2000);
+  });
+  it('reproduces a split by a plain hash of the prompt exactly as Python hashlib computes it', () => {
+    // expected values printed by Python 3: int(hashlib.sha256(p.encode()).hexdigest(), 16) / 2**256, md5 likewise,
+    // and int(hashlib.sha256(('s1' + p).encode()).hexdigest(), 16) % 100 / 100
+    const py: [string, number, number, number][] = [
+      ['What is 2+2?', 0.3234164338300742, 0.5758931951913486, 0.55],
+      ['Prove that sqrt(2) is irrational', 0.8542611787503145, 0.7329084772347488, 0.17],
+      ['héllo wörld ✓', 0.7603395248383841, 0.6642538421968017, 0.66],
+      ['question 7', 0.9365975728920197, 0.6073289309012748, 0.38],
+    ];
+    for (const [p, sha, md5, mod] of py) {
+      expect(plainHashUnit(p, 'sha256')).toBe(sha);
+      expect(plainHashUnit(p, 'md5')).toBe(md5);
+      expect(plainHashUnit(p, 'sha256', 's1', 100)).toBe(mod);
+    }
+    // Python: ['train' if int(sha256(f'question {k}').hexdigest(), 16) / 2**256 < 0.5 else 'test' for k in range(20)]
+    const expected = 'train train test test train test test test train test test train test train train test train test train train'.split(' ');
+    const got = Array.from({ length: 20 }, (_, k) => splitOf(`question ${k}`, { fractions: [0.5, 0.5], names: ['train', 'test'], hash: 'sha256' }));
+    expect(got).toEqual(expected);
+    expect(() => splitOf('x', { hash: 'crc32' as never })).toThrow(/unknown split hash "crc32"/);
+    expect(() => splitOf('x', { buckets: 10 })).toThrow(/buckets needs a plain hash/);
   });
   it('rejects bad fractions with the flag named', () => {
     expect(() => splitRecords(recs, { fractions: [0.5, 0.4, 0.4] })).toThrow(/sum to 1/);

@@ -45,6 +45,29 @@ describe('llmr eval router / llmr calibrate', () => {
     expect(shared.stderr).toMatch(/use one of: knn, elo, or none/);
   });
 
+  it('--prices is what the routers decide with; equal prices warn and still show the router reaching the best model', async () => {
+    const bare = join(tmp, 'test-bare.jsonl');
+    writeFileSync(bare, all.slice(100).map(({ cost: _c, ...r }) => JSON.stringify({ ...r, id: `b${r.id}` })).join('\n') + '\n');
+    // the weak model made dearer than the strong one: at willingness to pay 0 every router must call the strong one
+    const swapped = join(tmp, 'swapped-prices.json');
+    writeFileSync(swapped, JSON.stringify({ strong: { perCall: 0.0005 }, weak: { perCall: 0.01 } }));
+    const out = join(tmp, 'report-swapped');
+    const r = await llmr('eval', 'router', 'knn5', '--data', bare, '--prices', swapped, '--bootstrap', '0', '--report', out);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { datasets: { routers: { points: { knob: number; share: Record<string, number> }[] }[] }[] };
+    const p0 = j.datasets[0]!.routers[0]!.points[0]!;
+    expect(p0.knob).toBe(0);
+    expect(p0.share.strong).toBe(1);
+    // equal prices: the grid does not collapse to [0], AIQ is the quality reached, and the CLI says why
+    const flat = join(tmp, 'flat-prices.json');
+    writeFileSync(flat, JSON.stringify({ strong: { perCall: 0.001 }, weak: { perCall: 0.001 } }));
+    const e = await llmr('eval', 'router', 'knn5', '--data', bare, '--prices', flat, '--bootstrap', '0');
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/warning: every model costs the same/);
+    const aiq = Number(/^knn5@\S+\s+(\d\.\d{3})/m.exec(e.stdout)![1]);
+    expect(aiq).toBeGreaterThan(0.5);
+  });
+
   it('calibrates a share goal, reports calibrated vs achieved, stores it, and /route uses it by name', async () => {
     const c = await llmr('calibrate', 'knn5', '--data', test, '--goal', 'share=0.4', '--name', 'forty');
     expect(c.code, c.stderr).toBe(0);

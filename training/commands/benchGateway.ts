@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/backend.js';
 import { readRecords } from '../../src/data/readRecords.js';
@@ -54,16 +54,31 @@ function post(agent: http.Agent, url: URL, body: string): Promise<Timing> {
   });
 }
 
-async function sequential(url: URL, bodies: string[], n: number, warm: number): Promise<Timing[]> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const out: Timing[] = [];
-  for (let i = 0; i < warm + n; i++) {
-    const t = await post(agent, url, bodies[i % bodies.length]!);
-    if (t.status !== 200) throw new Error(`${url} answered ${t.status}`);
-    if (i >= warm) out.push(t);
-  }
-  agent.destroy();
+/**
+ * Sequential requests, the series interleaved (one request of each in turn), so that every series sees the
+ * same moments of a shared machine's load; returns the timings per series.
+ */
+async function interleaved(series: { url: URL; bodies: string[] }[], n: number, warm: number): Promise<Timing[][]> {
+  const agents = series.map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const out: Timing[][] = series.map(() => []);
+  for (let i = 0; i < warm + n; i++)
+    for (const [k, s] of series.entries()) {
+      const t = await post(agents[k]!, s.url, s.bodies[i % s.bodies.length]!);
+      if (t.status !== 200) throw new Error(`${s.url} answered ${t.status}`);
+      if (i >= warm) out[k]!.push(t);
+    }
+  for (const a of agents) a.destroy();
   return out;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 async function throughput(url: URL, bodies: string[], connections: number, seconds: number): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
@@ -147,13 +162,20 @@ export function registerBenchGatewayCommands(ctx: CliContext): void {
           { name: 'gateway, model "router", stream', url: via, bodies: prompts.map((q) => body('router', q, true)) },
         ];
         const rows: { name: string; p50: number; p99: number; ttfb50: number; ttfb99: number; load: string }[] = [];
-        for (const s of series) {
-          const t = await sequential(s.url, s.bodies, n, 50);
-          const tot = t.map((x) => x.totalMs);
-          const fb = t.map((x) => x.firstByteMs);
-          rows.push({ name: s.name, p50: p(tot, 0.5), p99: p(tot, 0.99), ttfb50: p(fb, 0.5), ttfb99: p(fb, 0.99), load: loadavg() });
-          log(`  ${s.name}: p50 ${f(p(tot, 0.5))} ms, first byte p50 ${f(p(fb, 0.5))} ms (load ${loadavg()})`);
+        const cpu0 = [cpuSeconds(mock.child.pid), cpuSeconds(gw.child.pid)];
+        const timings = await interleaved(series, n, 100);
+        const cpu1 = [cpuSeconds(mock.child.pid), cpuSeconds(gw.child.pid)];
+        const load = loadavg();
+        for (const [k, s] of series.entries()) {
+          const tot = timings[k]!.map((x) => x.totalMs);
+          const fb = timings[k]!.map((x) => x.firstByteMs);
+          rows.push({ name: s.name, p50: p(tot, 0.5), p99: p(tot, 0.99), ttfb50: p(fb, 0.5), ttfb99: p(fb, 0.99), load });
+          log(`  ${s.name}: p50 ${f(p(tot, 0.5))} ms, first byte p50 ${f(p(fb, 0.5))} ms`);
         }
+        // Gateway CPU per request: every gateway request in the run (3 of the 5 series) over the gateway process's CPU time.
+        const gwCpuMs = cpu0[1] !== null && cpu1[1] !== null ? ((cpu1[1]! - cpu0[1]!) * 1000) / (3 * (n + 100)) : null;
+        const mockCpuMs = cpu0[0] !== null && cpu1[0] !== null ? ((cpu1[0]! - cpu0[0]!) * 1000) / (5 * (n + 100)) : null;
+        log(`  gateway process CPU per request ${gwCpuMs?.toFixed(2) ?? '?'} ms, stand-in ${mockCpuMs?.toFixed(2) ?? '?'} ms (load ${load})`);
         const tput: { name: string; rps: number; p50: number; p99: number; errors: number; load: string }[] = [];
         for (const s of [series[0]!, series[1]!]) {
           const r = await throughput(s.url, s.bodies, conns, secs);
@@ -163,7 +185,8 @@ export function registerBenchGatewayCommands(ctx: CliContext): void {
         const [d, r, c, ds, rs] = rows as [typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0]];
         const md = [
           `Gateway overhead: ${n} sequential requests per series after 50 warm-up, loopback, keep-alive; kNN router over ${records.length} prompts, hashing featurizer, backend ${backend.name}; the stand-in and the gateway in their own processes.`,
-          `In-process RouterPipeline.route: p50 ${f(p(routeMs, 0.5))} ms, p99 ${f(p(routeMs, 0.99))} ms. Machine shared with other agents: load average printed per row (${ctx.config.backend || 'auto'} backend, ${(await import('node:os')).cpus().length} CPUs).`,
+          `The five series run interleaved (one request of each in turn) so they share the machine's moments of load; the machine is shared with other agents (${cpus().length} CPUs, load average per row).`,
+          `In-process RouterPipeline.route: p50 ${f(p(routeMs, 0.5))} ms, p99 ${f(p(routeMs, 0.99))} ms. CPU per request (from /proc): gateway process ${gwCpuMs?.toFixed(2) ?? '?'} ms (mean over its "router" and proxy-only requests), stand-in ${mockCpuMs?.toFixed(2) ?? '?'} ms.`,
           '',
           '| series | p50 ms | p99 ms | first byte p50 ms | first byte p99 ms | added p50 ms | added p99 ms | loadavg |',
           '|---|---|---|---|---|---|---|---|',
@@ -182,7 +205,7 @@ export function registerBenchGatewayCommands(ctx: CliContext): void {
         process.stdout.write(md + '\n');
         mkdirSync(o.out, { recursive: true });
         writeFileSync(join(o.out, 'bench-gateway.md'), md + '\n');
-        writeFileSync(join(o.out, 'bench-gateway.json'), JSON.stringify({ backend: backend.name, requests: n, routeInProcess: { p50: p(routeMs, 0.5), p99: p(routeMs, 0.99) }, rows, throughput: tput }, null, 2));
+        writeFileSync(join(o.out, 'bench-gateway.json'), JSON.stringify({ backend: backend.name, requests: n, gatewayCpuMsPerRequest: gwCpuMs, mockCpuMsPerRequest: mockCpuMs, routeInProcess: { p50: p(routeMs, 0.5), p99: p(routeMs, 0.99) }, rows, throughput: tput }, null, 2));
       } finally {
         for (const c of children) c.kill('SIGTERM');
         rmSync(tmp, { recursive: true, force: true });

@@ -6,9 +6,9 @@ import { IMPORTERS, importDataset } from '../../src/data/importers/registry.js';
 import { readRawRows, readRecords, validateFile } from '../../src/data/readRecords.js';
 import { makeSample } from '../../src/data/sample.js';
 import type { RecordKind } from '../../src/data/schemas.js';
-import { parseFractions, splitRecords } from '../../src/data/split.js';
+import { parseFractions, SPLIT_HASHES, type SplitHash, splitMethod, splitRecords } from '../../src/data/split.js';
 import { datasetStats, formatStats } from '../../src/data/datasetStats.js';
-import { LlmrError } from '../../src/errors.js';
+import { LlmrError, UnknownOptionError } from '../../src/errors.js';
 import type { CliContext } from '../cliContext.js';
 
 async function kindOf(file: string, flag: string | undefined): Promise<RecordKind> {
@@ -67,16 +67,21 @@ export function registerDataCommands(ctx: CliContext): void {
     .requiredOption('--out <dir>', 'output folder: train.jsonl, validation.jsonl, test.jsonl, split.json')
     .option('--fractions <list>', 'train,validation,test fractions', '0.8,0.1,0.1')
     .option('--salt <salt>', 'hash salt (same salt → same assignment)', '')
+    .option('--hash <hash>', `salted (default: sha256(salt \\0 prompt)) or a plain hash of salt+prompt, digest / 2^bits: ${SPLIT_HASHES.slice(1).join(', ')}`, 'salted')
+    .option('--buckets <n>', 'with a plain hash: (digest mod n) / n instead of digest / 2^bits')
     .option('--kind <kind>', 'scores | pairwise (default: detected)')
     .option('--gzip', 'write .jsonl.gz')
     .description('deterministic split by prompt-text hash: the same prompt always lands in the same split')
-    .action(async (file: string, o: { out: string; fractions: string; salt: string; kind?: string; gzip?: boolean }) => {
+    .action(async (file: string, o: { out: string; fractions: string; salt: string; hash: string; buckets?: string; kind?: string; gzip?: boolean }) => {
       const kind = await kindOf(file, o.kind);
       const records = await readRecords(file, kind);
       const fractions = parseFractions(o.fractions);
       const names = ['train', 'validation', 'test'].slice(0, fractions.length);
       if (fractions.length > 3) throw new LlmrError(`--fractions takes at most 3 values, got ${fractions.length}`, { field: '--fractions' });
-      const parts = splitRecords(records as { prompt: string }[], { fractions, names, salt: o.salt });
+      if (!(SPLIT_HASHES as readonly string[]).includes(o.hash)) throw new UnknownOptionError('split hash', o.hash, SPLIT_HASHES, '--hash');
+      const hash = o.hash as SplitHash;
+      const buckets = o.buckets === undefined ? undefined : Number(o.buckets);
+      const parts = splitRecords(records as { prompt: string }[], { fractions, names, salt: o.salt, hash, buckets });
       const summary: Record<string, { file: string; rows: number; digest: string }> = {};
       for (const [name, recs] of Object.entries(parts)) {
         const f = `${name}.jsonl${o.gzip ? '.gz' : ''}`;
@@ -84,7 +89,7 @@ export function registerDataCommands(ctx: CliContext): void {
         summary[name] = { file: f, rows: recs.length, digest: recordsDigest(recs) };
         out(`  ${f}: ${recs.length} records`);
       }
-      writeJson(join(o.out, 'split.json'), { source: resolve(file), kind, fractions, salt: o.salt, method: 'sha256(salt \\0 prompt) → [0,1) → cumulative fractions', splits: summary });
+      writeJson(join(o.out, 'split.json'), { source: resolve(file), kind, fractions, salt: o.salt, hash, ...(buckets ? { buckets } : {}), method: splitMethod(hash, buckets), splits: summary });
     });
 
   data

@@ -1,3 +1,4 @@
+import { roundDeep } from '../../src/util/round.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readArtifact, resolveArtifactDir } from '../../src/artifacts/artifact.js';
@@ -67,7 +68,7 @@ export function metricsText(d: DatasetEval): string {
   const line = (c: string[]) => c.map((x, j) => (j === 0 ? x.padEnd(w[j]!) : x.padStart(w[j]!))).join('  ');
   const best = [...d.singles].sort((a, b) => b.quality - a.quality)[0]!;
   const title = `${d.name}: ${d.rows} test rows, ${d.models.length} models${d.pair ? ` (strong ${d.pair.strong} ${d.pair.qStrong.toFixed(3)}, weak ${d.pair.weak} ${d.pair.qWeak.toFixed(3)})` : ''}; best single ${best.model} ${best.quality.toFixed(3)} at $${(best.cost * 1000).toPrecision(3)}/1k; oracle ${d.oracle.quality.toFixed(3)} at $${(d.oracle.cost * 1000).toPrecision(3)}/1k${d.oracle.pairShare !== undefined ? ` (${(d.oracle.pairShare * 100).toFixed(1)}% strong)` : ''}`;
-  return [title, line(head), ...cells.map(line)].join('\n') + '\n';
+  return [title, ...(d.warnings ?? []).map((w) => `warning: ${w}`), line(head), ...cells.map(line)].join('\n') + '\n';
 }
 
 function finish(report: EvalReport, o: EvalFlags): void {
@@ -94,7 +95,7 @@ export function registerEvalCommands(ctx: CliContext): void {
       .description('replay trained router artifacts side by side on a score-table test file')
       .argument('<artifacts...>', 'artifact folders or <name>[/<version>] under the models dir')
       .requiredOption('--data <file>', 'test score table (.jsonl[.gz] | .json | .csv | .arrow | .parquet)')
-      .option('--prices <file>', 'price table for calls without a logged cost (default: beside the data, else the first artifact\'s)')
+      .option('--prices <file>', 'price table the routers decide with and calls without a logged cost are charged at (default: routers decide with their own prices; charges from a prices.json beside the data, else the first artifact\'s)')
       .option('--models <list>', 'comma-separated models to evaluate (default: those every router and the data share)'),
   ).action(async (refs: string[], o: EvalFlags & { data: string; prices?: string; models?: string }) => {
     const opts = evalOptions(o);
@@ -104,7 +105,9 @@ export function registerEvalCommands(ctx: CliContext): void {
     const pipelines = await Promise.all(dirs.map((d) => RouterPipeline.load(d)));
     const models = o.models ? o.models.split(',').map((s) => s.trim()) : modelsOf(records).filter((m) => pipelines.every((p) => p.models.includes(m)));
     if (models.length < 2) throw new LlmrError(`the routers and ${o.data} share ${models.length} model(s) (${models.join(', ')}); routing needs at least 2`, { field: '--models', fix: 'evaluate on data scored for the routers\' candidates' });
-    const prices = loadPrices(o.prices, o.data) ?? pipelines[0]!.prices;
+    const given = o.prices ? loadPrices(o.prices, o.data) : undefined;
+    const prices = given ?? loadPrices(undefined, o.data) ?? pipelines[0]!.prices;
+    if (given) for (const m of models) if (!given.has(m)) throw new LlmrError(`--prices ${o.prices} has no price for "${m}"`, { field: '--prices', fix: `price every evaluated model; priced: ${given.models.join(', ')}` });
     const table = evalTableFromRecords(o.data, records, prices, models);
     const artifacts: ArtifactInfo[] = [];
     const names = new Set<string>();
@@ -114,7 +117,7 @@ export function registerEvalCommands(ctx: CliContext): void {
       if (names.has(name)) name = `${name}#${k}`;
       names.add(name);
       const digest = sha256Hex(readFileSync(join(dirs[k]!, 'manifest.json')));
-      preds.push(await pipelinePredictions(p, table, name, digest));
+      preds.push(await pipelinePredictions(p, table, name, digest, 1024, given));
       artifacts.push({ dataset: table.name, name, kind: p.router.kind, digest, params: p.router.params, trainRows: p.meta.trainingData?.rows, dir: dirs[k] });
     }
     // --reference may name an artifact as it was given on the command line, or as the report names it
@@ -219,7 +222,7 @@ export function registerEvalCommands(ctx: CliContext): void {
       else {
         const lines = [
           `goal: ${describeGoal(goal, entry.strong)} (${split})`,
-          `knob: ${entry.knob} → policy ${JSON.stringify(entry.policy)}${entry.feasible ? '' : '  [goal NOT reachable on the calibration split: closest setting taken]'}`,
+          `knob: ${entry.knob} → policy ${JSON.stringify(roundDeep(entry.policy))}${entry.feasible ? '' : '  [goal NOT reachable on the calibration split: closest setting taken]'}`,
           `calibrated (${entry.calibration.rows} rows): ${fmt(entry.calibration)}`,
           entry.test ? `achieved   (${entry.test.rows} rows): ${fmt(entry.test)}` : 'achieved: no test rows',
         ];

@@ -12,7 +12,7 @@ import { parseGoal } from '../../src/eval/calibratePolicy.js';
 import { DEFAULT_FEATURIZER } from '../../src/featurizers/registry.js';
 import { RANK_METHODS } from '../../src/rankers/aggregate.js';
 import { evaluateRanker, type RankerEval } from '../../src/eval/rankers/evaluateRanker.js';
-import { loadRankDataset, parseRankDataset, RANK_DATASETS, RANK_SPLIT, type RankDataset } from '../../src/rankers/rankData.js';
+import { fileRankDataset, loadRankDataset, parseRankDataset, RANK_DATASETS, RANK_SPLIT, type RankDataset } from '../../src/rankers/rankData.js';
 import { RankerPipeline } from '../../src/rankers/RankerPipeline.js';
 import { writeRankerReport, type RankerReport } from '../../src/eval/rankers/rankerReport.js';
 import type { RankResult } from '../../src/rankers/RankRequest.js';
@@ -149,6 +149,7 @@ export function registerRankCommands(ctx: CliContext): void {
     .description('pairwise accuracy of rankers on held-out human/gold preferences vs the length and random baselines (bootstrap CIs)')
     .option('--ranker <artifact>', 'evaluate a trained ranker artifact (repeat); without it, train --kind on each data set\'s train split', collect)
     .option('--dataset <list>', `comma-separated: ${RANK_DATASETS.join(', ')}`, 'pandalm,hh-rlhf')
+    .option('--data <file>', 'your own pairwise file (response_a/response_b) instead of --dataset: with --ranker every pair is scored; without, --kind trains on its 70% by prompt hash and is scored on --split', collect)
     .option('--split <name>', 'validation (for tuning) | test (for reporting)', 'test')
     .option('--shared <dir>', 'shared data root (default: $LLMR_SHARED_DATA or ../shared/data)')
     .option('--kind <kind>', `ranker kind to train when no --ranker is given: ${Object.keys(RANKERS).join(' | ')}`, 'pairwise')
@@ -158,21 +159,28 @@ export function registerRankCommands(ctx: CliContext): void {
     .option('--seed <n>', 'bootstrap seed', numberFlag('--seed'), 0)
     .option('--report <dir>', 'write report.json, report.md and report.html there')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { ranker?: string[]; dataset: string; split: string; shared?: string; kind: string; params?: Record<string, unknown>; featurizerConfig?: Record<string, unknown>; bootstrap: number; seed: number; report?: string; json?: boolean }) => {
+    .action(async (o: { ranker?: string[]; dataset: string; data?: string[]; split: string; shared?: string; kind: string; params?: Record<string, unknown>; featurizerConfig?: Record<string, unknown>; bootstrap: number; seed: number; report?: string; json?: boolean }) => {
       if (o.split !== 'test' && o.split !== 'validation') throw new LlmrError(`--split must be test or validation, got "${o.split}"`, { field: '--split' });
       const split = o.split;
       const backend = await initBackend(ctx.config.backend);
-      const names = o.dataset.split(',').map((s) => parseRankDataset(s.trim(), '--dataset'));
       const evals: RankerEval[] = [];
       const artifacts: Record<string, unknown>[] = [];
       const loaded = await Promise.all((o.ranker ?? []).map(async (ref) => RankerPipeline.load(resolveArtifactDir(ref, ctx.config.modelsDir))));
-      for (const name of names) {
-        const ds: RankDataset = await loadRankDataset(name, sharedRoot(ctx, o.shared));
-        const pairs = ds[split];
+      const sources: (() => Promise<RankDataset>)[] = o.data?.length
+        ? o.data.map((f) => () => fileRankDataset(f, { split: loaded.length ? 'all' : 'hash' }))
+        : o.dataset.split(',').map((s) => parseRankDataset(s.trim(), '--dataset')).map((n) => () => loadRankDataset(n, sharedRoot(ctx, o.shared)));
+      const dataNotes: string[] = [];
+      for (const source of sources) {
+        const ds = await source();
+        const name = ds.name;
+        if (o.data?.length) dataNotes.push(...ds.notes);
         if (loaded.length) {
-          for (const p of loaded) evals.push(evaluateRanker(ds.name, split, pairs, await p.comparePairs(pairs), { name: `${p.meta.name}/${p.meta.version}`, kind: p.kind }, { bootstrap: o.bootstrap, seed: o.seed }));
+          // a user's file given with --ranker is scored whole (fileRankDataset put every pair in test)
+          const [scored, pairs] = o.data?.length ? ['all', ds.test] : [split, ds[split]];
+          for (const p of loaded) evals.push(evaluateRanker(ds.name, scored, pairs, await p.comparePairs(pairs), { name: `${p.meta.name}/${p.meta.version}`, kind: p.kind }, { bootstrap: o.bootstrap, seed: o.seed }));
           continue;
         }
+        const pairs = ds[split];
         const prog = fitProgress(`fit ${o.kind} on ${name}`, 'val acc');
         const t0 = performance.now();
         const p = await RankerPipeline.train(ds.train, { kind: o.kind, params: o.params, featurizer: { kind: 'hashing', config: o.featurizerConfig ?? {} }, validation: ds.validation, meta: { name: `${o.kind}-${name}`, version: 'eval', backend: backend.name }, onProgress: prog.onProgress });
@@ -189,6 +197,7 @@ export function registerRankCommands(ctx: CliContext): void {
         evals,
         artifacts,
         notes: [
+          ...dataNotes,
           `splits: PandaLM and HH-RLHF by salted prompt hash ${RANK_SPLIT.fractions.join('/')} (train/validation/test), RouterBench: its own train/test files; early stopping on validation only`,
           `backend ${backend.name}, node ${process.version}`,
         ],
@@ -198,7 +207,12 @@ export function registerRankCommands(ctx: CliContext): void {
         process.stderr.write(`report: ${paths.html}\n        ${paths.md}\n        ${paths.json}\n`);
       }
       if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else for (const e of evals) process.stdout.write(`${e.dataset} ${e.split}: ${e.ranker.name} accuracy ${e.ranker.accuracy.toFixed(3)} [${e.ranker.ci?.lo.toFixed(3)}, ${e.ranker.ci?.hi.toFixed(3)}] on ${e.ranker.n} non-tie pairs; length baseline ${e.baselines.length.accuracy.toFixed(3)}, random ${e.baselines.random.accuracy.toFixed(3)}\n`);
+      else
+        for (const e of evals) {
+          process.stdout.write(`${e.dataset} ${e.split}: ${e.ranker.name} accuracy ${e.ranker.accuracy.toFixed(3)}${e.ranker.ci ? ` [${e.ranker.ci.lo.toFixed(3)}, ${e.ranker.ci.hi.toFixed(3)}]` : ''} on ${e.ranker.n} non-tie pairs; length baseline ${e.baselines.length.accuracy.toFixed(3)}, random ${e.baselines.random.accuracy.toFixed(3)}\n`);
+          const l = e.length;
+          if (l) process.stdout.write(`  length bias: accuracy ${l.longerWins.accuracy.toFixed(3)} where the longer wins (${l.longerWins.n}), ${l.longerLoses.accuracy.toFixed(3)} where it loses (${l.longerLoses.n}); picks the longer ${l.picksLonger.toFixed(3)} (labels ${l.labelsPickLonger.toFixed(3)})\n`);
+        }
     });
 
   ev.command('cascade')

@@ -70,6 +70,12 @@ export interface RankerEval {
   ties: number;
   ranker: Accuracy & { name: string; kind: string; logLoss: number };
   baselines: { length: Accuracy; random: Accuracy };
+  /**
+   * Length bias, on the non-tie pairs whose responses differ in length: accuracy where the label says the
+   * longer response wins and where it says the longer loses (a ranker that just prefers length scores ~1 and
+   * ~0), and how often the ranker picks the longer one beside how often the labels do.
+   */
+  length?: { longerWins: Accuracy; longerLoses: Accuracy; picksLonger: number; labelsPickLonger: number; n: number };
   /** Bootstrap interval of ranker accuracy minus length-baseline accuracy on the same resamples. */
   gainOverLength?: BootstrapInterval & { mean: number };
   annotators?: AnnotatorAgreement[];
@@ -119,6 +125,31 @@ function annotatorAgreement(pairs: readonly TextPair[], prob: ArrayLike<number>,
   });
 }
 
+/** Accuracy by whether the longer response won, and the "picks the longer" shares (see RankerEval.length). */
+export function lengthBias(prob: ArrayLike<number>, y: ArrayLike<number>, longerIsA: ArrayLike<number>, reps: number, opts: EvaluateRankerOptions = {}): RankerEval['length'] {
+  const hits = pairHits(prob, y);
+  const wins: number[] = [];
+  const loses: number[] = [];
+  let picks = 0;
+  let labels = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (longerIsA[i] === 0.5 || y[i] === 0.5) continue;
+    const longerWon = (y[i]! > 0.5) === (longerIsA[i]! > 0.5);
+    (longerWon ? wins : loses).push(hits[i]!);
+    if (prob[i] !== 0.5 && (prob[i]! > 0.5) === (longerIsA[i]! > 0.5)) picks++;
+    else if (prob[i] === 0.5) picks += 0.5;
+    if (longerWon) labels++;
+  }
+  const n = wins.length + loses.length;
+  if (n === 0) return undefined;
+  const acc = (h: number[], seed: number): Accuracy => {
+    const mean = h.length ? h.reduce((a, b) => a + b, 0) / h.length : Number.NaN;
+    const ci = reps > 0 && h.length ? bootstrap(h.length, (rows) => ({ a: meanFinite(h, rows) }), { replicates: reps, seed, alpha: opts.alpha }).a : undefined;
+    return { accuracy: mean, ci, n: h.length };
+  };
+  return { longerWins: acc(wins, (opts.seed ?? 0) + 1), longerLoses: acc(loses, (opts.seed ?? 0) + 2), picksLonger: picks / n, labelsPickLonger: labels / n, n };
+}
+
 /** Evaluate predicted P(a better) on gold pairs against the baselines. */
 export function evaluateRanker(dataset: string, split: string, pairs: readonly TextPair[], prob: ArrayLike<number>, ranker: { name: string; kind: string }, opts: EvaluateRankerOptions = {}): RankerEval {
   const labels = Float64Array.from(pairs, (p) => p.y);
@@ -140,6 +171,7 @@ export function evaluateRanker(dataset: string, split: string, pairs: readonly T
     baselines: { length: acc('length'), random: acc('random') },
   };
   if (ci) out.gainOverLength = { ...ci.gain!, mean: out.ranker.accuracy - out.baselines.length.accuracy };
+  out.length = lengthBias(pick(prob), y, pick(len), reps, opts);
   const ann = annotatorAgreement(pairs, prob, len);
   if (ann) out.annotators = ann;
   return out;

@@ -207,6 +207,7 @@ export function renderMarkdown(r: EvalReport): string {
     if (d.info?.split) out.push(`- split: ${d.info.split}`);
     out.push(`- cost per call: ${d.costSource.logged} logged, ${d.costSource.priceTable} from the price table`);
     for (const n of d.info?.notes ?? []) out.push(`- ${n}`);
+    for (const w of d.warnings ?? []) out.push(`- **warning:** ${w}`);
     for (const f of seriesFacts(d)) out.push(`- ${f}`);
     if (d.pair) out.push(`- ${pairFact(d)}`);
     out.push('', '### Metrics', '', mdTable(metricHead(d), metricCells(d)), '');
@@ -221,7 +222,7 @@ export function renderMarkdown(r: EvalReport): string {
 }
 
 const CONVENTIONS_MD = [
-  'Conventions: **AIQ** (RouterBench) = area under the non-decreasing convex hull of a router\'s (cost, quality) points from its cheapest point, extended flat to the largest cost any compared hull reaches, divided by that cost. **Zero router** = hull of the single models. **Oracle** = cheapest best model per prompt (no model right → no call). A **cascade** calls the candidates in price order and accepts the first response whose reward-model score is ≥ τ (the last is always accepted); its points sweep τ, its cost counts every call made; it is compared up to the same maximum cost, which it does not set (its hull is cut there, at the hull\'s value at that cost).',
+  'Conventions: **AIQ** (RouterBench) = area under the non-decreasing convex hull of a router\'s (cost, quality) points from its cheapest point, extended flat to the costliest single model\'s mean cost on the test rows (fixed by the data, so a router\'s AIQ does not depend on what else is compared; a hull reaching beyond is cut there), divided by that cost. **Zero router** = hull of the single models. **Oracle** = cheapest best model per prompt (no model right → no call). A **cascade** calls the candidates in price order and accepts the first response whose reward-model score is ≥ τ (the last is always accepted); its points sweep τ, its cost counts every call made; like every series it is integrated up to that same cost (its hull cut there, at the hull\'s value at that cost).',
   '**APGR** (RouteLLM) = trapezoid area of quality over the share of strong calls at thresholds on the deciles of the router\'s scores (pd.qcut), normalised between the weak and strong models; **CPT(x%)** = share of strong calls to reach x % of the quality gap (monotone envelope). Costs are the logged per-call costs where the data has them, else the price table. Intervals: bootstrap percentile over test rows (seeded); a difference from the reference router is computed on each resample (paired), so its interval excludes 0 only when one router beats the other on the same rows.',
 ].join(' ');
 
@@ -245,6 +246,7 @@ export function renderHtml(r: EvalReport): string {
     if (d.info?.split) facts.push(`split: ${d.info.split}`);
     facts.push(`cost per call: ${d.costSource.logged} logged, ${d.costSource.priceTable} from the price table`);
     for (const n of d.info?.notes ?? []) facts.push(n);
+    for (const w of d.warnings ?? []) facts.push(`warning: ${w}`);
     facts.push(...seriesFacts(d));
     if (d.pair) facts.push(pairFact(d));
     body.push(`<ul class="facts">${facts.map((f) => `<li>${escapeXml(f)}</li>`).join('')}</ul>`);
