@@ -9,7 +9,7 @@ import { runServer } from './run.js';
 import { SERVE_FLAG_HELP, type ServeFlags, serveOptionsFromFlags } from './serveConfig.js';
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const BOOL = new Set(['insecure', 'watch']);
+const BOOL = new Set(['insecure', 'watch', 'storePrompts', 'online']);
 
 function fail(e: unknown): never {
   process.stderr.write(`error: ${e instanceof LlmrError ? [e.message, e.fix && `fix: ${e.fix}`].filter(Boolean).join(' — ') : e instanceof Error ? e.message : String(e)}\n`);

@@ -1,4 +1,5 @@
 import { LlmrError } from '../src/errors.js';
+import { storeConfigFromEnv } from '../src/store/openStore.js';
 import { ApiKeys } from './auth.js';
 import type { ServeOptions } from './server.js';
 
@@ -20,7 +21,10 @@ export interface ServeFlags {
   drainTimeout?: string;
   bodyLimit?: string;
   watch?: boolean;
+  store?: string;
+  storePrompts?: boolean;
   gateway?: string;
+  online?: boolean;
 }
 
 /** Flag → description, shared by `llmr serve` and serve/main.ts. */
@@ -41,7 +45,10 @@ export const SERVE_FLAG_HELP: Record<keyof ServeFlags, string> = {
   drainTimeout: 'SIGTERM: longest wait for requests in flight, ms (default 20000)',
   bodyLimit: 'largest JSON body (default 1mb)',
   watch: 'reload when a new version of the router/ranker appears in its folder',
+  store: 'feedback store: duckdb:<file> | postgres://… | off (env LLMR_STORE_URL; default duckdb:data/store/llmr.duckdb): route records + POST /feedback',
   gateway: 'gateway config (JSON or YAML): also serve the OpenAI-compatible POST /v1/chat/completions and GET /v1/models',
+  online: 'online learning from feedback without retraining: kNN adds rated prompts to its memory, Elo applies preferences (needs --store-prompts); replayed from the store at start',
+  storePrompts: 'keep prompt text in the store, needed to retrain on it (env LLMR_STORE_PROMPTS=true); default: salted hash only',
 };
 
 function int(flag: string, v: string | undefined, min: number, max: number): number | undefined {
@@ -84,6 +91,9 @@ export function serveOptionsFromFlags(f: ServeFlags, env: NodeJS.ProcessEnv = pr
     drainTimeoutMs: int('drain-timeout', f.drainTimeout, 0, 3_600_000),
     bodyLimit: f.bodyLimit,
     watch: Boolean(f.watch),
+    store: f.store === 'off' ? false : (f.store ?? storeConfigFromEnv(env).url),
+    storePrompts: f.storePrompts || storeConfigFromEnv(env).storePrompts,
     gateway: f.gateway,
+    online: Boolean(f.online),
   };
 }

@@ -18,6 +18,11 @@ import type { RankService } from './rankService.js';
 import { type BucketOptions, MemoryBuckets, rateLimiter, redisBuckets, type TokenBuckets } from './rateLimit.js';
 import { Reloader } from './reloader.js';
 import { adminMounts } from './routes/admin.js';
+import { openStore, storeConfigFromEnv } from '../src/store/openStore.js';
+import { OnlineLearner } from '../src/store/onlineLearner.js';
+import type { Store } from '../src/store/Store.js';
+import { feedbackMount } from './feedback/feedbackRouter.js';
+import { StoreConnection } from './feedback/storeConnection.js';
 
 export interface ServeOptions {
   router?: string;
@@ -52,10 +57,16 @@ export interface ServeOptions {
   mounts?: AppOptions['mounts'];
   routeSink?: RouteRecordSink | null;
   routeRecords?: AppOptions['routeRecords'];
-  /** Gateway config file (JSON/YAML): mounts the OpenAI-compatible /v1/chat/completions and /v1/models. */
-  gateway?: string;
   /** Largest request line + headers (default 16 KiB). */
   maxHeaderBytes?: number;
+  /** Feedback store URL (duckdb:<file> | postgres://…): route records + POST /feedback; false/undefined: none. */
+  store?: string | false;
+  /** Keep prompt text in the store (else a salted hash). */
+  storePrompts?: boolean;
+  /** Online learning from feedback (kNN memory, Elo ratings), replayed from the store at start and after each swap. */
+  online?: boolean;
+  /** Gateway config file (JSON/YAML): mounts the OpenAI-compatible /v1/chat/completions and /v1/models. */
+  gateway?: string;
 }
 
 export interface RunningServer {
@@ -63,6 +74,8 @@ export interface RunningServer {
   url: string;
   service: Service;
   reloader: Reloader;
+  /** The feedback store handle (null without a store). */
+  store: StoreConnection | null;
   /** Stop accepting, finish requests in flight (Connection: close), close; resolves with the number of requests cut at the deadline. */
   drain(): Promise<{ cut: number }>;
   close(): Promise<void>;
@@ -110,8 +123,40 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     } else buckets = new MemoryBuckets(o.rateLimit);
   }
 
+  // The feedback store: opened (and retried in the background) before serving; a store that is down never stops routing.
+  let store: StoreConnection | null = null;
+  const learner = o.online ? new OnlineLearner({ getRouter: () => holder.router, log }) : null;
+  if (o.store) {
+    const url = o.store;
+    const cfg = storeConfigFromEnv();
+    const replay = (s: Store) => {
+      if (learner && holder.router) learner.replay(s, holder.router).catch((e: unknown) => log({ level: 'error', msg: 'online replay failed', error: (e as Error).message }));
+    };
+    store = new StoreConnection(() => openStore(url, { storePrompts: o.storePrompts ?? cfg.storePrompts, salt: cfg.salt, log }), { log, onOpen: replay });
+    await store.start();
+    const conn0 = store;
+    holder.onSwap((next) => {
+      const s = conn0.get();
+      if (learner && s && next.router) learner.replay(s, next.router).catch((e: unknown) => log({ level: 'error', msg: 'online replay failed', error: (e as Error).message }));
+    });
+  }
+  const conn = store;
   const gatewayConfig = o.gateway ? loadGatewayConfig(o.gateway) : null;
   const gateways: { close(): void }[] = [];
+  const mounts: AppOptions['mounts'] =
+    conn || gatewayConfig
+      ? (ctx: ServiceContext) => {
+          const out: ServiceMount[] = [...(typeof o.mounts === 'function' ? o.mounts(ctx) : (o.mounts ?? []))];
+          if (gatewayConfig) {
+            const m = gatewayMount(ctx, gatewayConfig);
+            gateways.push(m.gateway);
+            out.push(m);
+          }
+          if (conn) out.push(feedbackMount(ctx, { store: () => conn.get(), onAccepted: learner ? (items) => learner.enqueue(items) : undefined }));
+          return out;
+        }
+      : o.mounts;
+
   const reloader = new Reloader({ holder, modelsDir, routerRef: o.router, rankerRef: o.ranker, loadRanker: o.loadRanker, metrics, log });
   const service = createService({
     holder,
@@ -124,15 +169,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     lanes: o.lanes,
     requestTimeoutMs: o.requestTimeoutMs,
     adminMounts: (ctx: ServiceContext): ServiceMount[] => adminMounts(ctx, reloader),
-    mounts: (ctx: ServiceContext): ServiceMount[] => {
-      const extra = typeof o.mounts === 'function' ? o.mounts(ctx) : (o.mounts ?? []);
-      if (!gatewayConfig) return [...extra];
-      const g = gatewayMount(ctx, gatewayConfig);
-      gateways.push(g.gateway);
-      return [...extra, g];
-    },
-    routeSink: o.routeSink,
-    routeRecords: o.routeRecords,
+    mounts,
+    routeSink: o.routeSink ?? conn,
+    // With a store, the store is the privacy boundary: it keeps the prompt only with storePrompts, else its salted hash.
+    routeRecords: conn ? { ...o.routeRecords, storePrompts: true } : o.routeRecords,
   });
 
   // Connection bookkeeping for the drain: requests in flight per socket and since when a socket is idle.
@@ -212,6 +252,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       await closed;
       await service.ctx.recorder.flush();
       await buckets?.close?.();
+      await store?.close();
       service.stop();
       log({ level: cut ? 'warn' : 'info', msg: 'drained', cut, ms: Date.now() - t0 });
       return { cut };
@@ -221,6 +262,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     url,
     service,
     reloader,
+    store,
     drain,
     close: async () => {
       await drain();

@@ -25,6 +25,10 @@ const MODULES: Record<string, () => Promise<Register>> = {
   eval: () => import('./commands/eval.js').then((m) => m.registerEvalCommands),
   rank: () => import('./commands/rank.js').then((m) => m.registerRankCommands),
   demo: () => import('./commands/demo.js').then((m) => m.registerDemoCommands),
+  store: () => import('./commands/store.js').then((m) => m.registerStoreCommands),
+  benchStore: () => import('./commands/benchStore.js').then((m) => m.registerBenchStoreCommands),
+  evalPolicy: () => import('./commands/evalPolicy.js').then((m) => m.registerEvalPolicyCommands),
+  retrain: () => import('./commands/retrain.js').then((m) => m.registerRetrainCommands),
   gateway: () => import('./commands/gateway.js').then((m) => m.registerGatewayCommands),
   benchGateway: () => import('./commands/benchGateway.js').then((m) => m.registerBenchGatewayCommands),
 };
@@ -38,11 +42,13 @@ const COMMANDS: Record<string, string[]> = {
   route: ['route'],
   serve: ['serve'],
   models: ['models'],
-  bench: ['benchRoute', 'benchTrain', 'benchIndex', 'benchGateway', 'benchService'],
-  eval: ['eval', 'rank'],
+  bench: ['benchRoute', 'benchTrain', 'benchIndex', 'benchGateway', 'benchService', 'benchStore'],
+  eval: ['eval', 'rank', 'evalPolicy'],
   calibrate: ['eval'],
   rank: ['rank'],
   demo: ['demo'],
+  store: ['store'],
+  retrain: ['retrain'],
   'mock-upstream': ['gateway'],
 };
 

@@ -59,7 +59,7 @@ export function routeMounts(ctx: ServiceContext, o: RouteRecordOptions = {}): Se
       chosenModel: d.model,
       answeredModel: d.model,
       predicted: Object.fromEntries(Object.entries(d.scores).map(([m, s]) => [m, s.quality])),
-      propensity: 1,
+      propensity: d.propensity ?? 1,
       attempts: [],
       inputTokens: null,
       outputTokens: null,

@@ -66,6 +66,16 @@ export interface Router extends Estimator<TrainingSet, FitOptions> {
   readonly lastTrain?: TrainResult | null;
   /** HNSW search breadth in use (neighbour-based routers with a graph index; null for exact search). */
   readonly ef?: number | null;
+  /** Online learning without retraining (kinds whose capabilities name `learnsOnline`): add newly labelled rows. */
+  learn?(batch: OnlineBatch): Promise<this>;
+}
+
+/** Newly labelled prompts for {@link Router.learn}: score rows (model order of the router, NaN = not rated) and/or pairs over these rows. */
+export interface OnlineBatch {
+  ids: string[];
+  features: Float32Array[];
+  scores?: Float64Array[];
+  pairs?: PairObservation[];
 }
 
 /** What a router kind can do; code outside the spec reads these instead of asking for a kind. */
@@ -79,6 +89,8 @@ export interface RouterCapabilities {
   neighbours: boolean;
   /** Has `explain(feature)`. */
   explains: boolean;
+  /** Has `learn()`: what it learns from online (score rows or pairwise observations). */
+  learnsOnline?: 'scores' | 'pairs';
 }
 
 /** Sizes that data-size-dependent defaults are chosen from. */

@@ -34,6 +34,7 @@ export function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, 
     scores: d.scores,
     alternatives: d.ranked,
     explanation: d.explanation,
+    ...(d.propensity !== undefined ? { propensity: d.propensity } : {}),
     router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
   };
 }

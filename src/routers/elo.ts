@@ -10,7 +10,7 @@ import { rowPairs, type RowPairs } from './pairBatch.js';
 import { bytesF32, bytesF64, f32Bytes, f64Bytes } from './params.js';
 import { parseParams } from '../estimator/params.js';
 import { neighbourIndexDefaults } from './indexDefaults.js';
-import type { Explanation, FitOptions, PairObservation, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
+import type { Explanation, FitOptions, OnlineBatch, PairObservation, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { fitScoreScale, fromUnit, ScoreScaleSchema, unitTargets, type ScoreScale } from './scoreScale.js';
 import { checkTrainingSet } from './validate.js';
 
@@ -199,6 +199,12 @@ export class EloRouter implements Router {
     return this;
   }
 
+  /** Online learning (Router.learn): pairwise observations over new prompts go through update(). */
+  async learn(batch: OnlineBatch): Promise<this> {
+    if (!batch.pairs?.length) return this;
+    return this.update({ features: batch.features, pairs: batch.pairs, ids: batch.ids });
+  }
+
   /** Global ratings in Elo points (400 per factor-10 odds), centred on the mean. */
   eloRatings(): Record<string, number> {
     this.requireIndex();
@@ -290,7 +296,7 @@ export const eloSpec: RouterSpec = {
   kind: 'elo',
   description: 'similarity-weighted Bradley–Terry/Elo ratings (RouteLLM sw_ranking, Eagle): global + nearest-neighbour ratings, online update(); calibrated to the score scale',
   trainsOn: 'either',
-  capabilities: { gradient: false, neighbours: true, explains: true },
+  capabilities: { gradient: false, neighbours: true, explains: true, learnsOnline: 'pairs' },
   fastParams: { k: 10 },
   sizeDefaults: neighbourIndexDefaults,
   create: (params) => new EloRouter(params as Partial<EloParams>),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
 import { buildRouterIndex, loadRouterIndex, RouterIndexParams, saveRouterIndex } from '../vectorIndex/routerIndex.js';
-import type { SearchHit, VectorIndex } from '../vectorIndex/VectorIndex.js';
-import type { Explanation, FitOptions, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
-import { bytesF64, columnMeans, f64Bytes } from './params.js';
+import { ExactIndex, type SearchHit, type VectorIndex } from '../vectorIndex/VectorIndex.js';
+import type { Explanation, FitOptions, OnlineBatch, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
+import { bytesF32, bytesF64, columnMeans, f32Bytes, f64Bytes } from './params.js';
 import { checkTrainingSet, requireScores } from './validate.js';
 import { parseParams } from '../estimator/params.js';
 import { neighbourIndexDefaults } from './indexDefaults.js';
@@ -22,6 +22,8 @@ export const KnnParamsSchema = z
      */
     prior: z.number().min(0).default(0),
     seed: z.number().int().default(42),
+    /** Online memory (learn()): newly labelled prompts kept beside the training rows, at most this many (oldest dropped first). */
+    maxOnline: z.number().int().min(0).default(10_000),
   })
   .strict();
 export type KnnParams = z.infer<typeof KnnParamsSchema>;
@@ -33,6 +35,8 @@ const KnnStateSchema = z.object({
   indexDescriptor: z.record(z.string(), z.unknown()).optional(),
   ids: z.array(z.string()),
   means: z.array(z.number().nullable()),
+  /** Ids of the online rows (learn()); their features and scores are in online.f32 / online-scores.f64. */
+  online: z.array(z.string()).optional(),
 });
 
 /**
@@ -50,6 +54,11 @@ export class KnnRouter implements Router {
   private scores: Float64Array[] = [];
   private means: Float64Array = new Float64Array(0);
   private dim = 0;
+  /** Online memory: rows added by learn(), searched with an exact index of their own beside the training index. */
+  private onlineIds: string[] = [];
+  private onlineFeatures: Float32Array[] = [];
+  private onlineScores: Float64Array[] = [];
+  private onlineIndex: ExactIndex | null = null;
 
   constructor(params: Partial<KnnParams> = {}) {
     this.params = parseParams('knn', KnnParamsSchema, params);
@@ -77,9 +86,64 @@ export class KnnRouter implements Router {
   }
 
   predictOne(x: Float32Array): Float64Array {
-    const index = this.requireIndex();
+    this.requireIndex();
     this.checkDim(x);
-    return this.fromHits(index.search(x, this.params.k));
+    return this.fromHits(this.searchAll([x], this.params.k)[0]!);
+  }
+
+  /** Training-index hits merged with online-memory hits (online rows numbered after the training rows). */
+  private searchAll(features: readonly Float32Array[], k: number): SearchHit[][] {
+    const main = this.requireIndex().searchMany(features, k);
+    if (!this.onlineIndex) return main;
+    const base = this.scores.length;
+    const extra = this.onlineIndex.searchMany(features, k);
+    return main.map((hits, i) => [...hits, ...extra[i]!.map((h) => ({ index: h.index + base, similarity: h.similarity }))].sort((a, b) => b.similarity - a.similarity).slice(0, k));
+  }
+
+  private rowScores(i: number): Float64Array {
+    return i < this.scores.length ? this.scores[i]! : this.onlineScores[i - this.scores.length]!;
+  }
+
+  private rowId(i: number): string {
+    return i < this.ids.length ? this.ids[i]! : this.onlineIds[i - this.ids.length]!;
+  }
+
+  /** Rows in the online memory. */
+  get onlineRows(): number {
+    return this.onlineIds.length;
+  }
+
+  /**
+   * Online learning: newly labelled prompts join the neighbour memory at once (score rows in the router's model
+   * order, NaN where not rated); bounded by `maxOnline`, oldest dropped first. A row with an id already in the
+   * memory replaces it. Training rows and model means are left as fitted; save() persists the memory.
+   */
+  async learn(batch: OnlineBatch): Promise<this> {
+    this.requireIndex();
+    const nm = this.models.length;
+    const scores = batch.scores ?? [];
+    if (scores.length !== batch.features.length || batch.ids.length !== batch.features.length) throw new LlmrError(`learn(): ${batch.ids.length} ids, ${batch.features.length} feature rows and ${scores.length} score rows`, { field: 'batch', fix: 'one id, feature row and score row per prompt' });
+    batch.features.forEach((x, i) => {
+      this.checkDim(x);
+      if (scores[i]!.length !== nm) throw new LlmrError(`learn(): score row ${i} has ${scores[i]!.length} values for ${nm} models`, { field: `scores[${i}]` });
+      const at = this.onlineIds.indexOf(batch.ids[i]!);
+      if (at >= 0) {
+        this.onlineIds.splice(at, 1);
+        this.onlineFeatures.splice(at, 1);
+        this.onlineScores.splice(at, 1);
+      }
+      this.onlineIds.push(batch.ids[i]!);
+      this.onlineFeatures.push(x);
+      this.onlineScores.push(Float64Array.from(scores[i]!));
+    });
+    const drop = this.onlineIds.length - this.params.maxOnline;
+    if (drop > 0) {
+      this.onlineIds.splice(0, drop);
+      this.onlineFeatures.splice(0, drop);
+      this.onlineScores.splice(0, drop);
+    }
+    this.onlineIndex = this.onlineIds.length ? ExactIndex.build(this.onlineFeatures, this.dim) : null;
+    return this;
   }
 
   /** Similarity-weighted mean of the neighbours' scores, shrunk towards each model's mean by `prior`. */
@@ -90,7 +154,7 @@ export class KnnRouter implements Router {
     const { power, prior } = this.params;
     for (const h of hits) {
       const w = power === 0 ? 1 : Math.pow(Math.max(h.similarity, 0), power) || 1e-12;
-      const row = this.scores[h.index]!;
+      const row = this.rowScores(h.index);
       for (let j = 0; j < nm; j++) {
         const s = row[j]!;
         if (!Number.isNaN(s)) {
@@ -109,23 +173,24 @@ export class KnnRouter implements Router {
   }
 
   async predict(features: readonly Float32Array[]): Promise<Float64Array[]> {
-    const index = this.requireIndex();
+    this.requireIndex();
     features.forEach((x) => this.checkDim(x));
-    return index.searchMany(features, this.params.k).map((hits) => this.fromHits(hits));
+    return this.searchAll(features, this.params.k).map((hits) => this.fromHits(hits));
   }
 
   async explain(x: Float32Array): Promise<Explanation> {
     const index = this.requireIndex();
     this.checkDim(x);
-    const hits = index.search(x, this.params.k);
+    const hits = this.searchAll([x], this.params.k)[0]!;
     return {
       kind: this.kind,
       index: index.kind,
       neighbours: hits.map((h) => ({
-        id: this.ids[h.index]!,
+        id: this.rowId(h.index),
         similarity: Number(h.similarity.toFixed(6)),
-        scores: Object.fromEntries(this.models.map((m, j) => [m, Number.isNaN(this.scores[h.index]![j]!) ? null : this.scores[h.index]![j]!])),
+        scores: Object.fromEntries(this.models.map((m, j) => [m, Number.isNaN(this.rowScores(h.index)[j]!) ? null : this.rowScores(h.index)[j]!])),
       })),
+      ...(this.onlineIds.length ? { onlineRows: this.onlineIds.length } : {}),
     };
   }
 
@@ -139,9 +204,26 @@ export class KnnRouter implements Router {
     const nm = this.models.length;
     const flat = new Float64Array(this.scores.length * nm);
     this.scores.forEach((r, i) => flat.set(r, i * nm));
+    const files: Record<string, Uint8Array> = { 'scores.f64': f64Bytes(flat), [ix.file]: ix.bytes };
+    if (this.onlineIds.length) {
+      const feats = new Float32Array(this.onlineIds.length * this.dim);
+      this.onlineFeatures.forEach((f, i) => feats.set(f, i * this.dim));
+      const sc = new Float64Array(this.onlineIds.length * nm);
+      this.onlineScores.forEach((r, i) => sc.set(r, i * nm));
+      files['online.f32'] = f32Bytes(feats);
+      files['online-scores.f64'] = f64Bytes(sc);
+    }
     return {
-      state: { dim: this.dim, rows: this.scores.length, index: ix.kind, indexDescriptor: ix.descriptor, ids: this.ids, means: Array.from(this.means, (v) => (Number.isNaN(v) ? null : v)) },
-      files: { 'scores.f64': f64Bytes(flat), [ix.file]: ix.bytes },
+      state: {
+        dim: this.dim,
+        rows: this.scores.length,
+        index: ix.kind,
+        indexDescriptor: ix.descriptor,
+        ids: this.ids,
+        means: Array.from(this.means, (v) => (Number.isNaN(v) ? null : v)),
+        ...(this.onlineIds.length ? { online: this.onlineIds } : {}),
+      },
+      files,
     };
   }
 
@@ -160,6 +242,16 @@ export class KnnRouter implements Router {
     if (flat.length !== s.rows * nm) throw new LlmrError(`knn scores.f64 holds ${flat.length} values, expected ${s.rows} × ${nm}`, { field: 'files' });
     r.scores = Array.from({ length: s.rows }, (_, i) => flat.slice(i * nm, (i + 1) * nm));
     r.index = loadRouterIndex({ kind: s.index, descriptor: s.indexDescriptor, dim: s.dim, rows: s.rows }, st.files, Math.max(r.params.ef, r.params.k));
+    if (s.online?.length) {
+      const n = s.online.length;
+      const feats = bytesF32(need(st.files, 'online.f32'));
+      const sc = bytesF64(need(st.files, 'online-scores.f64'));
+      if (feats.length !== n * s.dim || sc.length !== n * nm) throw new LlmrError(`knn online memory holds ${feats.length} feature and ${sc.length} score values for ${n} rows`, { field: 'files', fix: 're-save the artifact' });
+      r.onlineIds = [...s.online];
+      r.onlineFeatures = Array.from({ length: n }, (_, i) => feats.slice(i * s.dim, (i + 1) * s.dim));
+      r.onlineScores = Array.from({ length: n }, (_, i) => sc.slice(i * nm, (i + 1) * nm));
+      r.onlineIndex = ExactIndex.build(r.onlineFeatures, s.dim);
+    }
     return r;
   }
 }
@@ -174,7 +266,7 @@ export const knnSpec: RouterSpec = {
   kind: 'knn',
   description: 'k nearest neighbours (exact sparse/dense or HNSW cosine index, chosen by cost), similarity-weighted mean of neighbour scores',
   trainsOn: 'scores',
-  capabilities: { gradient: false, neighbours: true, explains: true },
+  capabilities: { gradient: false, neighbours: true, explains: true, learnsOnline: 'scores' },
   fastParams: { k: 7 },
   sizeDefaults: neighbourIndexDefaults,
   create: (params) => new KnnRouter(params as Partial<KnnParams>),

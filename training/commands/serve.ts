@@ -5,7 +5,7 @@ import { SERVE_FLAG_HELP, type ServeFlags, serveOptionsFromFlags } from '../../s
 import type { CliContext } from '../cliContext.js';
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const BOOL = new Set(['insecure', 'watch']);
+const BOOL = new Set(['insecure', 'watch', 'storePrompts', 'online']);
 
 export function registerServeCommands(ctx: CliContext): void {
   const cmd = ctx.program.command('serve').description('start the HTTP service (POST /route, /route/batch, /rank; auth, limits, drain on SIGTERM, reload on SIGHUP)');
