@@ -11,6 +11,7 @@ import { routers } from '../../src/routers/registry.js';
 import type { Router, TrainingSet } from '../../src/routers/Router.js';
 import { RouterPipeline } from '../../src/routers/RouterPipeline.js';
 import { buildTrainingSet, pairsFromScores } from '../../src/routers/trainingSet.js';
+import { rejection, thrown } from '../helpers/thrown.js';
 import { textRoutingRecords } from './textRouting.js';
 
 /**
@@ -40,24 +41,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function meanScore(pred: Float64Array[], model: number, topic: string): number {
   const rows = test.map((r, i) => (r.topic === topic ? i : -1)).filter((i) => i >= 0);
   return rows.reduce((s, i) => s + pred[i]![model]!, 0) / rows.length;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
-
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
 }
 
 for (const [kind, spec] of routers.entries()) {
