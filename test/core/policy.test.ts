@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LlmrError } from '../../src/errors.js';
 import { decide, parsePolicy, type CandidateScore } from '../../src/policy/policy.js';
+import { thrown } from '../helpers/thrown.js';
 import { PriceTable } from '../../src/prices/PriceTable.js';
 
 // Three models computed by hand: quality and USD cost per request.
@@ -55,16 +56,12 @@ describe('policy layer (hand-computed cases)', () => {
 
   it('parsePolicy names the field and lists valid kinds', () => {
     expect(() => parsePolicy({ kind: 'nope' })).toThrow(LlmrError);
-    try {
-      parsePolicy({ kind: 'budget', maxCost: -1 });
-    } catch (e) {
-      expect((e as LlmrError).field).toBe('policy.maxCost');
-    }
-    try {
-      parsePolicy({ kind: 'nope' });
-    } catch (e) {
-      expect((e as LlmrError).fix).toContain('willingness-to-pay');
-    }
+    const bad = thrown(() => parsePolicy({ kind: 'budget', maxCost: -1 }));
+    expect(bad).toBeInstanceOf(LlmrError);
+    expect((bad as LlmrError).field).toBe('policy.maxCost');
+    const unknown = thrown(() => parsePolicy({ kind: 'nope' }));
+    expect(unknown).toBeInstanceOf(LlmrError);
+    expect((unknown as LlmrError).fix).toContain('willingness-to-pay');
   });
 });
 

@@ -8,11 +8,11 @@ import { HashingFeaturizer } from '../../src/featurizers/hashing.js';
 import { buildRankTrainingSet } from '../../src/rankers/rankFeatures.js';
 import type { RankTrainingSet } from '../../src/rankers/Ranker.js';
 import { RankerPipeline } from '../../src/rankers/RankerPipeline.js';
-import { RANKERS } from '../../src/rankers/registry.js';
+import { rankers } from '../../src/rankers/registry.js';
+import { rejection, thrown } from '../helpers/thrown.js';
 import { syntheticPairs } from './synthetic.js';
 
-/** The estimator contract for every entry of the ranker registry (tiny data, few epochs). */
-const FAST = { epochs: 30, batchSize: 16, lr: 0.02, embed: 8, hidden: [8], dropout: 0, patience: 0, valFraction: 0 };
+/** The estimator contract for every entry of the ranker registry (tiny data; each spec's fastParams). */
 const FEATURIZER = { dim: 128, charNgrams: null };
 const train = syntheticPairs(160, 1);
 const test = syntheticPairs(60, 2);
@@ -29,15 +29,31 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-for (const [kind, spec] of Object.entries(RANKERS)) {
+for (const [kind, spec] of rankers.entries()) {
   describe(`ranker contract: ${kind}`, () => {
+    const FAST = spec.fastParams;
     it('validates hyper-parameters in the constructor, naming the parameter', () => {
       expect(() => spec.create({ embed: -1 })).toThrow(LlmrError);
-      try {
-        spec.create({ nope: 1 });
-      } catch (e) {
-        expect((e as LlmrError).field).toMatch(/^params/);
-      }
+      const e = thrown(() => spec.create({ nope: 1 }));
+      expect(e).toBeInstanceOf(LlmrError);
+      expect((e as LlmrError).field).toMatch(/^params/);
+      expect((e as LlmrError).message).toContain('nope');
+    });
+
+    it('fit leaves params unchanged; refit gives the same model; empty data and malformed state are LlmrErrors', async () => {
+      const r = spec.create(FAST);
+      const before = JSON.stringify(r.params);
+      await r.fit(trainSet);
+      expect(JSON.stringify(r.params)).toBe(before);
+      const pairs = testSet.pairs.map((q) => [q.a, q.b] as const);
+      const first = await r.compare(testSet, pairs);
+      await r.fit(trainSet);
+      expect(await r.compare(testSet, pairs)).toEqual(first);
+      expect(await rejection(spec.create(FAST).fit({ ...trainSet, pairs: [] }))).toBeInstanceOf(LlmrError);
+      expect(await rejection(spec.create(FAST).fit({ ...trainSet, pairs: [{ a: 0, b: trainSet.items.length + 5, y: 1 }] }))).toBeInstanceOf(LlmrError);
+      const saved = await r.save();
+      for (const st of [{ state: {}, files: saved.files }, { state: saved.state, files: {} }]) expect(await rejection(spec.load(r.params, st, []))).toBeInstanceOf(LlmrError);
+      r.dispose();
     });
 
     it('throws NotFittedError before fit', async () => {

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { LlmrError } from '../../src/errors.js';
 import { fieldName, parseRankRequest, RANK_LIMITS } from '../../src/rankers/RankRequest.js';
+import { thrown } from '../helpers/thrown.js';
 
 function fieldOf(input: unknown): string | undefined {
-  try {
-    parseRankRequest(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(LlmrError);
-    return (e as LlmrError).field;
-  }
-  return undefined;
+  const e = thrown(() => parseRankRequest(input));
+  expect(e).toBeInstanceOf(LlmrError);
+  return (e as LlmrError).field;
 }
 
 describe('RankRequest validation', () => {
@@ -32,12 +29,10 @@ describe('RankRequest validation', () => {
     expect(fieldOf({ prompt: 'p', responses: [{ text: 'x'.repeat(RANK_LIMITS.maxResponseChars + 1) }, { text: 'b' }] })).toBe('responses[0].text');
   });
   it('an unknown method is an unknown_option error listing the methods', () => {
-    try {
-      parseRankRequest({ prompt: 'p', responses: [{ text: 'a' }, { text: 'b' }], method: 'borda' });
-    } catch (e) {
-      expect((e as LlmrError).code).toBe('unknown_option');
-      expect((e as LlmrError).fix).toMatch(/max-logits/);
-    }
+    const e = thrown(() => parseRankRequest({ prompt: 'p', responses: [{ text: 'a' }, { text: 'b' }], method: 'borda' }));
+    expect(e).toBeInstanceOf(LlmrError);
+    expect((e as LlmrError).code).toBe('unknown_option');
+    expect((e as LlmrError).fix).toMatch(/max-logits/);
   });
   it('formats zod paths', () => {
     expect(fieldName(['responses', 2, 'text'])).toBe('responses[2].text');
