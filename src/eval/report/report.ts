@@ -191,14 +191,19 @@ const CONVENTIONS_MD = [
 /** A table cell: plain text, or a value with its interval written small beneath it. */
 type Cell = string | { v: string; sub?: string; title?: string; html?: string };
 
+/** Escaped text with break opportunities after '@' and '/' (versioned router names, org/model ids). */
+function breakable(s: string): string {
+  return escapeXml(s).replace(/([@/])/g, '$1<wbr>');
+}
+
 function cellHtml(c: Cell): string {
-  if (typeof c === 'string') return `<td>${escapeXml(c)}</td>`;
+  if (typeof c === 'string') return `<td>${breakable(c)}</td>`;
   if (c.html !== undefined) return `<td${c.title ? ` title="${escapeXml(c.title)}"` : ''}>${c.html}</td>`;
   return `<td${c.title ? ` title="${escapeXml(c.title)}"` : ''}>${escapeXml(c.v)}${c.sub ? `<span class="ci">${escapeXml(c.sub)}</span>` : ''}</td>`;
 }
 
 function htmlTable(head: string[], rows: Cell[][], cls = ''): string {
-  return `<div class="table"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cellHtml).join('')}</tr>`).join('')}</tbody></table></div>`;
+  return `<div class="table"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${breakable(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cellHtml).join('')}</tr>`).join('')}</tbody></table></div>`;
 }
 
 /** "+0.012 [-0.003, +0.027]" → value with the interval beneath. */
@@ -208,7 +213,7 @@ function split(s: string): Cell {
 }
 
 function metricHeadHtml(d: DatasetEval): string[] {
-  const ref = d.reference ? [`AIQ − ${d.reference} [paired 95% CI]`, ...(d.pair ? [`APGR − ${d.reference} [paired 95% CI]`] : [])] : [];
+  const ref = d.reference ? ['AIQ − reference [paired 95% CI]', ...(d.pair ? ['APGR − reference [paired 95% CI]'] : [])] : [];
   return ['router', 'AIQ [95% CI]', 'AIQ − Zero [95% CI]', 'max quality', '$/1k at max', ...(d.pair ? ['APGR [95% CI]', 'CPT (20%)', 'CPT (50%)', 'CPT (80%)'] : []), ...ref];
 }
 
@@ -244,9 +249,9 @@ h1{font-size:22px}h2{font-size:19px;border-bottom:1px solid #ccc;padding-bottom:
 .table{max-width:100%}
 table{border-collapse:collapse;font-size:12px;margin:6px 0 14px;max-width:100%}
 th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;vertical-align:top}
-th{background:#f3f3f3;font-weight:600;white-space:normal;overflow-wrap:anywhere}
-td{white-space:nowrap}td:first-child,th:first-child{text-align:left;white-space:normal;overflow-wrap:anywhere}
-table.tasks td:nth-child(3){white-space:normal;overflow-wrap:anywhere;text-align:left}
+th{background:#f3f3f3;font-weight:600;white-space:normal;overflow-wrap:break-word}
+td{white-space:nowrap}td:first-child,th:first-child{text-align:left;white-space:normal;overflow-wrap:break-word}
+table.tasks td:nth-child(3){white-space:normal;overflow-wrap:break-word;text-align:left}
 .ci{display:block;color:#666;font-size:10.5px}
 .meta,.conv,.facts{font-size:12.5px;color:#444}.facts li{overflow-wrap:anywhere}
 figure{margin:14px 0 22px}figure svg.plot{display:block;width:100%;height:auto;border:1px solid #ddd}
@@ -282,7 +287,9 @@ export function renderHtml(r: EvalReport): string {
     const figs = datasetFigures(d);
     const [cq, gain, ...rest] = figs;
     body.push(figureHtml(cq!), figureHtml(gain!));
-    body.push('<h3>Metrics</h3>', htmlTable(metricHeadHtml(d), metricCellsHtml(d), 'metrics'));
+    body.push('<h3>Metrics</h3>');
+    if (d.reference) body.push(`<p class="meta">Reference router of the paired columns: <code>${escapeXml(d.reference)}</code>; a difference whose interval excludes 0 is a difference on these rows.</p>`);
+    body.push(htmlTable(metricHeadHtml(d), metricCellsHtml(d), 'metrics'));
     for (const f of rest) body.push(figureHtml(f));
     body.push('<h3>Single models</h3>', htmlTable(['model', 'quality', '$/1k queries', 'share of oracle calls'], singleCells(d), 'singles'));
     if (d.slices.length) body.push('<h3>Per task</h3>', htmlTable(taskHead(d), taskCells(d), 'tasks'));
