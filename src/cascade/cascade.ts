@@ -1,9 +1,9 @@
 import { LlmrError } from '../errors.js';
-import type { CalibrationGoal } from '../eval/calibrate.js';
+import type { CalibrationGoal } from '../eval/calibratePolicy.js';
 import type { SeriesInput } from '../eval/evaluate.js';
 import type { EvalTable } from '../eval/evalTable.js';
 import { aiq, clipHull, nonDecreasingHull, type CostQuality } from '../eval/hull.js';
-import { quantileSorted } from '../eval/stats.js';
+import { quantileSorted } from '../eval/numeric.js';
 
 /**
  * LLM cascades (FrugalGPT, AutoMix): call the candidates in price order; accept the current model's response
@@ -210,7 +210,7 @@ export interface CascadeCalibration {
 }
 
 /**
- * Calibrate τ on a calibration table for a goal, as a router knob (src/eval/calibrate.ts goals):
+ * Calibrate τ on a calibration table for a goal, as a router knob (src/eval/calibratePolicy.ts goals):
  * budget (USD per 1,000 queries: best quality within it), quality (minimum mean quality: cheapest τ reaching
  * it) or share (fraction of queries escalated to the last model of `chain`). For budget and quality goals,
  * `alternatives` (other call orders) compete with `chain`: the chain is then calibrated along with τ (a

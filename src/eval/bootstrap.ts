@@ -1,6 +1,6 @@
 import { LlmrError } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import { quantile } from './stats.js';
+import { quantile } from './numeric.js';
 
 /**
  * Nonparametric bootstrap over test rows: resample the rows with replacement (seeded), recompute a metric on

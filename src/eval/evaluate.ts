@@ -5,7 +5,7 @@ import { bootstrap, type BootstrapInterval } from './bootstrap.js';
 import { modelMeans, type EvalTable } from './evalTable.js';
 import { aiq, clipHull, maxHullCost, nonDecreasingHull, type CostQuality } from './hull.js';
 import { apgr, cpt, decileSweep, optimalQualityAtShare, pgr, type PairOutcomes, type SharePoint } from './routellm.js';
-import { mean, std } from './stats.js';
+import { mean, std } from './numeric.js';
 import { chosenOutcomes, meanOutcome, routeRows, shareOf, wtpGrid, type ChosenOutcomes, type OperatingPoint } from './sweep.js';
 
 /**

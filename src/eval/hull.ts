@@ -1,5 +1,5 @@
 import { LlmrError } from '../errors.js';
-import { trapz } from './stats.js';
+import { trapz } from './numeric.js';
 
 /** A (cost, quality) point: cost = mean USD per query, quality = mean score. */
 export type CostQuality = readonly [cost: number, quality: number];

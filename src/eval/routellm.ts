@@ -1,5 +1,5 @@
 import { LlmrError } from '../errors.js';
-import { interp, qcutEdges, trapz } from './stats.js';
+import { interp, qcutEdges, trapz } from './numeric.js';
 
 /**
  * RouteLLM's strong/weak metrics (routellm/evals/evaluate.py and benchmarks.py), to their definitions:

@@ -1,7 +1,7 @@
 import { LlmrError } from '../errors.js';
 import { decide, type Policy } from '../policy/policy.js';
 import type { EvalTable } from './evalTable.js';
-import { logspace } from './stats.js';
+import { logspace } from './numeric.js';
 
 /**
  * Replaying a router's predicted scores through a policy on a test table: which model each prompt goes to,

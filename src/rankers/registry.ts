@@ -1,6 +1,6 @@
 import { UnknownOptionError } from '../errors.js';
-import { bradleyTerrySpec } from './bradleyTerry.js';
-import { pairwiseRankerSpec } from './pairwise.js';
+import { bradleyTerrySpec } from './bradleyTerryRanker.js';
+import { pairwiseRankerSpec } from './pairwiseRanker.js';
 import type { Ranker, RankerSpec, RankerState } from './Ranker.js';
 
 /** Every ranker kind, by name (same style as ROUTERS); no state at import beyond this table. */

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
-import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../index/VectorIndex.js';
+import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../vectorIndex/VectorIndex.js';
 import { leaveOneOutNeighbours } from '../tf/neighbours.js';
 import { Rng } from '../util/rng.js';
-import { ELO_PER_LOGIT, fitBradleyTerry, PairStats } from './bradleyTerry.js';
-import { calibrated, CalibrationSchema, fitCalibration, type Calibration } from './calibration.js';
+import { ELO_PER_LOGIT, fitBradleyTerry, PairStats } from './bradleyTerryRatings.js';
+import { calibrated, CalibrationSchema, fitCalibration, type Calibration } from './scoreCalibration.js';
 import { rowPairs, type RowPairs } from './pairBatch.js';
 import { bytesF32, bytesF64, f32Bytes, f64Bytes, parseParams } from './params.js';
 import type { Explanation, FitOptions, PairObservation, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
-import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../index/VectorIndex.js';
+import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../vectorIndex/VectorIndex.js';
 import type { Explanation, FitOptions, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { bytesF64, columnMeans, f64Bytes, parseParams } from './params.js';
 

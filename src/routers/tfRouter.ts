@@ -4,7 +4,7 @@ import { LlmrError, NotFittedError } from '../errors.js';
 import { range, rowsTensor } from '../tf/batch.js';
 import { packWeights, unpackWeights, variableFrom, WeightSpecSchema } from '../tf/weights.js';
 import type { EpochReport, StepContext, TrainResult } from '../train/harness.js';
-import { calibrated, calibrationModels, CalibrationSchema, fitCalibration, type Calibration, type CalibrationKind } from './calibration.js';
+import { calibrated, calibrationModels, CalibrationSchema, fitCalibration, type Calibration, type CalibrationKind } from './scoreCalibration.js';
 import type { FitOptions, Router, RouterState, TrainingSet } from './Router.js';
 import { checkTrainingSet, checkValidationSet } from './validate.js';
 import { fitScoreScale, fromUnit, ScoreScaleSchema, unitTargets, type ScoreScale } from './scoreScale.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { SearchHit } from '../index/VectorIndex.js';
+import type { SearchHit } from '../vectorIndex/VectorIndex.js';
 import { rowsTensor } from './batch.js';
 
 /**

@@ -3,7 +3,7 @@ import { canonicalJson, recordsDigest } from '../../src/data/digest.js';
 import { scoresToPairs } from '../../src/data/pairs.js';
 import type { ScoreRecord } from '../../src/data/schemas.js';
 import { parseFractions, splitOf, splitRecords } from '../../src/data/split.js';
-import { pairwiseStats, scoreStats } from '../../src/data/stats.js';
+import { pairwiseStats, scoreStats } from '../../src/data/datasetStats.js';
 import { LlmrError } from '../../src/errors.js';
 
 const recs: ScoreRecord[] = Array.from({ length: 2000 }, (_, k) => ({ id: `r${k}`, prompt: `prompt number ${k}`, task: k % 3 ? 'qa' : 'code', scores: { a: k % 2, b: 0.5, c: k % 5 === 0 ? null : 1 }, cost: { a: 0.01, b: 0.001 } }));

@@ -4,7 +4,7 @@ import { bootstrap, percentileInterval } from '../../src/eval/bootstrap.js';
 import { evalTableFromRecords, type EvalTable } from '../../src/eval/evalTable.js';
 import { aiq, hullQualityAt, maxHullCost, nonDecreasingHull, type CostQuality } from '../../src/eval/hull.js';
 import { apgr, cpt, decileSweep, monotoneEnvelope, optimalQualityAtShare, pgr, type SharePoint } from '../../src/eval/routellm.js';
-import { interp, qcutEdges, quantile, trapz } from '../../src/eval/stats.js';
+import { interp, qcutEdges, quantile, trapz } from '../../src/eval/numeric.js';
 import { routeRows, wtpGrid } from '../../src/eval/sweep.js';
 import { PriceTable } from '../../src/prices/PriceTable.js';
 import { Rng } from '../../src/util/rng.js';

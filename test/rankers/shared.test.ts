@@ -1,10 +1,10 @@
 import { beforeAll, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { importDataset } from '../../src/data/importers/registry.js';
-import { lengthBaseline, pairHits } from '../../src/rankers/evaluateRanker.js';
+import { lengthBaseline, pairHits } from '../../src/eval/rankers/evaluateRanker.js';
 import { loadRankDataset } from '../../src/rankers/rankData.js';
 import { textPairsFromRecords } from '../../src/rankers/textPairs.js';
-import { trainAndEvaluateRanker } from '../../src/rankers/trainAndEvaluate.js';
+import { trainAndEvaluateRanker } from '../../src/eval/rankers/trainAndEvaluateRanker.js';
 import { describeShared, SHARED_DATA, sharedPath } from '../helpers/shared.js';
 
 /**

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { LlmrError } from '../../src/errors.js';
-import { fitBradleyTerry, PairStats, winVsField } from '../../src/routers/bradleyTerry.js';
-import { calibrated, fitCalibration, fitLogistic } from '../../src/routers/calibration.js';
+import { fitBradleyTerry, PairStats, winVsField } from '../../src/routers/bradleyTerryRatings.js';
+import { calibrated, fitCalibration, fitLogistic } from '../../src/routers/scoreCalibration.js';
 import { ContrastiveRouter } from '../../src/routers/contrastive.js';
 import { EloRouter } from '../../src/routers/elo.js';
 import { MfRouter } from '../../src/routers/mf.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { l2normalize } from '../../src/featurizers/Featurizer.js';
-import { ExactIndex } from '../../src/index/VectorIndex.js';
+import { ExactIndex } from '../../src/vectorIndex/VectorIndex.js';
 import { leaveOneOutNeighbours, topKExcept } from '../../src/tf/neighbours.js';
 import { Rng } from '../../src/util/rng.js';
 

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/backend.js';
-import { mean, quantile } from '../../src/eval/stats.js';
-import { ExactIndex, HnswIndex } from '../../src/index/VectorIndex.js';
+import { mean, quantile } from '../../src/eval/numeric.js';
+import { ExactIndex, HnswIndex } from '../../src/vectorIndex/VectorIndex.js';
 import { l2normalize } from '../../src/featurizers/Featurizer.js';
 import { Rng } from '../../src/util/rng.js';
 import { readRecords } from '../../src/data/readRecords.js';
@@ -12,7 +12,7 @@ import { trainRouter } from '../../src/routers/trainRouter.js';
 import { loadPrices } from './train.js';
 import type { CliContext } from '../cliContext.js';
 
-/** Percentile p (0–100), numpy's linear convention (src/eval/stats.ts). */
+/** Percentile p (0–100), numpy's linear convention (src/eval/numeric.ts). */
 function pct(xs: number[], p: number): number {
   return quantile(xs, p / 100);
 }

@@ -7,7 +7,7 @@ import { readRawRows, readRecords, validateFile } from '../../src/data/readRecor
 import { makeSample } from '../../src/data/sample.js';
 import type { RecordKind } from '../../src/data/schemas.js';
 import { parseFractions, splitRecords } from '../../src/data/split.js';
-import { datasetStats, formatStats } from '../../src/data/stats.js';
+import { datasetStats, formatStats } from '../../src/data/datasetStats.js';
 import { LlmrError } from '../../src/errors.js';
 import type { CliContext } from '../cliContext.js';
 

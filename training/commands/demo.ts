@@ -9,7 +9,7 @@ import { oracle } from '../../src/eval/baselines.js';
 import { evaluateRouters } from '../../src/eval/evaluate.js';
 import { decide, type Policy } from '../../src/policy/policy.js';
 import { trainRouter } from '../../src/routers/trainRouter.js';
-import { evaluateRanker } from '../../src/rankers/evaluateRanker.js';
+import { evaluateRanker } from '../../src/eval/rankers/evaluateRanker.js';
 import { splitPairs } from '../../src/rankers/rankData.js';
 import { RankerPipeline } from '../../src/rankers/RankerPipeline.js';
 import { textPairsFromRecords } from '../../src/rankers/textPairs.js';

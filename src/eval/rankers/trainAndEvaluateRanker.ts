@@ -1,6 +1,6 @@
 import { evaluateRanker, type EvaluateRankerOptions, type RankerEval } from './evaluateRanker.js';
-import type { RankDataset } from './rankData.js';
-import { RankerPipeline, type TrainRankerOptions } from './RankerPipeline.js';
+import type { RankDataset } from '../../rankers/rankData.js';
+import { RankerPipeline, type TrainRankerOptions } from '../../rankers/RankerPipeline.js';
 
 export interface TrainEvalOptions extends EvaluateRankerOptions {
   kind: string;

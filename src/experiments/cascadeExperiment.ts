@@ -1,15 +1,15 @@
 import { modelsOf } from '../data/schemas.js';
 import { LlmrError } from '../errors.js';
 import { oracle } from '../eval/baselines.js';
-import type { CalibrationGoal } from '../eval/calibrate.js';
+import type { CalibrationGoal } from '../eval/calibratePolicy.js';
 import { evalTableFromRecords, modelMeans, type EvalTable } from '../eval/evalTable.js';
 import { PriceTable } from '../prices/PriceTable.js';
-import { evaluateRanker } from '../rankers/evaluateRanker.js';
+import { evaluateRanker } from '../eval/rankers/evaluateRanker.js';
 import type { RankDataset } from '../rankers/rankData.js';
 import type { RankerPipeline } from '../rankers/RankerPipeline.js';
-import { byPrice, calibrateCascade, cascadeCurve, priceOrderedChains, selectChain, type CascadeCurve, type CascadeTable } from './cascade.js';
-import type { CascadeReport } from './cascadeReport.js';
-import { rewardTable } from './rewardTable.js';
+import { byPrice, calibrateCascade, cascadeCurve, priceOrderedChains, selectChain, type CascadeCurve, type CascadeTable } from '../cascade/cascade.js';
+import type { CascadeReport } from '../eval/cascade/cascadeReport.js';
+import { rewardTable } from '../cascade/rewardTable.js';
 
 export interface CascadeExperimentOptions {
   /** Call order; default: chosen on the calibration split (selectChain). */

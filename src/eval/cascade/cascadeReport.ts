@@ -1,6 +1,6 @@
-import { escapeXml, PALETTE, renderPlot, type PlotSeries } from '../eval/report/svg.js';
-import { htmlHeading, htmlNotes, htmlPage, htmlTable, writeReportFiles } from '../eval/report/page.js';
-import type { CascadeCalibration, CascadeCurve } from './cascade.js';
+import { escapeXml, PALETTE, renderPlot, type PlotSeries } from '../report/svg.js';
+import { htmlHeading, htmlNotes, htmlPage, htmlTable, writeReportFiles } from '../report/page.js';
+import type { CascadeCalibration, CascadeCurve } from '../../cascade/cascade.js';
 
 /** Offline cascade replay report: operating points and hulls of chains, single models, τ calibrations. */
 export interface CascadeReport {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScoreRecord } from '../../src/data/schemas.js';
-import { calibrate, parseGoal } from '../../src/eval/calibrate.js';
+import { calibrate, parseGoal } from '../../src/eval/calibratePolicy.js';
 import { evalTableFromRecords, tableDigest, type EvalTable } from '../../src/eval/evalTable.js';
 import type { RouterPredictions } from '../../src/eval/evaluate.js';
 import { pipelinePredictions } from '../../src/eval/predict.js';

@@ -3,7 +3,7 @@ import { LlmrError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
 import type { EvalTable } from './evalTable.js';
 import type { RouterPredictions } from './evaluate.js';
-import { logspace, quantile, quantileSorted } from './stats.js';
+import { logspace, quantile, quantileSorted } from './numeric.js';
 import { chosenOutcomes, meanOutcome, routeRows, shareOf, wtpGrid } from './sweep.js';
 
 /**

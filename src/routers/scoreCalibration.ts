@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { winVsField } from './bradleyTerry.js';
+import { winVsField } from './bradleyTerryRatings.js';
 
 /**
  * Mapping a router's raw per-model outputs (a preference strength, a rating, a similarity) to expected

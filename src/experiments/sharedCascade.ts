@@ -1,10 +1,10 @@
 import type { EvalTable } from '../eval/evalTable.js';
 import { modelDigest } from '../eval/predict.js';
-import type { ExtraSeries } from '../eval/shared.js';
+import type { ExtraSeries } from './sharedEvaluation.js';
 import { loadRankDataset } from '../rankers/rankData.js';
-import { cascadeSeries, rewardPairAccuracy, tauGrid, resolveChain } from './cascade.js';
+import { cascadeSeries, rewardPairAccuracy, tauGrid, resolveChain } from '../cascade/cascade.js';
 import { prepareCascade } from './cascadeExperiment.js';
-import { trainRewardModel } from './rewardModel.js';
+import { trainRewardModel } from '../cascade/rewardModel.js';
 
 export interface SharedCascadeOptions {
   /** Shared data root (the folder holding routerbench-subset-via-routerdc). */

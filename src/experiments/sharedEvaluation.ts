@@ -13,10 +13,10 @@ import { PriceTable } from '../prices/PriceTable.js';
 import { createRouter, ROUTERS, routerSpec } from '../routers/registry.js';
 import { RouterPipeline } from '../routers/RouterPipeline.js';
 import { buildTrainingSet, pairsFromScores } from '../routers/trainingSet.js';
-import { completeRecords, evalTableFromRecords, type EvalTable } from './evalTable.js';
-import { evaluateRouters, type DatasetEval, type EvalOptions, type PairSpec, type RouterPredictions, type SeriesInput } from './evaluate.js';
-import { pipelineDigest, predictionsFromFeatures } from './predict.js';
-import type { ArtifactInfo, DatasetInfo } from './report/report.js';
+import { completeRecords, evalTableFromRecords, type EvalTable } from '../eval/evalTable.js';
+import { evaluateRouters, type DatasetEval, type EvalOptions, type PairSpec, type RouterPredictions, type SeriesInput } from '../eval/evaluate.js';
+import { pipelineDigest, predictionsFromFeatures } from '../eval/predict.js';
+import type { ArtifactInfo, DatasetInfo } from '../eval/report/report.js';
 
 /**
  * The real data sets under ../shared/data as train/test score tables, split as the issue specifies:
@@ -111,7 +111,7 @@ export interface SharedRunOptions extends EvalOptions {
   featurizerConfig?: Record<string, unknown>;
   /** Seed of router training (default 42, as `llmr train router`); `seed` seeds the bootstrap and random router. */
   trainSeed?: number;
-  /** Series to evaluate beside the routers on the same test table (src/cascade/sharedCascade.ts: the cascade on RouterBench). */
+  /** Series to evaluate beside the routers on the same test table (src/experiments/sharedCascade.ts: the cascade on RouterBench). */
   extraSeriesFor?: (table: EvalTable, set: SharedSet) => Promise<ExtraSeries>;
   log?: (line: string) => void;
 }

@@ -1,6 +1,6 @@
-import type { BootstrapInterval } from '../eval/bootstrap.js';
-import { htmlHeading, htmlNotes, htmlPage, htmlTable, writeReportFiles } from '../eval/report/page.js';
-import { escapeXml } from '../eval/report/svg.js';
+import type { BootstrapInterval } from '../bootstrap.js';
+import { htmlHeading, htmlNotes, htmlPage, htmlTable, writeReportFiles } from '../report/page.js';
+import { escapeXml } from '../report/svg.js';
 import type { RankerEval } from './evaluateRanker.js';
 
 /**

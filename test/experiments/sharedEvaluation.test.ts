@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
-import { trainAndEvaluate, type SharedSet } from '../../src/eval/shared.js';
+import { trainAndEvaluate, type SharedSet } from '../../src/experiments/sharedEvaluation.js';
 import { syntheticRecords } from '../helpers/tinyRouter.js';
 
 /** trainAndEvaluate on a small synthetic set (the shared sets themselves run in `npm run eval:shared`). */

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { completeRecords, evalTableFromRecords } from '../../src/eval/evalTable.js';
 import { evaluateRouters } from '../../src/eval/evaluate.js';
-import { loadSharedSets } from '../../src/eval/shared.js';
+import { loadSharedSets } from '../../src/experiments/sharedEvaluation.js';
 import { PriceTable } from '../../src/prices/PriceTable.js';
 import { describeShared, SHARED_DATA } from '../helpers/shared.js';
 

@@ -1,7 +1,7 @@
-import { bootstrap, type BootstrapInterval } from '../eval/bootstrap.js';
-import { LlmrError } from '../errors.js';
-import { Rng } from '../util/rng.js';
-import type { TextPair } from './textPairs.js';
+import { bootstrap, type BootstrapInterval } from '../bootstrap.js';
+import { LlmrError } from '../../errors.js';
+import { Rng } from '../../util/rng.js';
+import type { TextPair } from '../../rankers/textPairs.js';
 
 /**
  * Held-out evaluation of a response ranker against gold preferences: pairwise accuracy on the non-tie
