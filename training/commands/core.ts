@@ -14,8 +14,14 @@ export function registerCoreCommands(ctx: CliContext): void {
       const lines = [`llm-router-tfjs ${r.version} on node ${r.node} (${r.platform})`, '', `TF.js backend in use: ${backendLabel(r.backend)}`];
       if (r.backend.name === 'wasm') lines.push(`  wasm threads: ${r.backend.threads} (LLMR_WASM_THREADS=${process.env.LLMR_WASM_THREADS || 'auto'}; auto = every core up to 8 = ${defaultWasmThreads()} here)`);
       for (const a of r.backend.attempts) lines.push(`  ${a.ok ? '✓' : '✗'} ${a.name}${a.reason ? `: ${a.reason}` : ''}`);
+      const group = (status: string, title: string, mark: string) => {
+        const fs = r.featurizers.filter((f) => f.status === status);
+        if (fs.length) lines.push(`  ${title}:`, ...fs.map((f) => `    ${mark} ${f.kind}${f.reason ? `: ${f.reason}` : ''}`));
+      };
       lines.push('', 'featurizers:');
-      for (const f of r.featurizers) lines.push(`  ${f.ok ? '✓' : '✗'} ${f.kind}${f.reason ? `: ${f.reason}` : ''}`);
+      group('ready', 'ready now (offline)', '✓');
+      group('needs-download', 'needs a download first', '↓');
+      group('unavailable', 'unavailable', '✗');
       for (const [name, p] of Object.entries(r.featurizerPresets)) lines.push(`  preset ${name} = ${p.kind} ${JSON.stringify(p.config ?? {})}`);
       lines.push('', 'packages:');
       for (const [k, v] of Object.entries(r.packages)) lines.push(`  ${k}: ${v}`);
