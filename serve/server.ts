@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { initBackend } from '../src/backend/backend.js';
 import { resolveArtifactDir } from '../src/artifacts/artifact.js';
 import { RouterPipeline } from '../src/routers/RouterPipeline.js';
-import { createApp, type RankService } from './app.js';
+import { createApp } from './app.js';
+import type { RankService } from './rankService.js';
 
 export interface ServeOptions {
   router?: string;
