@@ -31,6 +31,8 @@ export const RouteResponseSchema = z.object({
   scores: z.record(z.string(), z.object({ quality: z.number(), cost: z.number() })),
   alternatives: z.array(CandidateOut),
   explanation: z.record(z.string(), z.unknown()).optional(),
+  /** Probability with which an exploring policy chose `model`. */
+  propensity: z.number().optional(),
   router: z.object({ name: z.string(), version: z.string(), kind: z.string(), featurizer: z.string() }),
   /** Id of this decision's route record: send it back with POST /feedback. */
   routeId: z.string(),

@@ -29,6 +29,7 @@ export function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, 
     scores: d.scores,
     alternatives: d.ranked,
     explanation: d.explanation,
+    ...(d.propensity !== undefined ? { propensity: d.propensity } : {}),
     router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
   };
 }
@@ -51,7 +52,7 @@ export function routeMounts(ctx: ServiceContext, o: RouteRecordOptions = {}): Se
       chosenModel: d.model,
       answeredModel: d.model,
       predicted: Object.fromEntries(Object.entries(d.scores).map(([m, s]) => [m, s.quality])),
-      propensity: 1,
+      propensity: d.propensity ?? 1,
       attempts: [],
       inputTokens: null,
       outputTokens: null,

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { LlmrError } from '../errors.js';
+import { explore } from './exploration.js';
 
 /**
  * Policy half of routing: turn predicted quality and expected cost per candidate into one decision.
  * Scores come from any router; the same policies apply to all of them.
  */
-export const PolicySchema = z.discriminatedUnion('kind', [
+const BASE_POLICIES = [
   z.object({ kind: z.literal('max-quality') }).strict(),
   /** RouterBench willingness to pay: argmax over models of wtp · quality − cost (USD). */
   z.object({ kind: z.literal('willingness-to-pay'), wtp: z.number().nonnegative() }).strict(),
@@ -18,11 +19,39 @@ export const PolicySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cheapest-above'), target: z.number() }).strict(),
   /** Best predicted quality among models whose expected cost ≤ maxCost (USD per request); if none fits, the cheapest. */
   z.object({ kind: z.literal('budget'), maxCost: z.number().nonnegative() }).strict(),
+] as const;
+/** The deterministic policies: what an exploring policy explores around. */
+export const BasePolicySchema = z.discriminatedUnion('kind', [...BASE_POLICIES]);
+export type BasePolicy = z.infer<typeof BasePolicySchema>;
+
+/**
+ * Exploration around a base policy (src/policy/exploration.ts): `epsilon-greedy` picks the base policy's model
+ * with probability 1 − ε, else a uniform candidate; `thompson` perturbs each predicted quality with N(0, σ²)
+ * and applies the base policy to the draw. `maxCost` caps exploration: models whose expected cost exceeds it
+ * are never explored into. Every decision reports the probability (propensity) of the model it chose.
+ */
+export const ExplorePolicySchema = z
+  .object({
+    kind: z.literal('explore'),
+    strategy: z.enum(['epsilon-greedy', 'thompson']),
+    epsilon: z.number().min(0).max(1).default(0.1),
+    sigma: z.number().positive().default(0.1),
+    maxCost: z.number().nonnegative().optional(),
+    /** Monte-Carlo draws that estimate a Thompson decision's propensity. */
+    samples: z.number().int().min(16).max(10_000).default(400),
+    base: BasePolicySchema.default({ kind: 'max-quality' }),
+  })
+  .strict();
+export type ExplorePolicy = z.infer<typeof ExplorePolicySchema>;
+
+export const PolicySchema = z.discriminatedUnion('kind', [
+  ...BASE_POLICIES,
   /** A setting stored in the router artifact by `llmr calibrate` (manifest.calibrations[name]); RouterPipeline resolves it. */
   z.object({ kind: z.literal('calibrated'), name: z.string().min(1) }).strict(),
+  ExplorePolicySchema,
 ]);
 export type Policy = z.infer<typeof PolicySchema>;
-export const POLICY_KINDS = ['max-quality', 'willingness-to-pay', 'threshold', 'cheapest-above', 'budget', 'calibrated'] as const;
+export const POLICY_KINDS = ['max-quality', 'willingness-to-pay', 'threshold', 'cheapest-above', 'budget', 'calibrated', 'explore'] as const;
 
 export interface CandidateScore {
   model: string;
@@ -43,6 +72,10 @@ export interface Decision {
   reason: string;
   /** All candidates, best first by the policy's order. */
   ranked: RankedCandidate[];
+  /** Probability with which the policy picks `model` (exploring policies; deterministic ones: absent = 1). */
+  propensity?: number;
+  /** True when an exploring policy chose something else than its base policy would. */
+  explored?: boolean;
 }
 
 /** Deterministic tie-break: higher utility, then cheaper, then name. */
@@ -50,7 +83,11 @@ function order(a: RankedCandidate, b: RankedCandidate): number {
   return Number(b.eligible) - Number(a.eligible) || b.utility - a.utility || a.cost - b.cost || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0);
 }
 
-export function decide(candidates: readonly CandidateScore[], policy: Policy): Decision {
+/**
+ * One decision. `random` (uniform [0,1)) drives exploring policies only; pass a seeded one for determinism.
+ */
+export function decide(candidates: readonly CandidateScore[], policy: Policy, random: () => number = Math.random): Decision {
+  if (policy.kind === 'explore') return explore(candidates, policy, decide, random);
   if (candidates.length === 0) throw new LlmrError('no candidate models to route between', { field: 'candidates', fix: 'pass at least one model the router knows' });
   let ranked: RankedCandidate[];
   let reason: string;

@@ -40,8 +40,12 @@ export function registerRouteCommands(ctx: CliContext): void {
     .option('--ranker <artifact>', 'ranker artifact folder or name')
     .option('--port <n>', 'port', '8080')
     .option('--host <h>', 'interface', '127.0.0.1')
-    .action(async (o: { router?: string; ranker?: string; port: string; host: string }) => {
-      await runServer({ router: o.router, ranker: o.ranker, port: Number(o.port), host: o.host, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService });
+    .option('--store <url>', 'feedback store: duckdb:<file> or postgres://… (default LLMR_STORE_URL, else duckdb:data/store/llmr.duckdb)')
+    .option('--no-store', 'no feedback store: no route records, no POST /feedback')
+    .option('--store-prompts', 'keep prompt text in the store (needed to retrain on it); default: salted hash only (LLMR_STORE_PROMPTS)')
+    .action(async (o: { router?: string; ranker?: string; port: string; host: string; store?: string | boolean; storePrompts?: boolean }) => {
+      const store = o.store === false ? false : typeof o.store === 'string' ? o.store : undefined;
+      await runServer({ router: o.router, ranker: o.ranker, port: Number(o.port), host: o.host, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService, store, storePrompts: o.storePrompts || undefined });
       await new Promise(() => {});
     });
 }
