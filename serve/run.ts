@@ -7,7 +7,7 @@ import { startServer, type RunningServer, type ServeOptions } from './server.js'
 export async function runServer(o: ServeOptions & { quiet?: boolean }): Promise<RunningServer> {
   const log = o.log ?? ((r: Record<string, unknown>) => process.stdout.write(JSON.stringify({ t: new Date().toISOString(), ...r }) + '\n'));
   const running = await startServer({ ...o, log: o.quiet ? () => {} : log });
-  process.stderr.write(`llmr serving on ${running.url}  (POST /route, POST /rank, POST /feedback, GET /healthz, GET /openapi.json)\n`);
+  process.stderr.write(`llmr serving on ${running.url}  (POST /route, POST /rank, POST /feedback, GET /ui, GET /healthz, GET /openapi.json)\n`);
   const stop = (sig: string) => {
     process.stderr.write(`${sig}: shutting down\n`);
     running.close().then(() => process.exit(0));

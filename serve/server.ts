@@ -7,6 +7,7 @@ import { openStore, storeConfigFromEnv } from '../src/store/openStore.js';
 import { createService } from './app.js';
 import { feedbackMount, type AcceptedFeedback } from './feedback/feedbackRouter.js';
 import { StoreConnection } from './feedback/storeConnection.js';
+import { dashboardMount } from './ui/dashboardMount.js';
 import { ModelHolder } from './ModelHolder.js';
 import type { RankService } from './rankService.js';
 
@@ -61,7 +62,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     routeSink: conn,
     // The store is the privacy boundary: it keeps the prompt only with storePrompts, else its salted hash.
     routeRecords: { storePrompts: true },
-    mounts: conn ? (ctx) => [feedbackMount(ctx, { store: () => conn.get(), onAccepted: o.onFeedback ? (items) => o.onFeedback!(holder, items) : undefined })] : undefined,
+    mounts: (ctx) => [...(conn ? [feedbackMount(ctx, { store: () => conn.get(), onAccepted: o.onFeedback ? (items) => o.onFeedback!(holder, items) : undefined })] : []), dashboardMount(ctx, { source: () => conn?.get() ?? null })],
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = service.app.listen(o.port ?? 8080, o.host ?? '127.0.0.1', () => resolve(s));
