@@ -23,8 +23,15 @@ export const KnnParamsSchema = z
      */
     prior: z.number().min(0).default(0),
     seed: z.number().int().default(42),
+    /**
+     * Keep the training prompts (first `PROMPT_CHARS` characters each) in the artifact, so explanations show
+     * what the neighbours were. Off by default: an artifact then holds no training text, only ids.
+     */
+    keepPrompts: z.boolean().default(false),
   })
   .strict();
+/** Characters of each training prompt a kNN artifact keeps with `keepPrompts`. */
+export const PROMPT_CHARS = 200;
 export type KnnParams = z.infer<typeof KnnParamsSchema>;
 
 /**
@@ -38,6 +45,7 @@ export class KnnRouter implements Router {
   models: string[] = [];
   private index: VectorIndex | null = null;
   private ids: string[] = [];
+  private prompts: string[] | null = null;
   private scores: Float64Array[] = [];
   private means: Float64Array = new Float64Array(0);
   private dim = 0;
@@ -51,6 +59,7 @@ export class KnnRouter implements Router {
     this.dim = data.features[0]!.length;
     this.models = [...data.models];
     this.ids = [...data.ids];
+    this.prompts = this.params.keepPrompts && data.prompts ? data.prompts.map((p) => p.slice(0, PROMPT_CHARS)) : null;
     this.scores = data.scores.map((r) => Float64Array.from(r));
     this.means = columnMeans(this.scores, this.models.length);
     const n = data.features.length;
@@ -123,6 +132,7 @@ export class KnnRouter implements Router {
         id: this.ids[h.index]!,
         similarity: Number(h.similarity.toFixed(6)),
         scores: Object.fromEntries(this.models.map((m, j) => [m, Number.isNaN(this.scores[h.index]![j]!) ? null : this.scores[h.index]![j]!])),
+        ...(this.prompts ? { prompt: this.prompts[h.index]! } : {}),
       })),
     };
   }
@@ -134,7 +144,7 @@ export class KnnRouter implements Router {
     this.scores.forEach((r, i) => flat.set(r, i * nm));
     return {
       state: { dim: this.dim, rows: this.scores.length, index: index.kind, ids: this.ids, means: Array.from(this.means, (v) => (Number.isNaN(v) ? null : v)) },
-      files: { 'scores.f64': f64Bytes(flat), [index.kind === 'hnsw' ? 'index.hnsw' : 'index.f32']: index.serialize() },
+      files: { 'scores.f64': f64Bytes(flat), [index.kind === 'hnsw' ? 'index.hnsw' : 'index.f32']: index.serialize(), ...(this.prompts ? { 'prompts.json': new TextEncoder().encode(JSON.stringify(this.prompts)) } : {}) },
     };
   }
 
@@ -148,6 +158,8 @@ export class KnnRouter implements Router {
     const flat = bytesF64(need(st.files, 'scores.f64'));
     const nm = models.length;
     r.scores = Array.from({ length: s.rows }, (_, i) => flat.slice(i * nm, (i + 1) * nm));
+    const prompts = st.files['prompts.json'];
+    if (prompts) r.prompts = JSON.parse(new TextDecoder().decode(prompts)) as string[];
     r.index = s.index === 'hnsw' ? HnswIndex.deserialize(need(st.files, 'index.hnsw'), s.dim, s.rows, Math.max(r.params.ef, r.params.k)) : ExactIndex.deserialize(need(st.files, 'index.f32'), s.dim);
     return r;
   }
