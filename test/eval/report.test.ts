@@ -109,6 +109,7 @@ describe('evaluation report', () => {
   it('tables: metrics, per task, digests; Markdown and JSON versions', () => {
     expect(html).toContain('<table class="metrics">');
     expect(html).toContain('<table class="tasks">');
+    expect(html).toContain('<table class="tasks tasks-apgr">');
     expect(html).toContain(report.datasets[0]!.digest);
     const md = renderMarkdown(report);
     expect(md).toMatch(/\| router \| AIQ \|/);
@@ -145,7 +146,7 @@ describe('evaluation report', () => {
     expect(blue).toBeGreaterThan(20);
   });
 
-  (haveBrowser || process.env.CI === 'true' ? it : it.skip)('in Chromium: no text leaves its box or overlaps, tables fit the page, every legend series has visible marks', async () => {
+  (haveBrowser || process.env.CI === 'true' ? it : it.skip)('in Chromium: no text leaves its box or overlaps, tables fit the page, every legend series has visible marks', { timeout: 300_000 }, async () => {
     const crowded = crowdedReport();
     const cdir = mkdtempSync(join(tmpdir(), 'llmr-report-crowded-'));
     const cpaths = writeReport(cdir, crowded);

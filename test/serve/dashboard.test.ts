@@ -100,7 +100,7 @@ describe('GET /ui dashboard', () => {
     expect(d.service.router.name).toBeTruthy();
   });
 
-  (haveChromium || process.env.CI === 'true' ? it : it.skip)('renders in Chromium with the store\'s figures, no overflow, visible series', async () => {
+  (haveChromium || process.env.CI === 'true' ? it : it.skip)('renders in Chromium with the store\'s figures, no overflow, visible series', { timeout: 300_000 }, async () => {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

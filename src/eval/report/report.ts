@@ -250,6 +250,7 @@ h1{font-size:22px}h2{font-size:19px;border-bottom:1px solid #ccc;padding-bottom:
 table{border-collapse:collapse;font-size:12px;margin:6px 0 14px;max-width:100%}
 th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;vertical-align:top}
 th{background:#f3f3f3;font-weight:600;white-space:normal;overflow-wrap:break-word}
+table.tasks th,table.metrics th{overflow-wrap:anywhere}
 td{white-space:nowrap}td:first-child,th:first-child{text-align:left;white-space:normal;overflow-wrap:break-word}
 table.tasks td:nth-child(3){white-space:normal;overflow-wrap:break-word;text-align:left}
 .ci{display:block;color:#666;font-size:10.5px}
@@ -292,7 +293,13 @@ export function renderHtml(r: EvalReport): string {
     body.push(htmlTable(metricHeadHtml(d), metricCellsHtml(d), 'metrics'));
     for (const f of rest) body.push(figureHtml(f));
     body.push('<h3>Single models</h3>', htmlTable(['model', 'quality', '$/1k queries', 'share of oracle calls'], singleCells(d), 'singles'));
-    if (d.slices.length) body.push('<h3>Per task</h3>', htmlTable(taskHead(d), taskCells(d), 'tasks'));
+    if (d.slices.length) {
+      // two narrower tables rather than one with a column per router and metric
+      const base = ['task', 'rows', 'best model', 'best quality', 'oracle quality'];
+      const baseCells = (t: DatasetEval['slices'][number]) => [t.task, String(t.rows), t.best.model, f3(t.best.quality), f3(t.oracle.quality)];
+      body.push('<h3>Per task: AIQ</h3>', htmlTable([...base, 'Zero router', ...d.routers.map((r) => r.name), ...d.extra.map((x) => x.name), 'random'], d.slices.map((t) => [...baseCells(t), f3(t.zeroAiq), ...t.routers.map((r) => f3(r.aiq)), ...t.extra.map((x) => f3(x.aiq)), f3(t.random.aiq)]), 'tasks'));
+      if (d.pair) body.push('<h3>Per task: APGR</h3>', htmlTable(['task', 'rows', ...d.routers.map((r) => r.name), 'random'], d.slices.map((t) => [t.task, String(t.rows), ...t.routers.map((r) => f3(r.apgr)), f3(t.random.apgr)]), 'tasks tasks-apgr'));
+    }
     body.push('</section>');
   }
   if (r.artifacts.length) body.push('<h2>Artifacts</h2>', htmlTable(['dataset', 'router', 'kind', 'digest (sha256)', 'train rows', 'train s', 'params'], r.artifacts.map(artifactCells), 'artifacts'), '<p class="meta">Hover a digest for all 64 hex digits (report.json has them too); click params to unfold them.</p>');
