@@ -34,7 +34,8 @@ export function readmeCommands(text: string): ReadmeCommand[] {
     }
     if (!inSh) return;
     const command = raw.replace(/\s{2,}#.*$/, '').replace(/^\s*#.*$/, '').trim();
-    if (command) out.push({ line: i + 1, command });
+    // a chain runs part by part, so `npm ci && npm run demo` skips the install and still runs the demo
+    for (const part of command.split(/\s+&&\s+/)) if (part) out.push({ line: i + 1, command: part });
   });
   return out;
 }
