@@ -71,11 +71,17 @@ export function gainPlot(d: DatasetEval, width?: number): Figure {
   const series: PlotSeries[] = [];
   for (const { s, style, kind } of compared(d)) series.push({ name: `${s.name} (AIQ − Zero ${(s.aiq - d.zero.aiq >= 0 ? '+' : '') + (s.aiq - d.zero.aiq).toFixed(3)})`, kind, color: style.color, dash: style.dash, line: gainOverZero(s.hull, d.zero.hull, d.maxCost, false), points: s.hull.filter((p) => p[0] >= d.zero.hull[0]![0]).map((p) => [p[0] * 1000, p[1] - hullQualityAt(d.zero.hull, p[0])]), marker: style.marker });
   series.push({ name: `random router (${(d.random.aiq - d.zero.aiq).toFixed(3)})`, kind: 'random', color: '#8a8a8a', dash: '5 4', line: gainOverZero(d.random.hull, d.zero.hull, d.maxCost, false), points: d.random.hull.filter((p) => p[0] >= d.zero.hull[0]![0]).map((p) => [p[0] * 1000, p[1] - hullQualityAt(d.zero.hull, p[0])]), marker: 'ring' });
+  // the y range follows the routers (and 0), not a baseline far below them: the random router is clipped there
+  const ys = series.filter((s) => s.kind !== 'random').flatMap((s) => (s.line ?? []).map((p) => p[1])).filter(Number.isFinite);
+  const lo = Math.min(0, ...ys);
+  const hi = Math.max(0, ...ys);
+  const pad = (hi - lo || 0.01) * 0.6;
+  const yRange: [number, number] = [lo - pad, hi + pad * 0.3];
   const id = `gain:${d.name}`;
   return {
     id,
-    svg: renderPlot({ id, title: `${d.name}: quality gain over the Zero router at the same cost`, xLabel: `mean cost, USD per 1,000 queries${log ? ' (log scale)' : ''}`, yLabel: 'quality − Zero router', xLog: log, series, yZero: true, hLines: [{ y: 0, label: 'Zero router', color: '#000000' }], width, plotHeight: 300 }),
-    howTo: 'The same hulls as above, minus the Zero router\'s hull at each cost (tails included), so curves that lie on top of each other above come apart. Above 0, the router beats mixing single models at that budget; the area between a curve and 0, divided by the maximum cost, is its AIQ − Zero. Markers are hull vertices.',
+    svg: renderPlot({ id, title: `${d.name}: quality gain over the Zero router at the same cost`, xLabel: `mean cost, USD per 1,000 queries${log ? ' (log scale)' : ''}`, yLabel: 'quality − Zero router', xLog: log, series, yZero: true, yRange, hLines: [{ y: 0, label: 'Zero router', color: '#000000' }], width, plotHeight: 300 }),
+    howTo: 'The same hulls as above, minus the Zero router\'s hull at each cost (tails included), so curves that lie on top of each other above come apart. Above 0, the router beats mixing single models at that budget; the area between a curve and 0, divided by the maximum cost, is its AIQ − Zero. Markers are hull vertices. The y axis follows the routers; a baseline far below them (often the random router) runs off the bottom.',
   };
 }
 

@@ -46,6 +46,8 @@ export interface PlotSpec {
   plotHeight?: number;
   /** Force y = 0 into view (difference plots). */
   yZero?: boolean;
+  /** Fixed y range; marks outside it are clipped at the plot area (a far-off baseline must not flatten the rest). */
+  yRange?: readonly [number, number];
 }
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#bcbd22', '#7f7f7f'];
@@ -345,6 +347,7 @@ export function renderPlot(spec: PlotSpec): string {
     x0 -= dx * 0.04;
     x1 += dx * 0.04;
   }
+  if (spec.yRange) [y0, y1] = spec.yRange;
   const dy = y1 - y0 || Math.abs(y1) || 1;
   y0 -= dy * 0.07;
   y1 += dy * 0.07;
@@ -383,7 +386,8 @@ export function renderPlot(spec: PlotSpec): string {
   // same place stays visible inside) and the oracle on top
   const layer = (s: PlotSeries) => (s.kind === 'zero' || s.kind === 'random' ? 0 : s.kind === 'model' ? (s.marker === 'box' ? 3 : 1) : s.kind === 'oracle' ? 4 : 2);
   const ordered = [...spec.series].sort((a, b) => layer(a) - layer(b));
-  const seriesSvg: string[] = [];
+  // with a fixed y range, series are clipped at the plot area: a nested <svg> viewport with the same coordinates
+  const seriesSvg: string[] = spec.yRange ? [`<svg class="clip" x="${m.l}" y="${top}" width="${pw}" height="${ph}" viewBox="${m.l} ${top} ${pw} ${ph}" overflow="hidden">`] : [];
   const labelReqs: { req: LabelRequest; series: PlotSeries }[] = [];
   for (const s of ordered) {
     const g: string[] = [`<g class="series" data-series="${escapeXml(s.name)}" data-kind="${escapeXml(s.kind)}">`];
@@ -415,6 +419,7 @@ export function renderPlot(spec: PlotSpec): string {
     g.push('</g>');
     seriesSvg.push(g.join(''));
   }
+  if (spec.yRange) seriesSvg.push('</svg>');
   const hl: string[] = [];
   for (const h of spec.hLines ?? []) {
     if (!Number.isFinite(h.y)) continue;
