@@ -11,7 +11,7 @@ export async function runServer(o: ServeOptions & { quiet?: boolean }): Promise<
   const running = await startServer({ ...o, log: o.quiet ? () => {} : log });
   const keys = o.apiKeys?.size ?? 0;
   const host = o.host ?? '127.0.0.1';
-  process.stderr.write(`llmr serving on ${running.url}  (POST /route, POST /route/batch, POST /rank, POST /feedback, GET /healthz, GET /openapi.json)\n`);
+  process.stderr.write(`llmr serving on ${running.url}  (POST /route, POST /route/batch, POST /rank, POST /feedback, GET /ui, GET /healthz, GET /openapi.json)\n`);
   process.stderr.write(keys ? `auth: ${keys} API key${keys === 1 ? '' : 's'}\n` : isLoopback(host) ? 'auth: none (no API keys configured) — listening on loopback only; set LLMR_API_KEYS or --api-keys-file to serve a network\n' : 'auth: NONE on a non-loopback address (--insecure)\n');
   let stopping = false;
   const stop = (sig: string) => {

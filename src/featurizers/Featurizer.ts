@@ -35,6 +35,8 @@ export interface FeaturizerAvailability {
   ok: boolean;
   /** Why not, and what to do, when ok is false. */
   reason?: string;
+  /** Usable, but only after a download (a model from the hub): not ready offline. */
+  needsDownload?: boolean;
 }
 
 export interface FeaturizerSpec {

@@ -209,7 +209,7 @@ export async function transformersAvailable(config: Record<string, unknown> = {}
   const { config: c, runtime } = parseConfig(config);
   const check = checkLocal(c, runtime);
   if (check.missing.length === 0) return { ok: true };
-  if (runtime.allowRemoteModels) return { ok: true, reason: `${c.model} is not in ${check.dir}; it will be downloaded from the hub on first use (needs network)` };
+  if (runtime.allowRemoteModels) return { ok: true, needsDownload: true, reason: `${c.model} is not in ${check.dir}; it will be downloaded from the hub on first use (needs network)` };
   const e = missingModelError(c, runtime, check);
   return { ok: false, reason: `${e.message}; fix: ${e.fix}` };
 }

@@ -32,6 +32,8 @@ export interface TrainingSet {
   pairs?: PairObservation[];
   /** Task / benchmark label per row where known. */
   tasks?: (string | undefined)[];
+  /** The training prompts (routers that can keep them for explanations read these). */
+  prompts?: string[];
 }
 
 export interface FitOptions {
@@ -44,6 +46,8 @@ export interface Neighbour {
   id: string;
   similarity: number;
   scores: Record<string, number | null>;
+  /** The neighbour's training prompt (truncated), where the artifact keeps prompts. */
+  prompt?: string;
 }
 
 export interface Explanation {

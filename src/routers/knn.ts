@@ -24,8 +24,15 @@ export const KnnParamsSchema = z
     seed: z.number().int().default(42),
     /** Online memory (learn()): newly labelled prompts kept beside the training rows, at most this many (oldest dropped first). */
     maxOnline: z.number().int().min(0).default(10_000),
+    /**
+     * Keep the training prompts (first `PROMPT_CHARS` characters each) in the artifact, so explanations show
+     * what the neighbours were. Off by default: an artifact then holds no training text, only ids.
+     */
+    keepPrompts: z.boolean().default(false),
   })
   .strict();
+/** Characters of each training prompt a kNN artifact keeps with `keepPrompts`. */
+export const PROMPT_CHARS = 200;
 export type KnnParams = z.infer<typeof KnnParamsSchema>;
 
 const KnnStateSchema = z.object({
@@ -51,6 +58,7 @@ export class KnnRouter implements Router {
   models: string[] = [];
   private index: VectorIndex | null = null;
   private ids: string[] = [];
+  private prompts: string[] | null = null;
   private scores: Float64Array[] = [];
   private means: Float64Array = new Float64Array(0);
   private dim = 0;
@@ -69,6 +77,7 @@ export class KnnRouter implements Router {
     requireScores('knn', data);
     this.models = [...data.models];
     this.ids = [...data.ids];
+    this.prompts = this.params.keepPrompts && data.prompts ? data.prompts.map((p) => p.slice(0, PROMPT_CHARS)) : null;
     this.scores = data.scores.map((r) => Float64Array.from(r));
     this.means = columnMeans(this.scores, this.models.length);
     const n = data.features.length;
@@ -189,6 +198,7 @@ export class KnnRouter implements Router {
         id: this.rowId(h.index),
         similarity: Number(h.similarity.toFixed(6)),
         scores: Object.fromEntries(this.models.map((m, j) => [m, Number.isNaN(this.rowScores(h.index)[j]!) ? null : this.rowScores(h.index)[j]!])),
+        ...(this.prompts?.[h.index] !== undefined ? { prompt: this.prompts[h.index] } : {}),
       })),
       ...(this.onlineIds.length ? { onlineRows: this.onlineIds.length } : {}),
     };
@@ -205,6 +215,7 @@ export class KnnRouter implements Router {
     const flat = new Float64Array(this.scores.length * nm);
     this.scores.forEach((r, i) => flat.set(r, i * nm));
     const files: Record<string, Uint8Array> = { 'scores.f64': f64Bytes(flat), [ix.file]: ix.bytes };
+    if (this.prompts) files['prompts.json'] = new TextEncoder().encode(JSON.stringify(this.prompts));
     if (this.onlineIds.length) {
       const feats = new Float32Array(this.onlineIds.length * this.dim);
       this.onlineFeatures.forEach((f, i) => feats.set(f, i * this.dim));
@@ -241,6 +252,8 @@ export class KnnRouter implements Router {
     const nm = models.length;
     if (flat.length !== s.rows * nm) throw new LlmrError(`knn scores.f64 holds ${flat.length} values, expected ${s.rows} × ${nm}`, { field: 'files' });
     r.scores = Array.from({ length: s.rows }, (_, i) => flat.slice(i * nm, (i + 1) * nm));
+    const prompts = st.files['prompts.json'];
+    if (prompts) r.prompts = JSON.parse(new TextDecoder().decode(prompts)) as string[];
     r.index = loadRouterIndex({ kind: s.index, descriptor: s.indexDescriptor, dim: s.dim, rows: s.rows }, st.files, Math.max(r.params.ef, r.params.k));
     if (s.online?.length) {
       const n = s.online.length;

@@ -60,6 +60,7 @@ export async function trainRouter(records: readonly ScoreRecord[], o: TrainRoute
   const missing = models.filter((m) => !prices.has(m));
   if (missing.length) throw new LlmrError(`price table lacks ${missing.join(', ')}`, { field: 'prices', fix: 'add every candidate model to the price table' });
   const progress = o.onProgress ?? (() => {});
+  const t0 = performance.now();
   const fz = o.featurizer ?? { kind: 'hashing' };
   const featurizer = createFeaturizer(fz.kind, fz.config ?? {});
   const prompts = records.map((r) => r.prompt);
@@ -80,6 +81,6 @@ export async function trainRouter(records: readonly ScoreRecord[], o: TrainRoute
     name: o.name ?? `${o.kind}-router`,
     version: o.version ?? 'dev',
     backend: o.backend,
-    trainingData: { digest: recordsDigest(records), rows: records.length, source: o.source },
+    trainingData: { digest: recordsDigest(records), rows: records.length, source: o.source, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) },
   });
 }

@@ -11,7 +11,7 @@ export function buildTrainingSet(records: readonly ScoreRecord[], features: read
     const v = r.scores[m];
     return typeof v === 'number' ? v : Number.NaN;
   }));
-  return { ids: records.map((r) => r.id), features: [...features], models: [...models], scores, tasks: records.map((r) => r.task) };
+  return { ids: records.map((r) => r.id), features: [...features], models: [...models], scores, tasks: records.map((r) => r.task), prompts: records.map((r) => r.prompt) };
 }
 
 /**

@@ -8,6 +8,7 @@ import { evaluateRouters } from '../../src/eval/evaluate.js';
 import { renderMarkdown, writeReport, type EvalReport } from '../../src/eval/report/report.js';
 import { Rng } from '../../src/util/rng.js';
 import { decodePng, distinctColours } from './png.js';
+import { haveChromium as haveBrowser, launchChromium, layoutProblems } from '../browser.js';
 
 const CHROMIUM = process.env.LLMR_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -34,7 +35,29 @@ function buildReport(): EvalReport {
     createdAt: '2026-01-01T00:00:00Z',
     command: 'llmr eval test',
     datasets: [evaluateRouters(multi, [noisy(multi, 'knn', 3), noisy(multi, 'mlp', 4)], { bootstrap: 20 }), evaluateRouters(pair, [noisy(pair, 'knn', 5), noisy(pair, 'mlp', 6)], { bootstrap: 20, reference: 'knn' })],
-    artifacts: [{ dataset: 'multi', name: 'knn', kind: 'knn', digest: 'ab'.repeat(32) }],
+    artifacts: [{ dataset: 'multi', name: 'knn', kind: 'knn', digest: 'ab'.repeat(32), trainSeconds: 1.25, params: { k: 40, exactBelow: 10000, m: 16, efConstruction: 200, ef: 100, power: 1, prior: 0, seed: 42 } }],
+  };
+}
+
+/**
+ * The hard case a person saw go wrong: many models with long names at equal prices (labels that collide),
+ * five routers with long versioned names whose curves lie on top of each other on a 2-model set, a long
+ * set name (titles), a reference router (wide paired-interval columns), long params.
+ */
+function crowdedReport(): EvalReport {
+  const names = ['llama-3.1-nemotron-51b-instruct', 'llama3-chatqa-1.5-8b', 'qwen2.5-7b-instruct', 'mistral-7b-instruct-v0.3', 'llama-3.1-8b-instruct', 'codegemma-7b', 'gemma-2-9b-it', 'llama3-chatqa-1.5-70b', 'llama-3.3-nemotron-super-49b-v1'];
+  const multi = { ...table(names, 400, 11), name: 'data/sample/llmrouter-test.jsonl.gz with a rather long name for a data set' };
+  // equal prices for several models: their points share an x
+  for (const row of multi.cost) for (let j = 1; j < 6; j++) row[j] = row[1]!;
+  multi.digest = tableDigest(multi);
+  const pair = { ...table(['mistralai/Mixtral-8x7B-Instruct-v0.1', 'gpt-4-1106-preview'], 400, 12), name: 'routellm-gsm8k' };
+  const kinds = ['knn', 'mlp', 'mf', 'contrastive', 'elo'];
+  const routers = (t: EvalTable) => kinds.map((k, i) => ({ ...noisy(t, `${k}@20261201T213854Z`, 20 + i), kind: k }));
+  return {
+    title: 'crowded report',
+    createdAt: '2026-01-01T00:00:00Z',
+    datasets: [evaluateRouters(multi, routers(multi), { bootstrap: 20, reference: 'knn@20261201T213854Z' }), evaluateRouters(pair, routers(pair), { bootstrap: 20, reference: 'knn@20261201T213854Z' })],
+    artifacts: kinds.map((k) => ({ dataset: 'routellm-gsm8k', name: `${k}@20261201T213854Z`, kind: k, digest: 'cd'.repeat(32), trainRows: 3000, trainSeconds: 12.5, params: { hidden: [256, 128], dropout: 0.1, epochs: 30, learningRate: 0.001, batchSize: 64, weightDecay: 0.0001, seed: 42, note: 'x'.repeat(200) } })),
   };
 }
 
@@ -86,6 +109,7 @@ describe('evaluation report', () => {
   it('tables: metrics, per task, digests; Markdown and JSON versions', () => {
     expect(html).toContain('<table class="metrics">');
     expect(html).toContain('<table class="tasks">');
+    expect(html).toContain('<table class="tasks tasks-apgr">');
     expect(html).toContain(report.datasets[0]!.digest);
     const md = renderMarkdown(report);
     expect(md).toMatch(/\| router \| AIQ \|/);
@@ -120,5 +144,35 @@ describe('evaluation report', () => {
     let blue = 0;
     for (let i = 0; i < png.rgba.length; i += 4) if (png.rgba[i] === 0x1f && png.rgba[i + 1] === 0x77 && png.rgba[i + 2] === 0xb4) blue++;
     expect(blue).toBeGreaterThan(20);
+  });
+
+  (haveBrowser || process.env.CI === 'true' ? it : it.skip)('in Chromium: no text leaves its box or overlaps, tables fit the page, every legend series has visible marks', { timeout: 300_000 }, async () => {
+    const crowded = crowdedReport();
+    const cdir = mkdtempSync(join(tmpdir(), 'llmr-report-crowded-'));
+    const cpaths = writeReport(cdir, crowded);
+    const chtml = readFileSync(cpaths.html, 'utf8');
+    // every figure has its "how to read this", and the new figures are there
+    const ids = plots(chtml).map((p) => p.id.split(':')[0]);
+    for (const k of ['cost-quality', 'gain', 'share-quality', 'call-share', 'tasks']) expect(ids, k).toContain(k);
+    expect(chtml.match(/<figcaption><b>How to read this.<\/b>/g)!.length).toBe(plots(chtml).length);
+    // the flat extension AIQ integrates is drawn for routers, random and the Zero router
+    const cq = plots(chtml).find((p) => p.id.startsWith('cost-quality:data/'))!;
+    expect((cq.svg.match(/class="extension"/g) ?? []).length).toBeGreaterThanOrEqual(5);
+    // train seconds filled, long params folded
+    expect(chtml).toContain('<td>12.5</td>');
+    expect(chtml).toMatch(/<details><summary>hidden=\[2\], dropout=0.1/);
+    const browser = await launchChromium();
+    try {
+      for (const [file, width] of [[paths.html, 1200], [cpaths.html, 1200], [cpaths.html, 820]] as const) {
+        const page = await browser.newPage({ viewport: { width, height: 900 } });
+        await page.goto(`file://${file}`);
+        const problems = await layoutProblems(page);
+        expect(problems, `${file} at ${width}px`).toEqual([]);
+        await page.screenshot({ path: join(cdir, `shot-${width}.png`), fullPage: true });
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
   });
 });

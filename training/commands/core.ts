@@ -16,8 +16,14 @@ export function registerCoreCommands(ctx: CliContext): void {
       for (const a of r.backend.attempts) lines.push(`  ${a.ok ? '✓' : '✗'} ${a.name}${a.reason ? `: ${a.reason}` : ''}`);
       const w = r.webgpuAdapter;
       lines.push('reason' in w ? `WebGPU adapter: none (${w.reason})` : `WebGPU adapter: vendor ${w.vendor || '?'}, architecture ${w.architecture || '?'}, "${w.description || w.device}"${w.software ? ' (software: a CPU implementation of Vulkan, slower than wasm; used only with LLMR_BACKEND=webgpu)' : ' (hardware)'}`);
+      const group = (status: string, title: string, mark: string) => {
+        const fs = r.featurizers.filter((f) => f.status === status);
+        if (fs.length) lines.push(`  ${title}:`, ...fs.map((f) => `    ${mark} ${f.kind}${f.reason ? `: ${f.reason}` : ''}`));
+      };
       lines.push('', 'featurizers:');
-      for (const f of r.featurizers) lines.push(`  ${f.ok ? '✓' : '✗'} ${f.kind}${f.reason ? `: ${f.reason}` : ''}`);
+      group('ready', 'ready now (offline)', '✓');
+      group('needs-download', 'needs a download first', '↓');
+      group('unavailable', 'unavailable', '✗');
       for (const [name, p] of Object.entries(r.featurizerPresets)) lines.push(`  preset ${name} = ${p.kind} ${JSON.stringify(p.config ?? {})}`);
       lines.push('', 'packages:');
       for (const [k, v] of Object.entries(r.packages)) lines.push(`  ${k}: ${v}`);

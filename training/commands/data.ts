@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { recordsDigest } from '../../src/data/digest.js';
 import { detectKind, parseKind } from '../../src/data/detectKind.js';
@@ -10,6 +11,7 @@ import { parseFractions, SPLIT_HASHES, type SplitHash, splitMethod, splitRecords
 import { datasetStats, formatStats } from '../../src/data/datasetStats.js';
 import { LlmrError, UnknownOptionError } from '../../src/errors.js';
 import type { CliContext } from '../cliContext.js';
+import { priceFileFor } from './train.js';
 
 async function kindOf(file: string, flag: string | undefined): Promise<RecordKind> {
   return flag ? parseKind(flag) : detectKind(await readRawRows(file), basename(file));
@@ -89,7 +91,13 @@ export function registerDataCommands(ctx: CliContext): void {
         summary[name] = { file: f, rows: recs.length, digest: recordsDigest(recs) };
         out(`  ${f}: ${recs.length} records`);
       }
-      writeJson(join(o.out, 'split.json'), { source: resolve(file), kind, fractions, salt: o.salt, hash, ...(buckets ? { buckets } : {}), method: splitMethod(hash, buckets), splits: summary });
+      // the price table travels with the data: `train router --data <out>/train.jsonl` finds it beside the split
+      const prices = kind === 'scores' ? priceFileFor(file) : undefined;
+      if (prices) {
+        copyFileSync(prices, join(o.out, 'prices.json'));
+        out(`  prices.json: copied from ${prices}`);
+      }
+      writeJson(join(o.out, 'split.json'), { source: resolve(file), kind, fractions, salt: o.salt, hash, ...(buckets ? { buckets } : {}), method: splitMethod(hash, buckets), splits: summary, ...(prices ? { prices: { file: 'prices.json', from: resolve(prices) } } : {}) });
     });
 
   data

@@ -51,7 +51,7 @@ export function registerDemoCommands(ctx: CliContext): void {
       const prices = loadPrices(join(SAMPLE, 'llmrouter-prices.json'), trainPath)!;
       say(`1. data: ${train.length} training and ${test.length} held-out prompts from ${SAMPLE}/ (LLMRouter, MIT; see data/ATTRIBUTION.md)`);
       const version = newVersion();
-      const router = await trainRouter(train, { kind: 'knn', name: 'demo-knn', version, prices, source: trainPath, backend: backend.name });
+      const router = await trainRouter(train, { kind: 'knn', name: 'demo-knn', version, prices, source: trainPath, backend: backend.name, params: { keepPrompts: true } });
       say(`2. trained a kNN router (k=${(router.router.params as { k: number }).k}, hashing featurizer, ${router.featurizer.dim} dims) over ${router.models.length} candidate models`);
 
       const table = evalTableFromRecords('llmrouter sample test', test, prices, router.models);
@@ -117,7 +117,7 @@ export function registerDemoCommands(ctx: CliContext): void {
       mkdirSync(dirname(gatewayFile), { recursive: true });
       const priceOf = (m: string) => prices.entries[m] ?? {};
       writeFileSync(gatewayFile, JSON.stringify({ upstreams: { local: { baseUrl: mock.url } }, models: Object.fromEntries(router.models.map((m) => [m, { upstream: 'local', inputPerMTok: priceOf(m).inputPerMTok ?? 0, outputPerMTok: priceOf(m).outputPerMTok ?? 0 }])) }, null, 2) + '\n');
-      const running = await runServer({ router: dir, ranker: rdir, port, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService, quiet: true, gateway: gatewayFile });
+      const running = await runServer({ router: dir, ranker: rdir, port, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService, gateway: gatewayFile });
       say(`\n6. serving on ${running.url} — try:\n`);
       say(`   curl -s ${running.url}/route -H 'content-type: application/json' \\\n     -d '{"prompt":"Solve 3x + 5 = 20 for x.","policy":{"kind":"willingness-to-pay","wtp":${wtp(1)}},"explain":true}'`);
       say(`   curl -s ${running.url}/rank -H 'content-type: application/json' \\\n     -d '{"prompt":"Name a primary colour.","responses":[{"text":"Blue is a primary colour."},{"text":"Dog."}]}'`);

@@ -118,7 +118,7 @@ export function registerEvalCommands(ctx: CliContext): void {
       names.add(name);
       const digest = sha256Hex(readFileSync(join(dirs[k]!, 'manifest.json')));
       preds.push(await pipelinePredictions(p, table, name, digest, 1024, given));
-      artifacts.push({ dataset: table.name, name, kind: p.router.kind, digest, params: p.router.params, trainRows: p.meta.trainingData?.rows, dir: dirs[k] });
+      artifacts.push({ dataset: table.name, name, kind: p.router.kind, digest, params: p.router.params, trainRows: p.meta.trainingData?.rows, trainSeconds: p.meta.trainingData?.seconds, dir: dirs[k] });
     }
     // --reference may name an artifact as it was given on the command line, or as the report names it
     const refAt = opts.reference ? refs.indexOf(opts.reference) : -1;

@@ -49,9 +49,16 @@ function sharedRoot(ctx: CliContext, flag?: string): string {
   return flag ?? ctx.config.sharedDataDir;
 }
 
+/**
+ * Human-readable ranking. One numbering only: responses are named by their 1-based position in the order they
+ * were given ("response 2" = the second --response), and listed best first.
+ */
 export function formatRanking(r: RankResult, texts: readonly string[]): string {
-  const lines = [`method ${r.method}: ${r.comparisons} ranker evaluations; best: #${r.best.index}${r.best.model ? ` (${r.best.model})` : ''}`, ''];
-  for (const [k, x] of r.ranking.entries()) lines.push(`  ${String(k + 1).padStart(2)}. #${x.index}${x.model ? ` ${x.model}` : ''}  score ${x.score.toFixed(4)}  ${JSON.stringify(texts[x.index]!.slice(0, 70))}`);
+  const name = (index: number, model?: string) => `response ${index + 1}${model ? ` (${model})` : ''}`;
+  const n = r.comparisons;
+  const lines = [`best: ${name(r.best.index, r.best.model)} of ${texts.length} — method ${r.method}, ${n} ranker ${n === 1 ? 'evaluation' : 'evaluations'}`, ''];
+  const w = String(texts.length).length;
+  for (const [k, x] of r.ranking.entries()) lines.push(`  ${k === 0 ? 'best ' : '     '} ${name(x.index, x.model).padEnd(9 + w)}  score ${x.score.toFixed(4)}  ${JSON.stringify(texts[x.index]!.slice(0, 70))}${texts[x.index]!.length > 70 ? '…' : ''}`);
   return lines.join('\n');
 }
 

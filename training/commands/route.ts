@@ -9,7 +9,8 @@ export function formatDecision(d: Awaited<ReturnType<RouterPipeline['route']>>):
   for (const c of d.ranked) lines.push(`  ${c.eligible ? ' ' : '×'}${c.model.padEnd(38)} ${c.quality.toFixed(4).padStart(8)}   ${c.cost.toExponential(3).padStart(12)}   ${c.utility.toFixed(5)}`);
   if (d.explanation?.neighbours) {
     lines.push('', '  nearest training prompts:');
-    for (const n of d.explanation.neighbours.slice(0, 5)) lines.push(`    ${n.id}  sim ${n.similarity.toFixed(3)}`);
+    for (const n of d.explanation.neighbours.slice(0, 5)) lines.push(`    ${n.id}  sim ${n.similarity.toFixed(3)}${n.prompt !== undefined ? `  ${JSON.stringify(n.prompt.length > 80 ? `${n.prompt.slice(0, 79)}…` : n.prompt)}` : ''}`);
+    if (!d.explanation.neighbours.some((n) => n.prompt !== undefined)) lines.push('    (train with --params \'{"keepPrompts":true}\' to see what these prompts were)');
   }
   return lines.join('\n');
 }

@@ -47,8 +47,13 @@ export function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string
 }
 
 /** prices.json given, else one beside the data file, else observed per-call costs in the data. */
+/** The price table that travels with a data file: `prices.json` beside it, or `<name>-prices.json` for `<name>[-train|-test].jsonl[.gz]`. */
+export function priceFileFor(dataPath: string): string | undefined {
+  return [join(dirname(dataPath), 'prices.json'), dataPath.replace(/(-train|-test)?\.(jsonl|json|csv|arrow|parquet)(\.gz)?$/, '-prices.json')].find((c) => c !== dataPath && existsSync(c));
+}
+
 export function loadPrices(explicit: string | undefined, dataPath: string): PriceTable | undefined {
-  const p = explicit ?? [join(dirname(dataPath), 'prices.json'), dataPath.replace(/(-train|-test)?\.(jsonl|json|csv|arrow|parquet)(\.gz)?$/, '-prices.json')].find((c) => existsSync(c));
+  const p = explicit ?? priceFileFor(dataPath);
   if (!p) return undefined;
   const raw = readJsonFile(p, z.record(z.string(), z.unknown()), 'price table');
   return new PriceTable(raw as never);

@@ -1,7 +1,9 @@
 import type { BootstrapInterval } from '../bootstrap.js';
 import type { DatasetEval, SeriesResult } from '../evaluate.js';
 import { writeReportFiles } from './page.js';
-import { escapeXml, PALETTE, renderPlot, type PlotSeries } from './svg.js';
+import { datasetFigures, type Figure } from './plots.js';
+import { escapeXml } from './svg.js';
+export { callSharePlot, costQualityPlot, gainPlot, sharePlot, taskPlot } from './plots.js';
 
 /**
  * The evaluation report in three renderings of one object: JSON (everything, machine-readable), Markdown
@@ -147,47 +149,6 @@ function pairFact(d: DatasetEval): string {
   return `pair: strong ${p.strong} (quality ${f3(p.qStrong)}, ${per1k(p.cStrong)}/1k), weak ${p.weak} (quality ${f3(p.qWeak)}, ${per1k(p.cWeak)}/1k); the oracle sends ${pct(d.oracle.pairShare)} of prompts to the strong model`;
 }
 
-// ---------- plots ----------
-
-export function costQualityPlot(d: DatasetEval): string {
-  const series: PlotSeries[] = [];
-  d.routers.forEach((r, i) => {
-    series.push({ name: `${r.name} (AIQ ${f3(r.aiq)})`, kind: 'router', color: PALETTE[i % PALETTE.length]!, points: r.points.map((p) => [p.cost * 1000, p.quality]), line: r.hull.map((h) => [h[0] * 1000, h[1]]) });
-  });
-  d.extra.forEach((x, i) => {
-    series.push({ name: `${x.name} (AIQ ${f3(x.aiq)})`, kind: x.kind, color: PALETTE[(d.routers.length + i) % PALETTE.length]!, points: x.points.map((p) => [p.cost * 1000, p.quality]), line: x.hull.map((h) => [h[0] * 1000, h[1]]), marker: 'diamond' });
-  });
-  series.push({ name: `random (AIQ ${f3(d.random.aiq)})`, kind: 'random', color: '#999999', line: d.random.hull.map((h) => [h[0] * 1000, h[1]]), dashed: true });
-  series.push({ name: `Zero router (AIQ ${f3(d.zero.aiq)})`, kind: 'zero', color: '#000000', line: d.zero.hull.map((h) => [h[0] * 1000, h[1]]), dashed: true });
-  series.push({ name: `oracle (${f3(d.oracle.quality)})`, kind: 'oracle', color: '#e6a700', points: [[d.oracle.cost * 1000, d.oracle.quality]], marker: 'star' });
-  for (const s of d.singles) series.push({ name: s.model, kind: 'model', color: '#555555', points: [[s.cost * 1000, s.quality]], marker: 'square', labelPoint: true });
-  const costs = d.singles.map((s) => s.cost).filter((c) => c > 0);
-  const xLog = costs.length > 1 && Math.max(...costs) / Math.min(...costs) > 20;
-  return renderPlot({ id: `cost-quality:${d.name}`, title: `${d.name}: quality vs cost (points: wtp sweep${d.extra.map((x) => `; ${x.name}: ${x.knobLabel ?? 'knob'} sweep`).join('')}; lines: non-decreasing hulls)`, xLabel: `mean cost, USD per 1,000 queries${xLog ? ' (log scale)' : ''}`, yLabel: 'mean quality', xLog, series });
-}
-
-export function sharePlot(d: DatasetEval): string {
-  const p = d.pair!;
-  const series: PlotSeries[] = [];
-  d.routers.forEach((r, i) => {
-    if (r.pair) series.push({ name: `${r.name} (APGR ${f3(r.pair.apgr)})`, kind: 'router', color: PALETTE[i % PALETTE.length]!, points: r.pair.points.map((x) => [x.share * 100, x.quality]), line: [...r.pair.points].sort((a, b) => a.share - b.share).map((x) => [x.share * 100, x.quality]) });
-  });
-  if (d.random.pair) series.push({ name: `random (APGR ${f3(d.random.pair.apgr)})`, kind: 'random', color: '#999999', line: [...d.random.pair.points].sort((a, b) => a.share - b.share).map((x) => [x.share * 100, x.quality]), dashed: true });
-  series.push({ name: 'Zero router (APGR 0.500)', kind: 'zero', color: '#000000', line: [[0, p.qWeak], [100, p.qStrong]], dashed: true });
-  series.push({ name: 'optimal (oracle)', kind: 'oracle', color: '#e6a700', line: p.optimal.map((o) => [o.share * 100, o.quality]), points: p.optimal.map((o) => [o.share * 100, o.quality]), marker: 'star' });
-  return renderPlot({
-    id: `share-quality:${d.name}`,
-    title: `${d.name}: quality vs share of calls to ${p.strong}`,
-    xLabel: `calls to the strong model ${p.strong} (%)`,
-    yLabel: 'mean quality',
-    series,
-    hLines: [
-      { y: p.qStrong, label: `strong: ${p.strong}`, color: '#d62728' },
-      { y: p.qWeak, label: `weak: ${p.weak}`, color: '#555555' },
-    ],
-  });
-}
-
 // ---------- Markdown ----------
 
 function mdTable(head: string[], rows: string[][]): string {
@@ -228,8 +189,84 @@ const CONVENTIONS_MD = [
 
 // ---------- HTML ----------
 
-function htmlTable(head: string[], rows: string[][], cls = ''): string {
-  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+/** A table cell: plain text, or a value with its interval written small beneath it. */
+type Cell = string | { v: string; sub?: string; title?: string; html?: string };
+
+/** Escaped text with break opportunities after '@' and '/' (versioned router names, org/model ids). */
+function breakable(s: string): string {
+  return escapeXml(s).replace(/([@/])/g, '$1<wbr>');
+}
+
+function cellHtml(c: Cell): string {
+  if (typeof c === 'string') return `<td>${breakable(c)}</td>`;
+  if (c.html !== undefined) return `<td${c.title ? ` title="${escapeXml(c.title)}"` : ''}>${c.html}</td>`;
+  return `<td${c.title ? ` title="${escapeXml(c.title)}"` : ''}>${escapeXml(c.v)}${c.sub ? `<span class="ci">${escapeXml(c.sub)}</span>` : ''}</td>`;
+}
+
+function htmlTable(head: string[], rows: Cell[][], cls = ''): string {
+  return `<div class="table"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${breakable(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cellHtml).join('')}</tr>`).join('')}</tbody></table></div>`;
+}
+
+/** "+0.012 [-0.003, +0.027]" → value with the interval beneath. */
+function split(s: string): Cell {
+  const i = s.indexOf(' [');
+  return i < 0 ? s : { v: s.slice(0, i), sub: s.slice(i + 1) };
+}
+
+function metricHeadHtml(d: DatasetEval): string[] {
+  const ref = d.reference ? ['AIQ − reference [paired 95% CI]', ...(d.pair ? ['APGR − reference [paired 95% CI]'] : [])] : [];
+  return ['router', 'AIQ [95% CI]', 'AIQ − Zero [95% CI]', 'max quality', '$/1k at max', ...(d.pair ? ['APGR [95% CI]', 'CPT (20%)', 'CPT (50%)', 'CPT (80%)'] : []), ...ref];
+}
+
+function metricCellsHtml(d: DatasetEval): Cell[][] {
+  return metricRows(d).map((r) => [r.name, { v: r.aiq, sub: r.aiqCI }, split(r.gain), r.maxQuality, r.costAtMax, ...(d.pair ? [{ v: r.apgr, sub: r.apgrCI }, r.cpt20, r.cpt50, r.cpt80] : []), ...(d.reference ? [split(r.aiqVsRef), ...(d.pair ? [split(r.apgrVsRef)] : [])] : [])]);
+}
+
+/** Hyper-parameters folded: a one-line summary that opens to the full JSON (no script: <details>). */
+function paramsCell(params: Record<string, unknown> | undefined): Cell {
+  const entries = Object.entries(params ?? {});
+  if (!entries.length) return '–';
+  const scalar = (v: unknown) => (v === null || typeof v !== 'object' ? String(v) : Array.isArray(v) ? `[${v.length}]` : '{…}');
+  let summary = '';
+  for (const [k, v] of entries) {
+    const next = `${summary ? `${summary}, ` : ''}${k}=${scalar(v)}`;
+    if (next.length > 44) {
+      summary += ', …';
+      break;
+    }
+    summary = next;
+  }
+  return { v: '', html: `<details><summary>${escapeXml(summary)}</summary><pre>${escapeXml(JSON.stringify(params, null, 1))}</pre></details>` };
+}
+
+function artifactCells(a: ArtifactInfo): Cell[] {
+  return [a.dataset, a.name, a.kind, { v: '', title: a.digest, html: `<code>${escapeXml(short(a.digest))}</code>` }, String(a.trainRows ?? '–'), a.trainSeconds !== undefined ? a.trainSeconds.toFixed(1) : { v: 'n/r', title: 'not recorded: the artifact predates training-time records' }, paramsCell(a.params)];
+}
+
+const CSS = `
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:24px;color:#222;max-width:1100px;line-height:1.4}
+h1{font-size:22px}h2{font-size:19px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:36px}h3{font-size:15px;margin:22px 0 6px}
+.table{max-width:100%}
+table{border-collapse:collapse;font-size:12px;margin:6px 0 14px;max-width:100%}
+th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;vertical-align:top}
+th{background:#f3f3f3;font-weight:600;white-space:normal;overflow-wrap:break-word}
+table.tasks th,table.metrics th{overflow-wrap:anywhere}
+td{white-space:nowrap}td:first-child,th:first-child{text-align:left;white-space:normal;overflow-wrap:break-word}
+table.tasks td:nth-child(3){white-space:normal;overflow-wrap:break-word;text-align:left}
+.ci{display:block;color:#666;font-size:10.5px}
+.meta,.conv,.facts{font-size:12.5px;color:#444}.facts li{overflow-wrap:anywhere}
+figure{margin:14px 0 22px}figure svg.plot{display:block;width:100%;height:auto;border:1px solid #ddd}
+figcaption{font-size:12.5px;color:#333;background:#f8f8f4;border-left:3px solid #c9c29a;padding:6px 10px;margin-top:4px}
+figcaption b{color:#222}
+details summary{cursor:pointer;color:#225;white-space:nowrap}details pre{white-space:pre-wrap;overflow-wrap:anywhere;text-align:left;font-size:11px;max-width:420px;margin:4px 0}
+table.artifacts td:last-child,table.artifacts th:last-child{text-align:left;white-space:normal}
+code{background:#f5f5f5;padding:1px 3px}
+@media (max-width:960px){body{padding:12px}table{font-size:11px}th,td{padding:2px 3px}.ci{font-size:10px}}
+`;
+
+function figureHtml(f: Figure): string {
+  return `<figure data-figure="${escapeXml(f.id)}">${f.svg}<figcaption><b>How to read this.</b> ${escapeXml(f.howTo)}</figcaption></figure>`;
 }
 
 export function renderHtml(r: EvalReport): string {
@@ -250,24 +287,30 @@ export function renderHtml(r: EvalReport): string {
     facts.push(...seriesFacts(d));
     if (d.pair) facts.push(pairFact(d));
     body.push(`<ul class="facts">${facts.map((f) => `<li>${escapeXml(f)}</li>`).join('')}</ul>`);
-    body.push(`<div class="plots">${costQualityPlot(d)}${d.pair ? sharePlot(d) : ''}</div>`);
-    body.push('<h3>Metrics</h3>', htmlTable(metricHead(d), metricCells(d), 'metrics'));
+    const figs = datasetFigures(d);
+    const [cq, gain, ...rest] = figs;
+    body.push(figureHtml(cq!), figureHtml(gain!));
+    body.push('<h3>Metrics</h3>');
+    if (d.reference) body.push(`<p class="meta">Reference router of the paired columns: <code>${escapeXml(d.reference)}</code>; a difference whose interval excludes 0 is a difference on these rows.</p>`);
+    body.push(htmlTable(metricHeadHtml(d), metricCellsHtml(d), 'metrics'));
+    for (const f of rest) body.push(figureHtml(f));
     body.push('<h3>Single models</h3>', htmlTable(['model', 'quality', '$/1k queries', 'share of oracle calls'], singleCells(d), 'singles'));
-    if (d.slices.length) body.push('<h3>Per task</h3>', htmlTable(taskHead(d), taskCells(d), 'tasks'));
+    if (d.slices.length) {
+      // two narrower tables rather than one with a column per router and metric
+      const base = ['task', 'rows', 'best model', 'best quality', 'oracle quality'];
+      const baseCells = (t: DatasetEval['slices'][number]) => [t.task, String(t.rows), t.best.model, f3(t.best.quality), f3(t.oracle.quality)];
+      body.push('<h3>Per task: AIQ</h3>', htmlTable([...base, 'Zero router', ...d.routers.map((r) => r.name), ...d.extra.map((x) => x.name), 'random'], d.slices.map((t) => [...baseCells(t), f3(t.zeroAiq), ...t.routers.map((r) => f3(r.aiq)), ...t.extra.map((x) => f3(x.aiq)), f3(t.random.aiq)]), 'tasks'));
+      if (d.pair) body.push('<h3>Per task: APGR</h3>', htmlTable(['task', 'rows', ...d.routers.map((r) => r.name), 'random'], d.slices.map((t) => [t.task, String(t.rows), ...t.routers.map((r) => f3(r.apgr)), f3(t.random.apgr)]), 'tasks tasks-apgr'));
+    }
     body.push('</section>');
   }
-  if (r.artifacts.length) body.push('<h2>Artifacts</h2>', htmlTable(['dataset', 'router', 'kind', 'digest (sha256)', 'train rows', 'train s', 'params'], r.artifacts.map((a) => [a.dataset, a.name, a.kind, a.digest, String(a.trainRows ?? ''), a.trainSeconds !== undefined ? a.trainSeconds.toFixed(1) : '', JSON.stringify(a.params ?? {})]), 'artifacts'));
+  if (r.artifacts.length) body.push('<h2>Artifacts</h2>', htmlTable(['dataset', 'router', 'kind', 'digest (sha256)', 'train rows', 'train s', 'params'], r.artifacts.map(artifactCells), 'artifacts'), '<p class="meta">Hover a digest for all 64 hex digits (report.json has them too); click params to unfold them.</p>');
   if (r.notes?.length) body.push(`<ul class="notes">${r.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('')}</ul>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(r.title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1500px}
-h1{font-size:22px}h2{font-size:19px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}h3{font-size:15px}
-table{border-collapse:collapse;font-size:12.5px;margin:8px 0 16px}th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.meta,.conv,.facts{font-size:12.5px;color:#444}
-.plots{display:flex;flex-wrap:wrap;gap:12px}svg.plot{border:1px solid #ddd}code{background:#f5f5f5;padding:1px 3px}
-</style></head>
+<style>${CSS}</style></head>
 <body>
 ${body.join('\n')}
 </body></html>
