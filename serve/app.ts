@@ -142,6 +142,7 @@ function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, unknown
     scores: d.scores,
     alternatives: d.ranked,
     explanation: d.explanation,
+    ...(d.guard ? { guard: d.guard } : {}),
     router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
   };
 }

@@ -13,6 +13,8 @@ import { PriceTable } from '../prices/PriceTable.js';
 import { createRouter, ROUTERS, routerSpec } from '../routers/registry.js';
 import { RouterPipeline } from '../routers/RouterPipeline.js';
 import { buildTrainingSet, pairsFromScores } from '../routers/trainingSet.js';
+import { guardFromPredictions, outOfFoldPredictions, type GuardOptions, type GuardState } from '../routers/zeroGuard.js';
+import { guardedSeries } from '../eval/guardedSeries.js';
 import { completeRecords, evalTableFromRecords, type EvalTable } from '../eval/evalTable.js';
 import { evaluateRouters, type DatasetEval, type EvalOptions, type PairSpec, type RouterPredictions, type SeriesInput } from '../eval/evaluate.js';
 import { pipelineDigest, predictionsFromFeatures } from '../eval/predict.js';
@@ -113,6 +115,8 @@ export interface SharedRunOptions extends EvalOptions {
   trainSeed?: number;
   /** Series to evaluate beside the routers on the same test table (src/experiments/sharedCascade.ts: the cascade on RouterBench). */
   extraSeriesFor?: (table: EvalTable, set: SharedSet) => Promise<ExtraSeries>;
+  /** The Zero-router guard of every router (default 5 folds), evaluated as "<kind> (guarded)" beside the raw router; false = raw only. */
+  guard?: GuardOptions | false;
   log?: (line: string) => void;
 }
 
@@ -142,20 +146,32 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
   const preds: RouterPredictions[] = [];
   const artifacts: ArtifactInfo[] = [];
   const failures: SharedRunResult['failures'] = [];
+  const guarded: SeriesInput[] = [];
+  const guardFolds = opts.guard === false ? 0 : (opts.guard?.folds ?? 5);
+  const trainCost = set.train.map((r) => Float64Array.from(set.models, (m) => prices.cost(m, r.prompt)));
   for (const kind of kinds) {
     const t1 = Date.now();
     try {
       const spec = routerSpec(kind);
       // as trainRouter does: pairs derived from the scores for every router that can learn from pairs
       const data = spec.trainsOn !== 'scores' ? { ...trainSet, pairs: pairsFromScores(trainSet.scores) } : trainSet;
-      const router = await createRouter(kind, { ...sharedDefaultParams(kind, set.train.length, test.length), ...(opts.params?.[kind] ?? {}) }).fit(data, { seed: opts.trainSeed ?? 42 });
+      const params = { ...sharedDefaultParams(kind, set.train.length, test.length), ...(opts.params?.[kind] ?? {}) };
+      const router = await createRouter(kind, params).fit(data, { seed: opts.trainSeed ?? 42 });
       const trainSeconds = (Date.now() - t1) / 1000;
-      const pipeline = new RouterPipeline(featurizer, router, prices, { name: `${set.name}-${kind}`, version: 'eval', trainingData: { digest: trainDigest, rows: set.train.length, source: set.info.source } });
+      // as trainRouter does: out-of-fold predictions on the training rows → the Zero-router guard
+      let guard: GuardState | undefined;
+      if (guardFolds >= 2 && set.train.length >= 4 * guardFolds) {
+        const oof = await outOfFoldPredictions(trainSet, () => createRouter(kind, params), { folds: guardFolds, seed: opts.trainSeed ?? 42, prepare: spec.trainsOn !== 'scores' ? (d) => ({ ...d, pairs: pairsFromScores(d.scores) }) : undefined });
+        guard = guardFromPredictions(trainSet, oof, trainCost, { ...(opts.guard || {}), folds: guardFolds });
+      }
+      const pipeline = new RouterPipeline(featurizer, router, prices, { name: `${set.name}-${kind}`, version: 'eval', trainingData: { digest: trainDigest, rows: set.train.length, source: set.info.source } }, undefined, guard);
       const digest = await pipelineDigest(pipeline);
-      preds.push(await predictionsFromFeatures(pipeline, table, xTest, kind, digest));
+      const p = await predictionsFromFeatures(pipeline, table, xTest, kind, digest);
+      preds.push(p);
+      if (guard) guarded.push(guardedSeries(table, p, guard, opts.wtpPoints));
       artifacts.push({ dataset: set.name, name: kind, kind, digest, params: router.params, trainRows: set.train.length, trainSeconds });
       router.dispose?.();
-      log(`${set.name}: ${kind} trained in ${trainSeconds.toFixed(1)}s, predicted in ${((Date.now() - t1) / 1000 - trainSeconds).toFixed(1)}s`);
+      log(`${set.name}: ${kind} trained in ${trainSeconds.toFixed(1)}s, ${guard ? `guard (${guardFolds} folds) + ` : ''}predicted in ${((Date.now() - t1) / 1000 - trainSeconds).toFixed(1)}s`);
     } catch (e) {
       const msg = e instanceof LlmrError ? e.describe() : e instanceof Error ? e.message : String(e);
       failures.push({ kind, error: msg });
@@ -177,7 +193,7 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
   // a reference router that failed to train cannot be compared with: say so instead of failing the set
   const reference = opts.reference && preds.some((p) => p.name === opts.reference) ? opts.reference : null;
   const referenceNote = opts.reference && !reference ? [`reference router ${opts.reference} did not train on this set: no paired comparison`] : [];
-  const ev = evaluateRouters(table, preds, { ...opts, pair: set.pair ?? opts.pair, extraSeries: extra.series, reference });
+  const ev = evaluateRouters(table, preds, { ...opts, pair: set.pair ?? opts.pair, extraSeries: [...guarded, ...extra.series], reference });
   log(`${set.name}: evaluated ${preds.length} routers${extra.series.length ? ` + ${extra.series.length} extra series` : ''} + baselines in ${((Date.now() - t2) / 1000).toFixed(1)}s`);
   const notes = [...(set.info.notes ?? []), ...extra.notes, ...failures.map((f) => `${f.kind === 'extra series' ? f.kind : `router ${f.kind}`} failed: ${f.error.split('\n')[0]}`), ...referenceNote];
   return { dataset: { ...ev, info: { ...set.info, trainRows: set.train.length, trainDigest, notes } }, artifacts, failures };

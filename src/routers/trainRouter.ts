@@ -7,6 +7,7 @@ import { createRouter, routerSpec } from './registry.js';
 import type { FitProgress } from './Router.js';
 import { RouterPipeline } from './RouterPipeline.js';
 import { buildTrainingSet, pairsFromScores } from './trainingSet.js';
+import { guardFromPredictions, outOfFoldPredictions, type GuardOptions, type GuardState } from './zeroGuard.js';
 
 export interface TrainRouterOptions {
   kind: string;
@@ -25,6 +26,12 @@ export interface TrainRouterOptions {
   transform?: (f: import('../featurizers/Featurizer.js').Featurizer, texts: string[]) => Promise<Float32Array[]>;
   source?: string;
   backend?: string;
+  /**
+   * The Zero-router guard (zeroGuard.ts): k-fold cross-validated comparison of the router's decisions with
+   * the best single model's, stored in the artifact; where the router is not better, it routes as the Zero
+   * router. Default on with 5 folds (skipped below 4 rows per fold); false = off.
+   */
+  guard?: GuardOptions | false;
 }
 
 export function pricesFromRecords(records: readonly ScoreRecord[], models: readonly string[]): PriceTable {
@@ -72,10 +79,18 @@ export async function trainRouter(records: readonly ScoreRecord[], o: TrainRoute
   }
   const router = createRouter(o.kind, o.params ?? {});
   await router.fit(data, { seed: o.seed, validation, onProgress: (p) => progress({ ...p, stage: 'fit' }) });
+  let guard: GuardState | undefined;
+  const folds = o.guard === false ? 0 : (o.guard?.folds ?? 5);
+  if (folds >= 2 && records.length >= 4 * folds) {
+    progress({ stage: 'guard', epoch: 0, epochs: folds, message: `cross-validating against the Zero router (${folds} folds)` });
+    const oof = await outOfFoldPredictions(data, () => createRouter(o.kind, o.params ?? {}), { folds, seed: o.seed, salt: o.guard ? o.guard.salt : undefined, prepare: spec.trainsOn !== 'scores' ? (d) => ({ ...d, pairs: pairsFromScores(d.scores) }) : undefined });
+    const cost = records.map((r) => Float64Array.from(models, (m) => prices.cost(m, r.prompt)));
+    guard = guardFromPredictions(data, oof, cost, { ...(o.guard || {}), folds });
+  }
   return new RouterPipeline(featurizer, router, prices, {
     name: o.name ?? `${o.kind}-router`,
     version: o.version ?? 'dev',
     backend: o.backend,
     trainingData: { digest: recordsDigest(records), rows: records.length, source: o.source },
-  });
+  }, undefined, guard);
 }
