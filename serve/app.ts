@@ -1,167 +1,154 @@
-import { randomUUID } from 'node:crypto';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { z } from 'zod';
-import { LlmrError } from '../src/errors.js';
-import type { RouteResult, RouterPipeline } from '../src/routers/RouterPipeline.js';
-import { errorHandler, parseBody } from './errors.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import express, { type Express } from 'express';
+import type { RouterPipeline } from '../src/routers/RouterPipeline.js';
+import type { RouteRecordSink } from '../src/store/RouteRecord.js';
+import type { LogFn, ServiceContext } from './context.js';
+import { errorHandler } from './errors.js';
+import { HttpError } from './httpError.js';
 import { Metrics } from './metrics.js';
-import { ErrorResponseSchema, HealthSchema, MAX_BATCH, RouteBatchRequestSchema, RouteBatchResponseSchema, RouteRequestSchema, RouteResponseSchema } from './schemas.js';
+import { type Authenticate, countRejection, guard, type RateLimit } from './middleware/guard.js';
+import { Lane, type LaneOptions } from './middleware/lanes.js';
+import { observe } from './middleware/observe.js';
+import { ModelHolder } from './ModelHolder.js';
+import type { ServiceMount } from './mount.js';
+import type { RankService } from './rankService.js';
+import { RouteRecorder } from './routeRecorder.js';
+import { healthMounts } from './routes/health.js';
+import { infoMounts } from './routes/info.js';
+import { rankMounts } from './routes/rank.js';
+import { type RouteRecordOptions, routeMounts } from './routes/route.js';
 
-/** A ranker as the service sees it: validates its own body (zod) and ranks. */
-export interface RankService {
-  readonly name: string;
-  readonly version: string;
-  readonly kind: string;
-  readonly requestSchema: z.ZodType;
-  readonly responseSchema?: z.ZodType;
-  rank(body: unknown): Promise<unknown>;
-}
+export type { RankService } from './rankService.js';
+export type { ServiceMount, Access, LaneName } from './mount.js';
+export { openApi } from './openapi.js';
+export { requestContext, type RequestContext, type ServiceContext, type Principal } from './context.js';
+export { ModelHolder, type ModelSet } from './ModelHolder.js';
+export { HttpError } from './httpError.js';
 
 export interface AppOptions {
+  /** The models to serve. Pass `holder` to swap them later (hot reload); `router` / `ranker` build one. */
+  holder?: ModelHolder;
   router?: RouterPipeline | null;
   ranker?: RankService | null;
   /** Largest accepted JSON body; larger → 413. */
   bodyLimit?: string;
   backend?: string | null;
   /** Structured log sink (JSON lines); default: none. */
-  log?: (o: Record<string, unknown>) => void;
+  log?: LogFn;
+  /** Extra endpoint groups (gateway, feedback, dashboard …) mounted behind the shared middleware, after the built-ins. */
+  mounts?: readonly ServiceMount[] | ((ctx: ServiceContext) => readonly ServiceMount[]);
+  /** Where /route and /route/batch write one record per decision (fire-and-forget); default none. */
+  routeSink?: RouteRecordSink | null;
+  routeRecords?: RouteRecordOptions & { maxInFlight?: number };
+  /** Authentication (default: everyone allowed, principal null — only safe on loopback). */
+  authenticate?: Authenticate;
+  /** Per-key rate limit (default none). */
+  rateLimit?: RateLimit | null;
+  /** Lane sizes: light (single /route, small /rank) and heavy (/route/batch, large /rank). */
+  lanes?: { light?: Partial<LaneOptions>; heavy?: Partial<LaneOptions> };
+  /** Longest a request may take before a 503 (0: none). Default 30 s. */
+  requestTimeoutMs?: number;
+  metrics?: Metrics;
+  /** Extra built-in-style mounts from the server (admin endpoints); mounted before `mounts`. */
+  adminMounts?: (ctx: ServiceContext) => readonly ServiceMount[];
 }
+
+/** The app plus what the server needs to drive it (drain flag, lanes, context). */
+export interface Service {
+  readonly app: Express;
+  readonly ctx: ServiceContext;
+  readonly lanes: { light: Lane; heavy: Lane };
+  /** Mark the service as draining: /readyz → 503 and every response gets `Connection: close`. */
+  drain(): void;
+  readonly draining: boolean;
+  /** Stop background timers (event-loop monitor). */
+  stop(): void;
+}
+
+const LIGHT: LaneOptions = { concurrency: 32, maxQueue: 512, queueTimeoutMs: 5_000 };
+const HEAVY: LaneOptions = { concurrency: 2, maxQueue: 32, queueTimeoutMs: 10_000 };
 
 /** The express app: no listening, no process side effects — entry points (serve/main.ts, `llmr serve`) start it. */
 export function createApp(opts: AppOptions): Express {
+  return createService(opts).app;
+}
+
+export function createService(opts: AppOptions): Service {
   const log = opts.log ?? (() => {});
-  const metrics = new Metrics();
-  const started = Date.now();
+  const metrics = opts.metrics ?? new Metrics();
+  const holder = opts.holder ?? new ModelHolder({ router: opts.router ?? null, ranker: opts.ranker ?? null });
+  const recorder = new RouteRecorder(opts.routeSink ?? null, metrics, log, opts.routeRecords?.maxInFlight ?? 256);
+  const ctx: ServiceContext = { holder, metrics, log, recorder, backend: opts.backend ?? null, startedAt: Date.now() };
+  const lanes = { light: new Lane('light', { ...LIGHT, ...opts.lanes?.light }), heavy: new Lane('heavy', { ...HEAVY, ...opts.lanes?.heavy }) };
+  let draining = false;
+
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  metrics.gauge('llmr_event_loop_delay_ms', 'event-loop delay since start (p50, p99, max), ms', () => [
+    [{ quantile: '0.5' }, Number((loop.percentile(50) / 1e6).toFixed(3))],
+    [{ quantile: '0.99' }, Number((loop.percentile(99) / 1e6).toFixed(3))],
+    [{ quantile: '1' }, Number((loop.max / 1e6).toFixed(3))],
+  ]);
+  metrics.gauge('llmr_queue_depth', 'requests waiting per lane', () => Object.values(lanes).map((l) => [{ lane: l.name }, l.queued]));
+  metrics.gauge('llmr_lane_running', 'requests running per lane', () => Object.values(lanes).map((l) => [{ lane: l.name }, l.running]));
+  metrics.gauge('llmr_route_records_pending', 'route record writes in flight', () => recorder.pendingWrites);
+  metrics.gauge('llmr_router_info', 'the model set answering now (value: generation)', () => [[{ version: holder.version ?? 'none' }, holder.generation]]);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('query parser', false);
+  const reject = (reason: string) => countRejection(ctx, reason);
 
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const id = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 128)) || randomUUID();
-    res.setHeader('x-request-id', id);
-    const t0 = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const route = req.route?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path);
-      metrics.observe(`${req.method} ${route}`, res.statusCode, ms);
-      log({ level: res.statusCode >= 500 ? 'error' : 'info', msg: 'request', requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: Number(ms.toFixed(3)) });
-    });
+  app.use(
+    observe(ctx, {
+      deadlineMs: opts.requestTimeoutMs ?? 30_000,
+      onDeadline: (_req, res, ms) => {
+        reject('deadline');
+        res.setHeader('retry-after', '1');
+        res.status(503).json({ error: 'deadline_exceeded', message: `request took longer than ${ms} ms`, fix: 'retry later, or send a smaller request', requestId: String(res.getHeader('x-request-id') ?? '') });
+      },
+    }),
+  );
+  app.use((_req, res, next) => {
+    if (draining) res.setHeader('connection', 'close');
     next();
   });
-  app.use(express.json({ limit: opts.bodyLimit ?? '1mb', strict: false }));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', router: opts.router ? `${opts.router.meta.name}/${opts.router.meta.version}` : null, ranker: opts.ranker ? `${opts.ranker.name}/${opts.ranker.version}` : null, backend: opts.backend ?? null, uptimeS: Math.round((Date.now() - started) / 1000) });
-  });
-  app.get('/readyz', (_req, res) => {
-    const ready = Boolean(opts.router || opts.ranker);
-    res.status(ready ? 200 : 503).json({ ready });
-  });
-  app.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(metrics.render());
-  });
-  app.get('/v1/router', (_req, res) => {
-    const r = requireRouter(opts.router);
-    res.json({
-      name: r.meta.name,
-      version: r.meta.version,
-      kind: r.router.kind,
-      featurizer: r.featurizer.kind,
-      candidates: r.models,
-      prices: r.prices.toJSON(),
-      defaultPolicy: r.defaultPolicy,
-      calibrations: r.meta.calibrations ?? {},
-      trainingData: r.meta.trainingData ?? null,
-      metrics: r.meta.metrics ?? {},
-    });
-  });
-
-  app.post('/route', async (req, res, next) => {
-    try {
-      const t0 = performance.now();
-      const r = requireRouter(opts.router);
-      const body = parseBody(RouteRequestSchema, req.body);
-      const [d] = await r.routeMany([body]);
-      res.json({ ...decisionBody(r, d!), timeMs: Number((performance.now() - t0).toFixed(3)) });
-    } catch (e) {
-      next(e);
+  const all: ServiceMount[] = [];
+  const guardDeps = { ctx, authenticate: opts.authenticate ?? (() => null), rateLimit: opts.rateLimit ?? null, lanes, bodyLimit: opts.bodyLimit ?? '1mb' };
+  const mountAll = (ms: readonly ServiceMount[]) => {
+    for (const m of ms) {
+      if (!m.path.startsWith('/') || m.path === '/' || m.path.endsWith('/')) throw new Error(`mount "${m.name}": path must be a prefix like "/feedback" (not "/", no trailing slash)`);
+      all.push(m);
+      app.use(m.path, ...guard(m, guardDeps), m.router);
     }
-  });
-
-  app.post('/route/batch', async (req, res, next) => {
-    try {
-      const t0 = performance.now();
-      const r = requireRouter(opts.router);
-      const body = parseBody(RouteBatchRequestSchema, req.body);
-      const ds = await r.routeMany(body.requests, { field: 'requests' });
-      res.json({ decisions: ds.map((d) => decisionBody(r, d)), timeMs: Number((performance.now() - t0).toFixed(3)) });
-    } catch (e) {
-      next(e);
-    }
-  });
-
-  app.post('/rank', async (req, res, next) => {
-    try {
-      const t0 = performance.now();
-      if (!opts.ranker) throw new LlmrError('this server has no ranker loaded', { code: 'not_ready', fix: 'start it with --ranker <artifact> (npm run demo trains one)' });
-      const out = (await opts.ranker.rank(req.body)) as Record<string, unknown>;
-      res.json({ ...out, ranker: { name: opts.ranker.name, version: opts.ranker.version, kind: opts.ranker.kind }, timeMs: Number((performance.now() - t0).toFixed(3)) });
-    } catch (e) {
-      next(e);
-    }
-  });
-
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openApi(opts.ranker ?? null));
-  });
+  };
+  mountAll(healthMounts(ctx, () => draining));
+  mountAll(infoMounts(ctx, () => all));
+  mountAll(routeMounts(ctx, opts.routeRecords));
+  mountAll(rankMounts(ctx));
+  if (opts.adminMounts) mountAll(opts.adminMounts(ctx));
+  if (opts.mounts) mountAll(typeof opts.mounts === 'function' ? opts.mounts(ctx) : opts.mounts);
 
   app.use((req, res) => {
-    res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.path}`, fix: 'endpoints: POST /route, POST /route/batch, POST /rank, GET /healthz, GET /readyz, GET /metrics, GET /v1/router, GET /openapi.json' });
+    res.locals.llmrMount = undefined;
+    reject('not_found');
+    res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.path.slice(0, 200)}`, fix: `endpoints: ${all.map((m) => m.path).join(', ')} (GET /openapi.json describes them)` });
   });
-  app.use(errorHandler(log));
-  return app;
-}
+  app.use(errorHandler(log, reject));
 
-function requireRouter(r: RouterPipeline | null | undefined): RouterPipeline {
-  if (!r) throw new LlmrError('this server has no router loaded', { code: 'not_ready', fix: 'start it with --router <artifact> (npm run demo trains one)' });
-  return r;
-}
-
-function schema(s: z.ZodType): unknown {
-  const j = z.toJSONSchema(s, { unrepresentable: 'any' }) as Record<string, unknown>;
-  delete j.$schema;
-  return j;
-}
-
-/** The response body of one routing decision (without timing). */
-function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, unknown> {
   return {
-    model: d.model,
-    reason: d.reason,
-    policy: d.policy,
-    scores: d.scores,
-    alternatives: d.ranked,
-    explanation: d.explanation,
-    ...(d.guard ? { guard: d.guard } : {}),
-    router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
-  };
-}
-
-/** OpenAPI 3.1 document generated from the same zod schemas that validate requests. */
-export function openApi(ranker: RankService | null): Record<string, unknown> {
-  const json = (s: z.ZodType) => ({ content: { 'application/json': { schema: schema(s) } } });
-  const errors = { '400': { description: 'invalid request (names the field)', ...json(ErrorResponseSchema) }, '413': { description: 'body too large', ...json(ErrorResponseSchema) }, '503': { description: 'no model loaded', ...json(ErrorResponseSchema) } };
-  return {
-    openapi: '3.1.0',
-    info: { title: 'llm-router-tfjs', version: '0.1.0', description: 'Route prompts to LLMs by predicted quality and price; rank candidate responses.' },
-    paths: {
-      '/route': { post: { summary: 'choose a model for a prompt', requestBody: { required: true, ...json(RouteRequestSchema) }, responses: { '200': { description: 'decision', ...json(RouteResponseSchema) }, ...errors } } },
-      '/route/batch': { post: { summary: `choose a model for each of up to ${MAX_BATCH} prompts in one featurizer pass and one batched prediction`, requestBody: { required: true, ...json(RouteBatchRequestSchema) }, responses: { '200': { description: 'one decision per request, in order', ...json(RouteBatchResponseSchema) }, ...errors } } },
-      '/rank': { post: { summary: 'rank candidate responses to a prompt', requestBody: { required: true, ...(ranker ? json(ranker.requestSchema) : {}) }, responses: { '200': { description: 'ranking', ...(ranker?.responseSchema ? json(ranker.responseSchema) : {}) }, ...errors } } },
-      '/healthz': { get: { summary: 'liveness', responses: { '200': { description: 'ok', ...json(HealthSchema) } } } },
-      '/readyz': { get: { summary: 'readiness: a model is loaded', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
-      '/v1/router': { get: { summary: 'the loaded router: candidates, prices, policies, calibrations', responses: { '200': { description: 'router description' } } } },
+    app,
+    ctx,
+    lanes,
+    drain: () => {
+      draining = true;
     },
+    get draining() {
+      return draining;
+    },
+    stop: () => loop.disable(),
   };
 }
+

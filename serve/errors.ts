@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
 import { LlmrError } from '../src/errors.js';
 import { POLICY_KINDS } from '../src/policy/policy.js';
+import { HttpError } from './httpError.js';
 
 /** Parse an untrusted body with a zod schema; the first issue becomes an LlmrError naming the field. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
@@ -23,21 +24,43 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   });
 }
 
-/** Maps every error to JSON without a stack trace: LlmrError → 400, too large → 413, bad JSON → 400, else 500. */
-export function errorHandler(log: (o: Record<string, unknown>) => void): ErrorRequestHandler {
+/** Status for an LlmrError code that is not a plain 400. */
+const STATUS_BY_CODE: Record<string, number> = { not_ready: 503 };
+
+/** A body-parser / zlib failure as (status, JSON body), or null when `err` is not one. */
+function bodyError(e: { type?: string; status?: number; limit?: number; code?: string; errno?: number; charset?: string; encoding?: string }): [number, Record<string, unknown>] | null {
+  if (e.type === 'entity.too.large' || e.status === 413) return [413, { error: 'payload_too_large', message: `request body exceeds ${e.limit ?? 'the'} bytes limit`, field: 'body', fix: 'send a shorter prompt or fewer responses' }];
+  if (e.type === 'entity.parse.failed') return [400, { error: 'invalid_json', message: 'request body is not valid JSON', field: 'body', fix: 'send Content-Type: application/json with a JSON object' }];
+  if (e.type === 'charset.unsupported') return [415, { error: 'unsupported_charset', message: 'unsupported charset', field: 'content-type', fix: 'encode the body as UTF-8' }];
+  if (e.type === 'encoding.unsupported') return [415, { error: 'unsupported_encoding', message: 'unsupported Content-Encoding', field: 'content-encoding', fix: 'send the body uncompressed, or gzip/deflate' }];
+  if (typeof e.code === 'string' && e.code.startsWith('Z_')) return [400, { error: 'invalid_body_encoding', message: 'the body does not decompress with its Content-Encoding', field: 'content-encoding', fix: 'send a valid gzip/deflate stream, or drop the Content-Encoding header' }];
+  if (e.type === 'request.aborted') return [400, { error: 'request_aborted', message: 'the client aborted the request body', field: 'body' }];
+  if (e.type === 'request.size.invalid') return [400, { error: 'invalid_length', message: 'request body length does not match Content-Length', field: 'content-length', fix: 'send exactly Content-Length bytes' }];
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return [e.status, { error: 'bad_request', message: 'the request body could not be read', field: 'body', fix: 'send Content-Type: application/json with a UTF-8 JSON body' }];
+  return null;
+}
+
+/** Maps every error to JSON without a stack trace: HttpError → its status, LlmrError → 400/503, body errors → 4xx, else 500. */
+export function errorHandler(log: (o: Record<string, unknown>) => void, onReject?: (reason: string) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const requestId = String(res.getHeader('x-request-id') ?? '');
-    const e = err as { type?: string; status?: number; message?: string; limit?: number };
-    if (e?.type === 'entity.too.large' || e?.status === 413) {
-      res.status(413).json({ error: 'payload_too_large', message: `request body exceeds ${e.limit ?? 'the'} bytes limit`, fix: 'send a shorter prompt or fewer responses', requestId });
-      return;
-    }
-    if (e?.type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'invalid_json', message: 'request body is not valid JSON', field: 'body', fix: 'send Content-Type: application/json with a JSON object', requestId });
+    if (res.headersSent) return; // deadline already answered
+    if (err instanceof HttpError) {
+      onReject?.(err.code);
+      for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+      res.status(err.status).json({ ...err.toJSON(), requestId });
       return;
     }
     if (err instanceof LlmrError) {
-      res.status(err.code === 'not_ready' ? 503 : 400).json({ ...err.toJSON(), requestId });
+      const status = STATUS_BY_CODE[err.code] ?? 400;
+      onReject?.(err.code === 'not_ready' ? 'not_ready' : 'invalid_input');
+      res.status(status).json({ ...err.toJSON(), requestId });
+      return;
+    }
+    const b = err && typeof err === 'object' ? bodyError(err as object) : null;
+    if (b) {
+      onReject?.(String(b[1].error));
+      res.status(b[0]).json({ ...b[1], requestId });
       return;
     }
     log({ level: 'error', msg: 'unhandled error', requestId, path: req.path, error: err instanceof Error ? err.stack : String(err) });

@@ -1,22 +1,32 @@
 // HTTP service entry point: `node --import tsx serve/main.ts --router models/demo-knn [--ranker models/demo-ranker] [--port 8080]`
-// (or `llmr serve`). Environment: LLMR_ROUTER, LLMR_RANKER, PORT, HOST, LLMR_BACKEND, LLMR_MODELS_DIR.
-import { parseArgs } from 'node:util';
-import { LlmrError } from '../src/errors.js';
+// (or `llmr serve`). Environment: LLMR_ROUTER, LLMR_RANKER, PORT, HOST, LLMR_BACKEND, LLMR_MODELS_DIR,
+// LLMR_API_KEYS, LLMR_ADMIN_API_KEYS, LLMR_RATE_LIMIT, LLMR_REDIS_URL.
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { configFromEnv } from '../src/config.js';
+import { LlmrError } from '../src/errors.js';
 import { loadRankService } from './rankService.js';
 import { runServer } from './run.js';
+import { SERVE_FLAG_HELP, type ServeFlags, serveOptionsFromFlags } from './serveConfig.js';
 
-const { values } = parseArgs({ options: { router: { type: 'string' }, ranker: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
-const cfg = configFromEnv();
-runServer({
-  router: values.router ?? process.env.LLMR_ROUTER,
-  ranker: values.ranker ?? process.env.LLMR_RANKER,
-  port: Number(values.port ?? process.env.PORT ?? 8080),
-  host: values.host ?? process.env.HOST ?? '127.0.0.1',
-  modelsDir: cfg.modelsDir,
-  backend: cfg.backend,
-  loadRanker: loadRankService,
-}).catch((e: unknown) => {
-  process.stderr.write(`error: ${e instanceof LlmrError ? e.describe() : e instanceof Error ? e.message : String(e)}\n`);
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const BOOL = new Set(['insecure', 'watch']);
+
+function fail(e: unknown): never {
+  process.stderr.write(`error: ${e instanceof LlmrError ? [e.message, e.fix && `fix: ${e.fix}`].filter(Boolean).join(' — ') : e instanceof Error ? e.message : String(e)}\n`);
   process.exit(2);
-});
+}
+
+try {
+  const options = Object.fromEntries(Object.keys(SERVE_FLAG_HELP).map((k) => [kebab(k), { type: BOOL.has(k) ? 'boolean' : 'string' }])) as NonNullable<ParseArgsConfig['options']>;
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ options, strict: true }).values;
+  } catch (e) {
+    throw new LlmrError((e as Error).message, { code: 'bad_flag', fix: `flags: ${Object.keys(SERVE_FLAG_HELP).map((k) => `--${kebab(k)}`).join(' ')}` });
+  }
+  const flags = Object.fromEntries(Object.keys(SERVE_FLAG_HELP).map((k) => [k, values[kebab(k)]])) as ServeFlags;
+  const cfg = configFromEnv();
+  runServer({ ...serveOptionsFromFlags(flags), modelsDir: cfg.modelsDir, backend: cfg.backend, loadRanker: loadRankService }).catch(fail);
+} catch (e) {
+  fail(e);
+}

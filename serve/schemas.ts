@@ -36,6 +36,8 @@ export const RouteResponseSchema = z.object({
   /** Present when the router artifact carries a Zero-router guard: whether this decision is the Zero router's, and why. */
   guard: z.object({ routedAsZero: z.boolean(), reason: z.string().optional(), routerChoice: z.string().optional() }).optional(),
   router: z.object({ name: z.string(), version: z.string(), kind: z.string(), featurizer: z.string() }),
+  /** Id of this decision's route record: send it back with POST /feedback. */
+  routeId: z.string(),
   timeMs: z.number(),
 });
 
@@ -52,4 +54,4 @@ export const ErrorResponseSchema = z.object({
   requestId: z.string().optional(),
 });
 
-export const HealthSchema = z.object({ status: z.literal('ok'), router: z.string().nullable(), ranker: z.string().nullable(), backend: z.string().nullable(), uptimeS: z.number() });
+export const HealthSchema = z.object({ status: z.literal('ok'), router: z.string().nullable(), ranker: z.string().nullable(), version: z.string().nullable(), generation: z.number(), backend: z.string().nullable(), uptimeS: z.number() });

@@ -1,9 +1,24 @@
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { initBackend } from '../src/backend/backend.js';
+import { isIPv4 } from 'node:net';
 import { resolveArtifactDir } from '../src/artifacts/artifact.js';
+import { initBackend } from '../src/backend/backend.js';
+import { LlmrError } from '../src/errors.js';
+import { loadGatewayConfig } from '../src/gateway/GatewayConfig.js';
 import { RouterPipeline } from '../src/routers/RouterPipeline.js';
-import { createApp, type RankService } from './app.js';
+import type { RouteRecordSink } from '../src/store/RouteRecord.js';
+import { type AppOptions, createService, type Service } from './app.js';
+import { ApiKeys, keyAuthenticator } from './auth.js';
+import { clientErrorHandler } from './clientError.js';
+import { gatewayMount } from './gateway/gatewayMount.js';
+import type { ServiceContext } from './context.js';
+import { Metrics } from './metrics.js';
+import { ModelHolder } from './ModelHolder.js';
+import type { ServiceMount } from './mount.js';
+import type { RankService } from './rankService.js';
+import { type BucketOptions, MemoryBuckets, rateLimiter, redisBuckets, type TokenBuckets } from './rateLimit.js';
+import { Reloader } from './reloader.js';
+import { adminMounts } from './routes/admin.js';
 
 export interface ServeOptions {
   router?: string;
@@ -15,29 +30,157 @@ export interface ServeOptions {
   /** Loads a ranker artifact into a RankService (injected so the server does not depend on ranker internals). */
   loadRanker?: (dir: string) => Promise<RankService>;
   log?: (o: Record<string, unknown>) => void;
+  /** Accepted keys; without any the server only binds to loopback (unless `insecure`). */
+  apiKeys?: ApiKeys;
+  /** Allow a non-loopback bind without keys. */
+  insecure?: boolean;
+  /** Per-key token bucket; null/undefined: no limit. */
+  rateLimit?: BucketOptions | null;
+  /** Share the buckets through Redis (LLMR_REDIS_URL). */
+  redisUrl?: string;
+  redisPrefix?: string;
+  lanes?: AppOptions['lanes'];
+  requestTimeoutMs?: number;
+  bodyLimit?: string;
+  /** Longest a SIGTERM drain waits for requests in flight (default 20 s). */
+  drainTimeoutMs?: number;
+  /** After SIGTERM, keep reading requests already sent for this long (answered with Connection: close) before closing the listener. */
+  drainGraceMs?: number;
+  /** Reload when a new version folder appears beside the serving one. */
+  watch?: boolean;
+  mounts?: AppOptions['mounts'];
+  routeSink?: RouteRecordSink | null;
+  routeRecords?: AppOptions['routeRecords'];
+  /** Gateway config file (JSON/YAML): mounts the OpenAI-compatible /v1/chat/completions and /v1/models. */
+  gateway?: string;
+  /** Largest request line + headers (default 16 KiB). */
+  maxHeaderBytes?: number;
 }
 
 export interface RunningServer {
   server: Server;
   url: string;
+  service: Service;
+  reloader: Reloader;
+  /** Stop accepting, finish requests in flight (Connection: close), close; resolves with the number of requests cut at the deadline. */
+  drain(): Promise<{ cut: number }>;
   close(): Promise<void>;
 }
 
-/** Load artifacts, build the app, listen. Used by serve/main.ts and `llmr serve`. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || (isIPv4(h) && h.startsWith('127.'));
+}
+
+const listenError = (e: NodeJS.ErrnoException, host: string, port: number): LlmrError => {
+  if (e.code === 'EADDRINUSE') return new LlmrError(`port ${port} on ${host} is already in use`, { field: '--port', code: 'port_in_use', fix: `stop the other server (lsof -i :${port}) or pick another port: --port <n> (0 = any free port)` });
+  if (e.code === 'EACCES') return new LlmrError(`no permission to listen on ${host}:${port}`, { field: '--port', code: 'port_denied', fix: 'use a port above 1023, e.g. --port 8080' });
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return new LlmrError(`cannot bind to ${host}: no such local address`, { field: '--host', code: 'bad_host', fix: 'use 127.0.0.1 (this machine only) or an address of this machine' });
+  return new LlmrError(`cannot listen on ${host}:${port}: ${e.message}`, { field: '--port', fix: 'check --host and --port' });
+};
+
+/** Load artifacts, build the app, listen. Used by serve/main.ts and `llmr serve`. Throws LlmrError with a fix on bad settings. */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const log = o.log ?? (() => {});
+  const host = o.host ?? '127.0.0.1';
+  const port = o.port ?? 8080;
+  const keys = o.apiKeys ?? ApiKeys.empty();
+  if (!keys.enabled && !isLoopback(host) && !o.insecure) {
+    throw new LlmrError(`refusing to listen on ${host} without API keys`, { field: '--host', code: 'insecure_bind', fix: 'set LLMR_API_KEYS (or --api-keys-file), bind to 127.0.0.1, or pass --insecure to serve an open network on purpose' });
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LlmrError(`--port must be an integer 0..65535, got ${port}`, { field: '--port', fix: 'e.g. --port 8080' });
+  const modelsDir = o.modelsDir ?? 'models';
   const backend = await initBackend(o.backend ?? '');
-  const router = o.router ? await RouterPipeline.load(resolveArtifactDir(o.router, o.modelsDir)) : null;
-  const ranker = o.ranker && o.loadRanker ? await o.loadRanker(resolveArtifactDir(o.ranker, o.modelsDir)) : null;
-  const app = createApp({ router, ranker, backend: backend.name, log: o.log });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(o.port ?? 8080, o.host ?? '127.0.0.1', () => resolve(s));
-    s.on('error', reject);
+  const routerDir = o.router ? resolveArtifactDir(o.router, modelsDir) : null;
+  const rankerDir = o.ranker && o.loadRanker ? resolveArtifactDir(o.ranker, modelsDir) : null;
+  const router = routerDir ? await RouterPipeline.load(routerDir) : null;
+  const ranker = rankerDir ? await o.loadRanker!(rankerDir) : null;
+  const holder = new ModelHolder({ router, ranker, routerDir, rankerDir });
+  const metrics = new Metrics();
+
+  let buckets: TokenBuckets | null = null;
+  if (o.rateLimit) {
+    if (o.redisUrl) {
+      try {
+        buckets = await redisBuckets(o.redisUrl, o.rateLimit, o.redisPrefix);
+      } catch (e) {
+        throw new LlmrError(`cannot reach Redis at ${o.redisUrl.replace(/\/\/[^@]*@/, '//***@')} (${(e as Error).message})`, { field: 'LLMR_REDIS_URL', code: 'redis_unreachable', fix: 'start Redis / fix the URL, or unset LLMR_REDIS_URL to keep rate limits in this process' });
+      }
+    } else buckets = new MemoryBuckets(o.rateLimit);
+  }
+
+  const gatewayConfig = o.gateway ? loadGatewayConfig(o.gateway) : null;
+  const gateways: { close(): void }[] = [];
+  const reloader = new Reloader({ holder, modelsDir, routerRef: o.router, rankerRef: o.ranker, loadRanker: o.loadRanker, metrics, log });
+  const service = createService({
+    holder,
+    metrics,
+    backend: backend.name,
+    log,
+    bodyLimit: o.bodyLimit,
+    authenticate: keyAuthenticator(keys),
+    rateLimit: buckets ? rateLimiter(buckets, metrics, log) : null,
+    lanes: o.lanes,
+    requestTimeoutMs: o.requestTimeoutMs,
+    adminMounts: (ctx: ServiceContext): ServiceMount[] => adminMounts(ctx, reloader),
+    mounts: (ctx: ServiceContext): ServiceMount[] => {
+      const extra = typeof o.mounts === 'function' ? o.mounts(ctx) : (o.mounts ?? []);
+      if (!gatewayConfig) return [...extra];
+      const g = gatewayMount(ctx, gatewayConfig);
+      gateways.push(g.gateway);
+      return [...extra, g];
+    },
+    routeSink: o.routeSink,
+    routeRecords: o.routeRecords,
+  });
+
+  let active = 0;
+  const server = createServer({ maxHeaderSize: o.maxHeaderBytes ?? 16 * 1024, requestTimeout: Math.max(60_000, (o.requestTimeoutMs ?? 15_000) * 2), headersTimeout: 20_000 }, (req: IncomingMessage, res: ServerResponse) => {
+    active++;
+    res.on('close', () => active--);
+    service.app(req, res);
   });
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', clientErrorHandler(metrics));
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => reject(listenError(e, host, port));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (e) => log({ level: 'error', msg: 'server error', error: e.message }));
+  if (o.watch) reloader.watch();
   const addr = server.address() as AddressInfo;
+  const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+
+  let drained: Promise<{ cut: number }> | null = null;
+  const drain = () =>
+    (drained ??= (async () => {
+      service.drain();
+      reloader.close();
+      await new Promise((r) => setTimeout(r, o.drainGraceMs ?? 250));
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      const deadline = Date.now() + (o.drainTimeoutMs ?? 20_000);
+      while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const cut = active;
+      server.closeAllConnections();
+      for (const g of gateways) g.close();
+      await closed;
+      await service.ctx.recorder.flush();
+      await buckets?.close?.();
+      service.stop();
+      return { cut };
+    })());
   return {
     server,
-    url: `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url,
+    service,
+    reloader,
+    drain,
+    close: async () => {
+      await drain();
+    },
   };
 }

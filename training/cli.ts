@@ -14,12 +14,15 @@ const MODULES: Record<string, () => Promise<Register>> = {
   train: () => import('./commands/train.js').then((m) => m.registerTrainCommands),
   featurize: () => import('./commands/featurize.js').then((m) => m.registerFeaturizeCommands),
   route: () => import('./commands/route.js').then((m) => m.registerRouteCommands),
+  serve: () => import('./commands/serve.js').then((m) => m.registerServeCommands),
   models: () => import('./commands/models.js').then((m) => m.registerModelsCommands),
   benchRoute: () => import('./commands/benchRoute.js').then((m) => m.registerBenchRouteCommands),
   benchTrain: () => import('./commands/benchTrain.js').then((m) => m.registerBenchTrainCommands),
   eval: () => import('./commands/eval.js').then((m) => m.registerEvalCommands),
   rank: () => import('./commands/rank.js').then((m) => m.registerRankCommands),
   demo: () => import('./commands/demo.js').then((m) => m.registerDemoCommands),
+  gateway: () => import('./commands/gateway.js').then((m) => m.registerGatewayCommands),
+  benchGateway: () => import('./commands/benchGateway.js').then((m) => m.registerBenchGatewayCommands),
 };
 
 /** Top-level command → the modules that add commands under it. */
@@ -29,13 +32,14 @@ const COMMANDS: Record<string, string[]> = {
   train: ['train', 'rank'],
   featurize: ['featurize'],
   route: ['route'],
-  serve: ['route'],
+  serve: ['serve'],
   models: ['models'],
-  bench: ['benchRoute', 'benchTrain'],
+  bench: ['benchRoute', 'benchTrain', 'benchGateway'],
   eval: ['eval', 'rank'],
   calibrate: ['eval'],
   rank: ['rank'],
   demo: ['demo'],
+  'mock-upstream': ['gateway'],
 };
 
 async function main(): Promise<void> {

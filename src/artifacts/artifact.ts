@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
 import { z } from 'zod';
 import { ArtifactError } from '../errors.js';
 import { sha256Hex } from '../util/hash.js';
@@ -37,38 +37,129 @@ export interface LoadedArtifact {
   files: Record<string, Uint8Array>;
 }
 
-function safeRel(p: string): string {
-  if (p.startsWith('/') || p.split(/[\\/]/).includes('..') || p === 'manifest.json') throw new ArtifactError(`illegal artifact file name "${p}"`);
+/**
+ * An artifact file name: relative, inside the artifact folder, not the manifest. Refuses absolute paths (POSIX
+ * or Windows: `/x`, `\\x`, `C:x`), `..` segments, empty segments and NUL bytes, so neither writing nor
+ * reading (a hand-edited manifest) can touch a file outside the folder.
+ */
+export function safeRel(p: string): string {
+  const parts = p.split(/[\\/]/);
+  if (p === '' || p.includes('\0') || isAbsolute(p) || win32.isAbsolute(p) || /^[a-zA-Z]:/.test(p) || parts.some((s) => s === '' || s === '.' || s === '..') || p === 'manifest.json' || p === MANIFEST_DIGEST)
+    throw new ArtifactError(`illegal artifact file name "${p}"`, { fix: 'artifact file names are relative paths inside the artifact folder, without "..", and not manifest.json / manifest.sha256' });
   return p;
 }
 
+/** File beside manifest.json holding the sha256 of manifest.json's bytes (the manifest covers every other file). */
+export const MANIFEST_DIGEST = 'manifest.sha256';
+
+/** Write a file and fsync it before returning. */
+function writeFileDurable(p: string, bytes: Uint8Array | string): void {
+  const fd = openSync(p, 'w');
+  try {
+    const b = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+    let off = 0;
+    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** fsync a folder so that the names in it (new files, a rename) survive a crash. */
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // some platforms/filesystems cannot fsync a directory; the rename is still atomic
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const TMP = /^\.tmp-.+-(\d+)-(\d+)(-old)?$/;
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
- * Write an artifact atomically: files and manifest go to a temp dir beside the target, which is then
- * renamed into place. A half-written artifact is never visible under its final name.
+ * Remove leftover temporary folders (`.tmp-<name>-<pid>-<ms>`) in `parent` whose writer is gone (its pid is
+ * not running) or that are older than `maxAgeMs`. A writer that was killed mid-write leaves one; the next write
+ * and `llmr models gc` remove it. Returns the removed paths.
+ */
+export function removeStaleTemps(parent: string, maxAgeMs = 6 * 3600_000, now = Date.now()): { path: string; bytes: number }[] {
+  const out: { path: string; bytes: number }[] = [];
+  if (!existsSync(parent)) return out;
+  for (const n of readdirSync(parent)) {
+    const m = TMP.exec(n);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    const age = now - Number(m[2]);
+    if (pidAlive(pid) && age < maxAgeMs) continue;
+    const p = join(parent, n);
+    const bytes = folderBytes(p);
+    rmSync(p, { recursive: true, force: true });
+    out.push({ path: p, bytes });
+  }
+  return out;
+}
+
+function folderBytes(p: string): number {
+  try {
+    const st = statSync(p);
+    if (!st.isDirectory()) return st.size;
+    return readdirSync(p).reduce((a, n) => a + folderBytes(join(p, n)), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Write an artifact atomically and durably: files, manifest and the manifest's digest go to a temp dir beside
+ * the target, each file fsynced, then the temp dir is fsynced, renamed into place and the parent fsynced. A
+ * half-written artifact is never visible under its final name; stale temp dirs of killed writers are removed first.
  */
 export function writeArtifact(dir: string, manifest: Omit<Manifest, 'files' | 'formatVersion'>, files: Record<string, Uint8Array>): Manifest {
   const target = resolve(dir);
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });
+  removeStaleTemps(parent);
   const tmp = join(parent, `.tmp-${basename(target)}-${process.pid}-${Date.now()}`);
   mkdirSync(tmp);
   try {
     const sums: Record<string, string> = {};
+    const dirs = new Set<string>([tmp]);
     for (const [name, bytes] of Object.entries(files)) {
       const rel = safeRel(name);
       const p = join(tmp, rel);
       mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, bytes);
+      dirs.add(dirname(p));
+      writeFileDurable(p, bytes);
       sums[rel] = sha256Hex(bytes);
     }
     const full: Manifest = ManifestSchema.parse({ ...manifest, formatVersion: ARTIFACT_FORMAT_VERSION, files: sums });
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(full, null, 2) + '\n');
+    const text = JSON.stringify(full, null, 2) + '\n';
+    writeFileDurable(join(tmp, 'manifest.json'), text);
+    writeFileDurable(join(tmp, MANIFEST_DIGEST), `${sha256Hex(text)}  manifest.json\n`);
+    for (const d of [...dirs].sort((a, b) => b.length - a.length)) fsyncDir(d);
     if (existsSync(target)) {
       const old = `${tmp}-old`;
       renameSync(target, old);
       renameSync(tmp, target);
+      fsyncDir(parent);
       rmSync(old, { recursive: true, force: true });
-    } else renameSync(tmp, target);
+    } else {
+      renameSync(tmp, target);
+      fsyncDir(parent);
+    }
     return full;
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
@@ -76,14 +167,36 @@ export function writeArtifact(dir: string, manifest: Omit<Manifest, 'files' | 'f
   }
 }
 
+/** Check manifest.json's bytes against manifest.sha256; throws ArtifactError naming the fix. */
+function checkManifestDigest(root: string, bytes: Buffer): void {
+  const dp = join(root, MANIFEST_DIGEST);
+  if (!existsSync(dp)) throw new ArtifactError(`${MANIFEST_DIGEST} is missing: manifest.json is not covered by a checksum`, { where: dp, fix: 're-train the artifact, or if you trust it as it is: llmr models seal <artifact>' });
+  const want = readFileSync(dp, 'utf8').trim().split(/\s+/)[0] ?? '';
+  const got = sha256Hex(bytes);
+  if (want !== got) throw new ArtifactError(`manifest.json was modified: sha256 ${got.slice(0, 12)}… ≠ ${MANIFEST_DIGEST} ${want.slice(0, 12)}…`, { where: join(root, 'manifest.json'), fix: 're-train or restore the artifact; do not edit manifest.json by hand (prices: retrain with --prices, or `llmr models seal` after a deliberate edit)' });
+}
+
+/** Record manifest.json's digest (for an artifact written before digests, or after a deliberate edit). */
+export function sealArtifact(dir: string): string {
+  const root = resolve(dir);
+  const mpath = join(root, 'manifest.json');
+  if (!existsSync(mpath)) throw new ArtifactError(`no manifest.json in ${root}`, { where: root, fix: 'point at an artifact folder (models/<name>/<version>)' });
+  const digest = sha256Hex(readFileSync(mpath));
+  writeFileDurable(join(root, MANIFEST_DIGEST), `${digest}  manifest.json\n`);
+  fsyncDir(root);
+  return digest;
+}
+
 /** Read and verify an artifact: manifest schema, format version, every file's presence and sha256. */
 export function readArtifact(dir: string): LoadedArtifact {
   const root = resolve(dir);
   const mpath = join(root, 'manifest.json');
   if (!existsSync(mpath)) throw new ArtifactError(`no manifest.json in ${root}`, { where: root, fix: 'point at an artifact folder (models/<name>/<version>), e.g. from `llmr models list`' });
+  const mbytes = readFileSync(mpath);
+  checkManifestDigest(root, mbytes);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(mpath, 'utf8'));
+    raw = JSON.parse(mbytes.toString('utf8'));
   } catch (e) {
     throw new ArtifactError(`manifest.json is not valid JSON: ${(e as Error).message}`, { where: mpath, fix: 're-train or restore the artifact' });
   }

@@ -10,9 +10,10 @@ import { LlmrError } from '../errors.js';
 import { createFeaturizer, DEFAULT_FEATURIZER } from '../featurizers/registry.js';
 import type { PriceTableData } from '../prices/PriceTable.js';
 import { PriceTable } from '../prices/PriceTable.js';
-import { createRouter, ROUTERS, routerSpec } from '../routers/registry.js';
+import { fitRouter } from '../routers/fitRouter.js';
+import { routers, routerSpec } from '../routers/registry.js';
 import { RouterPipeline } from '../routers/RouterPipeline.js';
-import { buildTrainingSet, pairsFromScores } from '../routers/trainingSet.js';
+import { buildTrainingSet } from '../routers/trainingSet.js';
 import { guardFromPredictions, outOfFoldPredictions, type GuardOptions, type GuardState } from '../routers/zeroGuard.js';
 import { guardedSeries } from '../eval/guardedSeries.js';
 import { completeRecords, evalTableFromRecords, type EvalTable } from '../eval/evalTable.js';
@@ -84,18 +85,6 @@ export async function loadSharedSets(root: string, only: readonly string[] = SHA
   return out;
 }
 
-/**
- * Parameters `eval shared` passes by default (a user's --params win). The neighbour-based routers (knn, elo)
- * search brute force below 10,000 training rows; with thousands of test queries that is the slowest step
- * (7,068 MMLU train × 6,969 test prompts × 4,096 hashed dimensions: 209 s exact on this 2-core machine under
- * load, 84 s with HNSW, same APGR 0.630 vs 0.629). Where train × test rows exceed 10^7 the graph index is used;
- * below that brute force is faster than building the graph (LLMRouter: 5 s exact vs 39 s HNSW).
- */
-export function sharedDefaultParams(kind: string, trainRows: number, testRows: number): Record<string, unknown> {
-  if ((kind === 'knn' || kind === 'elo') && trainRows * testRows > 1e7) return { exactBelow: 0 };
-  return {};
-}
-
 /** Series evaluated beside a set's routers (e.g. a cascade), with their artifacts and report notes. */
 export interface ExtraSeries {
   series: SeriesInput[];
@@ -111,7 +100,7 @@ export interface SharedRunOptions extends EvalOptions {
   /** Featurizer kind or preset (default hashing) and its config. */
   featurizer?: string;
   featurizerConfig?: Record<string, unknown>;
-  /** Seed of router training (default 42, as `llmr train router`); `seed` seeds the bootstrap and random router. */
+  /** Seed of router training (wins over params.seed; default 42, as `llmr train router`); `seed` seeds the bootstrap and random router. */
   trainSeed?: number;
   /** Series to evaluate beside the routers on the same test table (src/experiments/sharedCascade.ts: the cascade on RouterBench). */
   extraSeriesFor?: (table: EvalTable, set: SharedSet) => Promise<ExtraSeries>;
@@ -130,7 +119,7 @@ export interface SharedRunResult {
 /** Train every requested router kind on a set's train split and evaluate all of them on its test split. */
 export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = {}): Promise<SharedRunResult> {
   const log = opts.log ?? (() => {});
-  const kinds = opts.routers ?? Object.keys(ROUTERS);
+  const kinds = opts.routers ?? routers.kinds;
   for (const k of kinds) routerSpec(k);
   const prices = new PriceTable(set.prices);
   const t0 = Date.now();
@@ -152,16 +141,13 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
   for (const kind of kinds) {
     const t1 = Date.now();
     try {
-      const spec = routerSpec(kind);
-      // as trainRouter does: pairs derived from the scores for every router that can learn from pairs
-      const data = spec.trainsOn !== 'scores' ? { ...trainSet, pairs: pairsFromScores(trainSet.scores) } : trainSet;
-      const params = { ...sharedDefaultParams(kind, set.train.length, test.length), ...(opts.params?.[kind] ?? {}) };
-      const router = await createRouter(kind, params).fit(data, { seed: opts.trainSeed ?? 42 });
+      // the kind's size defaults (the neighbour routers' index for train × test rows) under the user's params
+      const router = await fitRouter(kind, opts.params?.[kind] ?? {}, trainSet, { seed: opts.trainSeed, queryRows: test.length });
       const trainSeconds = (Date.now() - t1) / 1000;
       // as trainRouter does: out-of-fold predictions on the training rows → the Zero-router guard
       let guard: GuardState | undefined;
       if (guardFolds >= 2 && set.train.length >= 4 * guardFolds) {
-        const oof = await outOfFoldPredictions(trainSet, () => createRouter(kind, params), { folds: guardFolds, seed: opts.trainSeed ?? 42, prepare: spec.trainsOn !== 'scores' ? (d) => ({ ...d, pairs: pairsFromScores(d.scores) }) : undefined });
+        const oof = await outOfFoldPredictions(trainSet, (d, held) => fitRouter(kind, opts.params?.[kind] ?? {}, d, { seed: opts.trainSeed, queryRows: held }), { folds: guardFolds });
         guard = guardFromPredictions(trainSet, oof, trainCost, { ...(opts.guard || {}), folds: guardFolds });
       }
       const pipeline = new RouterPipeline(featurizer, router, prices, { name: `${set.name}-${kind}`, version: 'eval', trainingData: { digest: trainDigest, rows: set.train.length, source: set.info.source } }, undefined, guard);

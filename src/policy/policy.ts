@@ -5,19 +5,24 @@ import { LlmrError } from '../errors.js';
  * Policy half of routing: turn predicted quality and expected cost per candidate into one decision.
  * Scores come from any router; the same policies apply to all of them.
  */
+/** Bounds of the numeric policy fields (quality is a score in [0, 1]; money in USD). */
+export const POLICY_LIMITS = { maxWtp: 1e9, maxCost: 1e6 } as const;
+const num = (what: string, min: number, max: number) =>
+  z.number({ error: `${what} must be a number` }).refine(Number.isFinite, `${what} must be a finite number`).refine((v) => v >= min && v <= max, `${what} must be between ${min} and ${max}`);
+
 export const PolicySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('max-quality') }).strict(),
   /** RouterBench willingness to pay: argmax over models of wtp · quality − cost (USD). */
-  z.object({ kind: z.literal('willingness-to-pay'), wtp: z.number().nonnegative() }).strict(),
+  z.object({ kind: z.literal('willingness-to-pay'), wtp: num('wtp (USD per unit of quality)', 0, POLICY_LIMITS.maxWtp) }).strict(),
   /**
    * RouteLLM strong/weak threshold: the strong model when its predicted advantage
    * quality(strong) − quality(weak) ≥ threshold, else the weak model.
    */
-  z.object({ kind: z.literal('threshold'), strong: z.string().min(1), weak: z.string().min(1), threshold: z.number() }).strict(),
+  z.object({ kind: z.literal('threshold'), strong: z.string().min(1), weak: z.string().min(1), threshold: num('threshold (a quality difference)', -1, 1) }).strict(),
   /** The cheapest model whose predicted quality ≥ target; if none reaches it, the best one. */
-  z.object({ kind: z.literal('cheapest-above'), target: z.number() }).strict(),
+  z.object({ kind: z.literal('cheapest-above'), target: num('target (a quality score)', 0, 1) }).strict(),
   /** Best predicted quality among models whose expected cost ≤ maxCost (USD per request); if none fits, the cheapest. */
-  z.object({ kind: z.literal('budget'), maxCost: z.number().nonnegative() }).strict(),
+  z.object({ kind: z.literal('budget'), maxCost: num('maxCost (USD per request)', 0, POLICY_LIMITS.maxCost) }).strict(),
   /** A setting stored in the router artifact by `llmr calibrate` (manifest.calibrations[name]); RouterPipeline resolves it. */
   z.object({ kind: z.literal('calibrated'), name: z.string().min(1) }).strict(),
 ]);

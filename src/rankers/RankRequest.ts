@@ -10,17 +10,22 @@ export const RANK_LIMITS = {
   maxModelChars: 200,
 } as const;
 
-export const RankResponseSchema = z
+const nonBlank = (what: string, max: number) => z.string().max(max, `at most ${max} characters`).regex(/\S/, `${what} must not be empty`);
+
+const RankResponseObject = z
   .object({
-    text: z.string().max(RANK_LIMITS.maxResponseChars, `at most ${RANK_LIMITS.maxResponseChars} characters`),
+    text: nonBlank('response text', RANK_LIMITS.maxResponseChars),
     model: z.string().min(1).max(RANK_LIMITS.maxModelChars).optional(),
   })
   .strict();
 
+/** One candidate response: a plain string, or `{ text, model? }`. */
+export const RankResponseSchema = z.union([nonBlank('response text', RANK_LIMITS.maxResponseChars), RankResponseObject]).transform((r) => (typeof r === 'string' ? { text: r } : r));
+
 /** POST /rank body and RankerPipeline.rank() input. */
 export const RankRequestSchema = z
   .object({
-    prompt: z.string().max(RANK_LIMITS.maxPromptChars, `at most ${RANK_LIMITS.maxPromptChars} characters`),
+    prompt: nonBlank('prompt', RANK_LIMITS.maxPromptChars),
     responses: z
       .array(RankResponseSchema)
       .min(2, 'rank at least 2 responses')
@@ -75,11 +80,21 @@ export function fieldName(path: readonly PropertyKey[]): string {
   return out || '(body)';
 }
 
+type Issue = { path: PropertyKey[]; message: string; code: string; errors?: Issue[][] };
+
+/** A response that is neither a string nor {text, model?}: report the branch that got furthest, not "Invalid input". */
+function unwrapUnion(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue;
+  const branch = issue.errors.map((b) => b[0]).filter((i): i is Issue => Boolean(i)).find((i) => i.path.length > 0 || i.code !== 'invalid_type');
+  if (!branch) return { ...issue, message: 'must be a non-empty string or an object {text, model?}' };
+  return { ...branch, path: [...issue.path, ...branch.path] };
+}
+
 /** Validate an untrusted rank request; the LlmrError names the failing field (e.g. responses[2].text). */
 export function parseRankRequest(input: unknown): RankRequest {
   const r = RankRequestSchema.safeParse(input);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
+  const issue = unwrapUnion(r.error.issues[0]!);
   const field = fieldName(issue.path);
   const isMethod = issue.path[0] === 'method';
   const fix = isMethod
@@ -87,7 +102,7 @@ export function parseRankRequest(input: unknown): RankRequest {
     : issue.code === 'unrecognized_keys'
       ? 'allowed fields: prompt, responses [{text, model?}], method, reference'
       : field.startsWith('responses')
-        ? `responses: 2..${RANK_LIMITS.maxResponses} objects {text: string, model?: string}`
+        ? `responses: 2..${RANK_LIMITS.maxResponses} non-empty strings or objects {text: string, model?: string}`
         : 'see RankRequestSchema: {prompt: string, responses: [{text, model?}], method?, reference?}';
   throw new LlmrError(`invalid rank request ${field}: ${issue.message}`, { field, fix, code: isMethod ? 'unknown_option' : 'invalid_input' });
 }

@@ -1,4 +1,4 @@
-import type { FitProgress } from '../routers/Router.js';
+import type { Estimator, FitProgress, ModelState, Spec } from '../estimator/Estimator.js';
 
 /**
  * Ranking responses after inference ("ensemble after inference", LLM-Blender style): given one prompt and
@@ -6,10 +6,9 @@ import type { FitProgress } from '../routers/Router.js';
  * - pairwise rankers estimate P(A better than B) from both responses at once (PairRanker);
  * - reward models give each response a scalar reward r(prompt, response) (Bradley–Terry); P(A > B) = σ(r_A − r_B).
  *
- * Estimator contract (as routers, checked by test/rankers/contract.test.ts for every registry entry):
- * hyper-parameters go to the constructor (registry `create(params)`) and are validated there with zod;
- * `fit(data)` returns `this`; `compare`/`reward` before `fit` throw NotFittedError; `save()` → registry
- * `load()` gives identical outputs.
+ * The estimator contract (src/estimator/Estimator.ts, as routers), checked by test/rankers/contract.test.ts for
+ * every registry entry; `compare`/`reward` before `fit` throw NotFittedError; `save()` → the spec's `load()`
+ * gives identical outputs.
  *
  * Rankers work on featurized text: the RankerPipeline (src/rankers/RankerPipeline.ts) turns prompt and
  * response strings into a RankFeatures table with the featurizer and the cheap text features.
@@ -61,21 +60,14 @@ export interface RankFitOptions {
   onProgress?: (p: RankFitProgress) => void;
 }
 
-export interface RankerState {
-  /** JSON-serialisable learned state. */
-  state: Record<string, unknown>;
-  /** Binary files (weights), stored next to manifest.json with a sha256 each. */
-  files: Record<string, Uint8Array>;
-}
+/** A ranker's saved state (the estimators' one ModelState). */
+export type RankerState = ModelState;
 
 /** How a ranker scores: both responses jointly, or one scalar reward per response. */
 export type RankerScoring = 'pairwise' | 'reward';
 
-export interface Ranker {
-  readonly kind: string;
-  readonly params: Record<string, unknown>;
+export interface Ranker extends Estimator<RankTrainingSet, RankFitOptions> {
   readonly scoring: RankerScoring;
-  fit(data: RankTrainingSet, opts?: RankFitOptions): Promise<this>;
   /**
    * P(item a better than item b) for each pair (both items of the same prompt). Antisymmetric by
    * construction: compare([[b, a]]) is exactly 1 − compare([[a, b]]).
@@ -83,17 +75,12 @@ export interface Ranker {
   compare(data: RankFeatures, pairs: readonly (readonly [number, number])[]): Promise<Float64Array>;
   /** Scalar reward per item; reward models only (pairwise rankers throw an LlmrError). */
   reward(data: RankFeatures, items: readonly number[]): Promise<Float64Array>;
-  save(): Promise<RankerState>;
   /** Release tensors. */
   dispose(): void;
 }
 
-export interface RankerSpec {
-  kind: string;
-  description: string;
+export interface RankerSpec extends Spec<Ranker> {
   scoring: RankerScoring;
-  create(params?: Record<string, unknown>): Ranker;
-  load(params: Record<string, unknown>, state: RankerState): Promise<Ranker>;
 }
 
 /**

@@ -6,7 +6,7 @@ import { glorotUniform, packWeights, unpackWeights, variableFrom, WeightSpecSche
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext, type TrainResult } from '../train/harness.js';
 import { Rng } from '../util/rng.js';
 import { sigmoidSym, type RankFeatures, type Ranker, type RankerScoring, type RankerSpec, type RankerState, type RankFitOptions, type RankTrainingSet } from './Ranker.js';
-import { parseRankerParams } from './params.js';
+import { parseParams } from '../estimator/params.js';
 import { compareSparse, densifyRows } from './sparse.js';
 import { TEXT_FEATURE_COUNT } from './textFeatures.js';
 
@@ -86,7 +86,7 @@ export class RankNet implements Ranker {
     readonly scoring: RankerScoring,
     params: Partial<RankNetParams> = {},
   ) {
-    this.params = parseRankerParams(kind, RankNetParamsSchema, params);
+    this.params = parseParams(kind, RankNetParamsSchema, params, 'ranker');
   }
 
   private get pairwise(): boolean {
@@ -353,13 +353,16 @@ export class RankNet implements Ranker {
   }
 }
 
-/** Shape checks of a ranker training set; errors name the offending pair or item. */
+/** Settings that make a fit on a couple of hundred pairs learn in a few seconds (the contract suite's). */
+const FAST_PARAMS = { epochs: 30, batchSize: 16, lr: 0.02, embed: 8, hidden: [8], dropout: 0, patience: 0, valFraction: 0 };
+
 /** A registry entry for one RankNet family: `scoring` picks the pairwise comparator or the reward model. */
 export function rankNetSpec(kind: string, scoring: RankerScoring, description: string): RankerSpec {
   const create = (params: Record<string, unknown> = {}) => new RankNet(kind, scoring, params as Partial<RankNetParams>);
-  return { kind, description, scoring, create, load: async (params, state) => create(params).restore(state) };
+  return { kind, description, scoring, fastParams: FAST_PARAMS, create, load: async (params, state) => create(params).restore(state) };
 }
 
+/** Shape checks of a ranker training set; errors name the offending pair or item. */
 export function checkTrainingSet(kind: string, data: RankTrainingSet, dim?: number): void {
   if (dim !== undefined && data.dim !== dim) throw new LlmrError(`${kind} ranker: validation features have ${data.dim} dims, training ${dim}`, { field: 'validation', fix: 'featurize both with the same featurizer' });
   if (data.pairs.length === 0) throw new LlmrError(`${kind} ranker needs at least one preference pair`, { field: 'data.pairs', fix: 'pass pairwise records with response_a and response_b' });

@@ -1,24 +1,28 @@
-import { UnknownOptionError } from '../errors.js';
+import { Registry } from '../estimator/Registry.js';
 import { bradleyTerrySpec } from './bradleyTerryRanker.js';
 import { pairwiseRankerSpec } from './pairwiseRanker.js';
 import type { Ranker, RankerSpec, RankerState } from './Ranker.js';
 
 /** Every ranker kind, by name (same style as ROUTERS); no state at import beyond this table. */
-export const RANKERS: Readonly<Record<string, RankerSpec>> = {
+export const RANKERS = {
   pairwise: pairwiseRankerSpec,
   'bradley-terry': bradleyTerrySpec,
-};
+} as const satisfies Record<string, RankerSpec>;
+
+/** The ranker kinds, as a union. */
+export type RankerKind = keyof typeof RANKERS;
+
+/** The ranker registry: `rankers.spec(kind)`, `rankers.create(kind, params)`, `rankers.kinds`. */
+export const rankers = new Registry<RankerKind, RankerSpec>('ranker', RANKERS);
 
 export function rankerSpec(kind: string): RankerSpec {
-  const spec = Object.hasOwn(RANKERS, kind) ? RANKERS[kind] : undefined;
-  if (!spec) throw new UnknownOptionError('ranker kind', kind, Object.keys(RANKERS), 'ranker');
-  return spec;
+  return rankers.spec(kind);
 }
 
 export function createRanker(kind: string, params: Record<string, unknown> = {}): Ranker {
-  return rankerSpec(kind).create(params);
+  return rankers.create(kind, params);
 }
 
 export function loadRanker(kind: string, params: Record<string, unknown>, state: RankerState): Promise<Ranker> {
-  return rankerSpec(kind).load(params, state);
+  return rankers.load(kind, params, state);
 }

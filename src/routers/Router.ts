@@ -1,12 +1,15 @@
+import type { Estimator, FitProgress, ModelState, Spec } from '../estimator/Estimator.js';
+import type { TrainResult } from '../train/harness.js';
+
+export type { FitProgress } from '../estimator/Estimator.js';
+
 /**
  * Scoring half of routing: a router predicts a quality score per candidate model for each prompt's
  * features. Turning scores and prices into a decision is the policy layer's job (src/policy).
  *
- * Estimator contract (scikit-learn style), checked by test/routers/contract.test.ts for every registry entry:
- * - hyper-parameters go to the constructor (the registry's `create(params)`), validated there;
- * - `fit(data)` learns from a TrainingSet and returns `this`;
- * - `predict` before `fit` throws NotFittedError;
- * - `save()` → registry `load()` gives identical predictions.
+ * The estimator contract (src/estimator/Estimator.ts), checked by test/routers/contract.test.ts for every
+ * registry entry; `predict` before `fit` throws NotFittedError; `save()` → the spec's `load()` gives identical
+ * predictions; predict on feature vectors of another dimension than fit's is an LlmrError.
  */
 
 /** One pairwise observation over rows of a TrainingSet: y = 1 (a won), 0 (b won), 0.5 (tie). */
@@ -31,15 +34,6 @@ export interface TrainingSet {
   tasks?: (string | undefined)[];
 }
 
-export interface FitProgress {
-  epoch: number;
-  epochs: number;
-  loss?: number;
-  valLoss?: number;
-  metric?: number;
-  message?: string;
-}
-
 export interface FitOptions {
   seed?: number;
   validation?: TrainingSet;
@@ -59,32 +53,45 @@ export interface Explanation {
   [k: string]: unknown;
 }
 
-export interface RouterState {
-  /** JSON-serialisable learned state. */
-  state: Record<string, unknown>;
-  /** Binary files (weights, index), stored next to manifest.json with a sha256 each. */
-  files: Record<string, Uint8Array>;
-}
+/** A router's saved state (the estimators' one ModelState). */
+export type RouterState = ModelState;
 
-export interface Router {
-  readonly kind: string;
-  readonly params: Record<string, unknown>;
+export interface Router extends Estimator<TrainingSet, FitOptions> {
   /** Candidate models, in the order predict() returns them; empty before fit. */
   readonly models: readonly string[];
-  fit(data: TrainingSet, opts?: FitOptions): Promise<this>;
   /** Predicted quality per model for each feature row: result[row][modelIndex]. */
   predict(features: readonly Float32Array[]): Promise<Float64Array[]>;
   explain?(feature: Float32Array): Promise<Explanation>;
-  save(): Promise<RouterState>;
-  /** Release tensors / native memory. */
-  dispose?(): void;
+  /** Training history of the last fit (gradient-trained routers; null after load). */
+  readonly lastTrain?: TrainResult | null;
+  /** HNSW search breadth in use (neighbour-based routers with a graph index; null for exact search). */
+  readonly ef?: number | null;
 }
 
-export interface RouterSpec {
-  kind: string;
-  description: string;
-  /** How the router learns: from score tables, pairwise preferences, or either. */
+/** What a router kind can do; code outside the spec reads these instead of asking for a kind. */
+export interface RouterCapabilities {
+  /**
+   * Trained by gradient descent in epochs (the TF.js harness): accepts `epochs`, `patience` and
+   * `valFraction`, and reports `lastTrain` with per-epoch seconds.
+   */
+  gradient: boolean;
+  /** Searches a vector index of the training rows at predict time (`exactBelow` picks exact vs HNSW). */
+  neighbours: boolean;
+  /** Has `explain(feature)`. */
+  explains: boolean;
+}
+
+/** Sizes that data-size-dependent defaults are chosen from. */
+export interface DataSize {
+  trainRows: number;
+  /** Prompts that will be scored in one batch (an evaluation's test rows); unknown for a served router. */
+  queryRows?: number;
+}
+
+export interface RouterSpec extends Spec<Router> {
+  /** How the router learns: from score tables, pairwise preferences (derived from scores when absent), or either. */
   trainsOn: 'scores' | 'pairs' | 'either';
-  create(params?: Record<string, unknown>): Router;
-  load(params: Record<string, unknown>, state: RouterState, models: string[]): Promise<Router>;
+  capabilities: RouterCapabilities;
+  /** Defaults chosen from the data size; a user's params override them (fitRouter merges them under). */
+  sizeDefaults?(size: DataSize): Record<string, unknown>;
 }

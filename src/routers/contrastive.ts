@@ -6,7 +6,7 @@ import { glorotUniform, normalValues } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext } from '../train/harness.js';
 import { kmeans } from '../train/kmeans.js';
 import { Rng } from '../util/rng.js';
-import { parseParams } from './params.js';
+import { parseParams } from '../estimator/params.js';
 import type { FitOptions, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { TfRouter } from './tfRouter.js';
 
@@ -183,7 +183,7 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
     return this;
   }
 
-  static async load(params: Record<string, unknown>, st: RouterState, models: string[]): Promise<ContrastiveRouter> {
+  static async load(params: Record<string, unknown>, st: RouterState, models: readonly string[]): Promise<ContrastiveRouter> {
     return new ContrastiveRouter(params as Partial<ContrastiveParams>).restore(st, models);
   }
 }
@@ -192,6 +192,8 @@ export const contrastiveSpec: RouterSpec = {
   kind: 'contrastive',
   description: 'dual contrastive (RouterDC): query encoder + model embeddings, sample–model and sample–sample contrastive losses; calibrated to the score scale',
   trainsOn: 'scores',
+  capabilities: { gradient: true, neighbours: false, explains: false },
+  fastParams: { epochs: 25, batchSize: 16, lr: 1e-2, dim: 8, patience: 0, dropout: 0, sampleWeight: 1 },
   create: (params) => new ContrastiveRouter(params as Partial<ContrastiveParams>),
   load: (params, state, models) => ContrastiveRouter.load(params, state, models),
 };

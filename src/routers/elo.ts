@@ -6,7 +6,9 @@ import { Rng } from '../util/rng.js';
 import { ELO_PER_LOGIT, fitBradleyTerry, PairStats } from './bradleyTerryRatings.js';
 import { calibrated, CalibrationSchema, fitCalibration, type Calibration } from './scoreCalibration.js';
 import { rowPairs, type RowPairs } from './pairBatch.js';
-import { bytesF32, bytesF64, f32Bytes, f64Bytes, parseParams } from './params.js';
+import { bytesF32, bytesF64, f32Bytes, f64Bytes } from './params.js';
+import { parseParams } from '../estimator/params.js';
+import { neighbourIndexDefaults } from './indexDefaults.js';
 import type { Explanation, FitOptions, PairObservation, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { fitScoreScale, fromUnit, ScoreScaleSchema, unitTargets, type ScoreScale } from './scoreScale.js';
 import { checkTrainingSet } from './validate.js';
@@ -221,6 +223,11 @@ export class EloRouter implements Router {
     };
   }
 
+  /** The HNSW search breadth in use; null for the exact index or before fit. */
+  get ef(): number | null {
+    return this.index?.ef ?? null;
+  }
+
   async save(): Promise<RouterState> {
     const index = this.requireIndex();
     const pr = this.pairs!;
@@ -242,7 +249,7 @@ export class EloRouter implements Router {
     this.features = [];
   }
 
-  static async load(params: Record<string, unknown>, st: RouterState, models: string[]): Promise<EloRouter> {
+  static async load(params: Record<string, unknown>, st: RouterState, models: readonly string[]): Promise<EloRouter> {
     const r = new EloRouter(params as Partial<EloParams>);
     const parsed = StateSchema.safeParse(st.state);
     if (!parsed.success) throw new LlmrError(`elo router state is malformed: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`, { field: 'state', fix: 're-train or re-save the artifact' });
@@ -284,6 +291,9 @@ export const eloSpec: RouterSpec = {
   kind: 'elo',
   description: 'similarity-weighted Bradley–Terry/Elo ratings (RouteLLM sw_ranking, Eagle): global + nearest-neighbour ratings, online update(); calibrated to the score scale',
   trainsOn: 'either',
+  capabilities: { gradient: false, neighbours: true, explains: true },
+  fastParams: { k: 10 },
+  sizeDefaults: neighbourIndexDefaults,
   create: (params) => new EloRouter(params as Partial<EloParams>),
   load: (params, state, models) => EloRouter.load(params, state, models),
 };

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
 import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../vectorIndex/VectorIndex.js';
 import type { Explanation, FitOptions, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
-import { bytesF64, columnMeans, f64Bytes, parseParams } from './params.js';
+import { bytesF64, columnMeans, f64Bytes } from './params.js';
+import { checkTrainingSet } from './validate.js';
+import { parseParams } from '../estimator/params.js';
+import { neighbourIndexDefaults } from './indexDefaults.js';
 
 export const KnnParamsSchema = z
   .object({
@@ -27,6 +30,14 @@ export const KnnParamsSchema = z
   .strict();
 export type KnnParams = z.infer<typeof KnnParamsSchema>;
 
+const KnnStateSchema = z.object({
+  dim: z.number().int().positive(),
+  rows: z.number().int().positive(),
+  index: z.enum(['exact', 'hnsw']),
+  ids: z.array(z.string()),
+  means: z.array(z.number().nullable()),
+});
+
 /**
  * k-nearest-neighbour router: predicted quality of model m for a prompt = similarity-weighted mean of the
  * neighbours' scores for m (neighbours with no score for m are skipped; where none has one, the model's
@@ -47,8 +58,7 @@ export class KnnRouter implements Router {
   }
 
   async fit(data: TrainingSet, opts: FitOptions = {}): Promise<this> {
-    if (data.features.length === 0) throw new LlmrError('knn router needs at least one training row', { field: 'data', fix: 'pass a non-empty training set' });
-    this.dim = data.features[0]!.length;
+    this.dim = checkTrainingSet('knn', data);
     this.models = [...data.models];
     this.ids = [...data.ids];
     this.scores = data.scores.map((r) => Float64Array.from(r));
@@ -127,6 +137,11 @@ export class KnnRouter implements Router {
     };
   }
 
+  /** The HNSW search breadth in use; null for the exact index or before fit. */
+  get ef(): number | null {
+    return this.index?.ef ?? null;
+  }
+
   async save(): Promise<RouterState> {
     const index = this.requireIndex();
     const nm = this.models.length;
@@ -138,15 +153,19 @@ export class KnnRouter implements Router {
     };
   }
 
-  static async load(params: Record<string, unknown>, st: RouterState, models: string[]): Promise<KnnRouter> {
+  static async load(params: Record<string, unknown>, st: RouterState, models: readonly string[]): Promise<KnnRouter> {
     const r = new KnnRouter(params as Partial<KnnParams>);
-    const s = st.state as { dim: number; rows: number; index: 'exact' | 'hnsw'; ids: string[]; means: (number | null)[] };
+    const parsed = KnnStateSchema.safeParse(st.state);
+    if (!parsed.success) throw new LlmrError(`knn router state is malformed: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, { field: 'state', fix: 're-train or re-save the artifact' });
+    const s = parsed.data;
+    if (s.ids.length !== s.rows || s.means.length !== models.length) throw new LlmrError(`knn router state lists ${s.ids.length} ids for ${s.rows} rows and ${s.means.length} means for ${models.length} models`, { field: 'state', fix: 're-train or re-save the artifact' });
     r.models = [...models];
     r.dim = s.dim;
     r.ids = s.ids;
     r.means = Float64Array.from(s.means, (v) => (v === null ? Number.NaN : v));
     const flat = bytesF64(need(st.files, 'scores.f64'));
     const nm = models.length;
+    if (flat.length !== s.rows * nm) throw new LlmrError(`knn scores.f64 holds ${flat.length} values, expected ${s.rows} × ${nm}`, { field: 'files' });
     r.scores = Array.from({ length: s.rows }, (_, i) => flat.slice(i * nm, (i + 1) * nm));
     r.index = s.index === 'hnsw' ? HnswIndex.deserialize(need(st.files, 'index.hnsw'), s.dim, s.rows, Math.max(r.params.ef, r.params.k)) : ExactIndex.deserialize(need(st.files, 'index.f32'), s.dim);
     return r;
@@ -163,6 +182,9 @@ export const knnSpec: RouterSpec = {
   kind: 'knn',
   description: 'k nearest neighbours (exact or HNSW cosine index), similarity-weighted mean of neighbour scores',
   trainsOn: 'scores',
+  capabilities: { gradient: false, neighbours: true, explains: true },
+  fastParams: { k: 7 },
+  sizeDefaults: neighbourIndexDefaults,
   create: (params) => new KnnRouter(params as Partial<KnnParams>),
   load: (params, state, models) => KnnRouter.load(params, state, models),
 };

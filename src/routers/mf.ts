@@ -6,7 +6,7 @@ import { glorotUniform, normalValues } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext } from '../train/harness.js';
 import { Rng } from '../util/rng.js';
 import { pairAccuracy, pairCubes, pairwiseLoss, rowPairs, rowsWithPairs, type RowPairs } from './pairBatch.js';
-import { parseParams } from './params.js';
+import { parseParams } from '../estimator/params.js';
 import type { FitOptions, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { TfRouter } from './tfRouter.js';
 
@@ -99,7 +99,7 @@ export class MfRouter extends TfRouter<MfParams> {
     return this;
   }
 
-  static async load(params: Record<string, unknown>, st: RouterState, models: string[]): Promise<MfRouter> {
+  static async load(params: Record<string, unknown>, st: RouterState, models: readonly string[]): Promise<MfRouter> {
     return new MfRouter(params as Partial<MfParams>).restore(st, models);
   }
 }
@@ -108,6 +108,8 @@ export const mfSpec: RouterSpec = {
   kind: 'mf',
   description: 'matrix factorisation (RouteLLM): model embeddings × projected query features, trained on pairwise preferences; calibrated to the score scale',
   trainsOn: 'either',
+  capabilities: { gradient: true, neighbours: false, explains: false },
+  fastParams: { epochs: 25, batchSize: 16, lr: 1e-2, dim: 8, patience: 0 },
   create: (params) => new MfRouter(params as Partial<MfParams>),
   load: (params, state, models) => MfRouter.load(params, state, models),
 };

@@ -5,7 +5,8 @@ import { dense, denseInput, maskedBceWithLogits, maskedMse, maskNaN } from '../t
 import { glorotUniform } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext } from '../train/harness.js';
 import { Rng } from '../util/rng.js';
-import { columnMeans, parseParams } from './params.js';
+import { columnMeans } from './params.js';
+import { parseParams } from '../estimator/params.js';
 import type { FitOptions, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { unitTargets } from './scoreScale.js';
 import { TfRouter } from './tfRouter.js';
@@ -130,7 +131,7 @@ export class MlpRouter extends TfRouter<MlpParams> {
     this.lossKind = state.lossKind === 'mse' ? 'mse' : 'bce';
   }
 
-  static async load(params: Record<string, unknown>, st: RouterState, models: string[]): Promise<MlpRouter> {
+  static async load(params: Record<string, unknown>, st: RouterState, models: readonly string[]): Promise<MlpRouter> {
     return new MlpRouter(params as Partial<MlpParams>).restore(st, models);
   }
 }
@@ -139,6 +140,8 @@ export const mlpSpec: RouterSpec = {
   kind: 'mlp',
   description: 'multi-output MLP (TF.js): features → hidden layers → per-model quality; masked BCE for 0/1 scores, MSE for graded',
   trainsOn: 'scores',
+  capabilities: { gradient: true, neighbours: false, explains: false },
+  fastParams: { epochs: 25, batchSize: 16, lr: 1e-2, hidden: [16], patience: 0, dropout: 0 },
   create: (params) => new MlpRouter(params as Partial<MlpParams>),
   load: (params, state, models) => MlpRouter.load(params, state, models),
 };

@@ -1,4 +1,4 @@
-import { UnknownOptionError } from '../errors.js';
+import { Registry } from '../estimator/Registry.js';
 import { contrastiveSpec } from './contrastive.js';
 import { eloSpec } from './elo.js';
 import { knnSpec } from './knn.js';
@@ -6,25 +6,33 @@ import { mfSpec } from './mf.js';
 import { mlpSpec } from './mlp.js';
 import type { Router, RouterSpec, RouterState } from './Router.js';
 
-/** One registry of router kinds (RouteLLM style), no state at import beyond this constant table. */
-export const ROUTERS: Readonly<Record<string, RouterSpec>> = {
+/**
+ * Every router kind (RouteLLM style), no state at import beyond this constant table. Adding a kind is one
+ * file exporting its RouterSpec plus one line here: the CLI, `eval shared`, the benchmarks and the contract
+ * suite (test/routers/contract.test.ts) pick it up from this table.
+ */
+export const ROUTERS = {
   knn: knnSpec,
   mlp: mlpSpec,
   mf: mfSpec,
   contrastive: contrastiveSpec,
   elo: eloSpec,
-};
+} as const satisfies Record<string, RouterSpec>;
+
+/** The router kinds, as a union. */
+export type RouterKind = keyof typeof ROUTERS;
+
+/** The router registry: `routers.spec(kind)`, `routers.create(kind, params)`, `routers.kinds`. */
+export const routers = new Registry<RouterKind, RouterSpec>('router', ROUTERS);
 
 export function routerSpec(kind: string): RouterSpec {
-  const spec = ROUTERS[kind];
-  if (!spec) throw new UnknownOptionError('router kind', kind, Object.keys(ROUTERS), 'router');
-  return spec;
+  return routers.spec(kind);
 }
 
 export function createRouter(kind: string, params: Record<string, unknown> = {}): Router {
-  return routerSpec(kind).create(params);
+  return routers.create(kind, params);
 }
 
-export function loadRouter(kind: string, params: Record<string, unknown>, state: RouterState, models: string[]): Promise<Router> {
-  return routerSpec(kind).load(params, state, models);
+export function loadRouter(kind: string, params: Record<string, unknown>, state: RouterState, models: readonly string[]): Promise<Router> {
+  return routers.load(kind, params, state, models);
 }

@@ -132,7 +132,7 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
   }
 
   /** Restore a router of this kind from saved state (used by each subclass's static load). */
-  protected restore(st: RouterState, models: string[]): this {
+  protected restore(st: RouterState, models: readonly string[]): this {
     const parsed = BaseStateSchema.safeParse(st.state);
     if (!parsed.success) throw new LlmrError(`${this.kind} router state is malformed: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`, { field: 'state', fix: 're-train or re-save the artifact' });
     const s = parsed.data;

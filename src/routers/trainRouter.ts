@@ -3,10 +3,11 @@ import { modelsOf, type ScoreRecord } from '../data/schemas.js';
 import { createFeaturizer } from '../featurizers/registry.js';
 import { PriceTable } from '../prices/PriceTable.js';
 import { recordsDigest } from '../data/digest.js';
-import { createRouter, routerSpec } from './registry.js';
+import { fitRouter } from './fitRouter.js';
+import { routerSpec } from './registry.js';
 import type { FitProgress } from './Router.js';
 import { RouterPipeline } from './RouterPipeline.js';
-import { buildTrainingSet, pairsFromScores } from './trainingSet.js';
+import { buildTrainingSet } from './trainingSet.js';
 import { guardFromPredictions, outOfFoldPredictions, type GuardOptions, type GuardState } from './zeroGuard.js';
 
 export interface TrainRouterOptions {
@@ -19,6 +20,7 @@ export interface TrainRouterOptions {
   models?: string[];
   name?: string;
   version?: string;
+  /** Explicit seed; wins over params.seed (default 42; see resolveSeed). */
   seed?: number;
   validation?: ScoreRecord[];
   onProgress?: (p: FitProgress & { stage: string }) => void;
@@ -44,13 +46,22 @@ export function pricesFromRecords(records: readonly ScoreRecord[], models: reado
 }
 
 /**
- * Train a servable router end to end: fit the featurizer on the training prompts, build the training set
- * (pairs derived from scores for pairwise routers), fit the router, attach prices. The one training path
- * used by the CLI, the demo and the evaluation.
+ * Train a servable router end to end from score records: fit the featurizer on the training prompts, build
+ * the training set, fit the router with fitRouter (the one training path), attach prices.
+ *
+ * @example
+ * ```ts
+ * import { readRecords, trainRouter } from 'llm-router-tfjs';
+ * const records = await readRecords('data/sample/llmrouter-train.jsonl.gz', 'scores');
+ * const pipeline = await trainRouter(records, { kind: 'knn', params: { k: 40 } });
+ * const decision = await pipeline.route({ prompt: 'Prove that sqrt(2) is irrational', policy: { kind: 'willingness-to-pay', wtp: 0.01 } });
+ * console.log(decision.model, decision.alternatives);
+ * await pipeline.save('models/my-router/v1');
+ * ```
  */
 export async function trainRouter(records: readonly ScoreRecord[], o: TrainRouterOptions): Promise<RouterPipeline> {
   if (records.length === 0) throw new LlmrError('no training records', { field: 'data', fix: 'pass a score-table file with at least one record' });
-  const spec = routerSpec(o.kind);
+  routerSpec(o.kind);
   const models = o.models ?? modelsOf(records);
   const prices = o.prices ?? pricesFromRecords(records, models);
   const missing = models.filter((m) => !prices.has(m));
@@ -70,20 +81,13 @@ export async function trainRouter(records: readonly ScoreRecord[], o: TrainRoute
     progress({ stage: 'featurize', epoch: Math.min(i + batch, prompts.length), epochs: prompts.length, message: 'prompts featurized' });
   }
   const data = buildTrainingSet(records, x, models);
-  if (spec.trainsOn !== 'scores') data.pairs = pairsFromScores(data.scores);
-  let validation;
-  if (o.validation?.length) {
-    const vx = await transform(featurizer, o.validation.map((r) => r.prompt));
-    validation = buildTrainingSet(o.validation, vx, models);
-    if (spec.trainsOn !== 'scores') validation.pairs = pairsFromScores(validation.scores);
-  }
-  const router = createRouter(o.kind, o.params ?? {});
-  await router.fit(data, { seed: o.seed, validation, onProgress: (p) => progress({ ...p, stage: 'fit' }) });
+  const validation = o.validation?.length ? buildTrainingSet(o.validation, await transform(featurizer, o.validation.map((r) => r.prompt)), models) : undefined;
+  const router = await fitRouter(o.kind, o.params ?? {}, data, { seed: o.seed, validation, onProgress: (p) => progress({ ...p, stage: 'fit' }) });
   let guard: GuardState | undefined;
   const folds = o.guard === false ? 0 : (o.guard?.folds ?? 5);
   if (folds >= 2 && records.length >= 4 * folds) {
     progress({ stage: 'guard', epoch: 0, epochs: folds, message: `cross-validating against the Zero router (${folds} folds)` });
-    const oof = await outOfFoldPredictions(data, () => createRouter(o.kind, o.params ?? {}), { folds, seed: o.seed, salt: o.guard ? o.guard.salt : undefined, prepare: spec.trainsOn !== 'scores' ? (d) => ({ ...d, pairs: pairsFromScores(d.scores) }) : undefined });
+    const oof = await outOfFoldPredictions(data, (d, held) => fitRouter(o.kind, o.params ?? {}, d, { seed: o.seed, queryRows: held }), { folds, salt: o.guard ? o.guard.salt : undefined });
     const cost = records.map((r) => Float64Array.from(models, (m) => prices.cost(m, r.prompt)));
     guard = guardFromPredictions(data, oof, cost, { ...(o.guard || {}), folds });
   }

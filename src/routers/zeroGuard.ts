@@ -140,10 +140,10 @@ export function guardFolds(ids: readonly string[], folds: number, salt = 'llmr-g
 }
 
 /**
- * Out-of-fold predictions of a router kind on its training set: for each fold, a fresh router (`make`) fitted
- * on the other folds predicts the held-out rows.
+ * Out-of-fold predictions on a training set: for each fold, `fitFold` trains a fresh router on the other
+ * folds (fitRouter: pairs, size defaults and seed as for the full fit) and it predicts the held-out rows.
  */
-export async function outOfFoldPredictions(data: TrainingSet, make: () => { fit(d: TrainingSet, o: { seed?: number }): Promise<unknown>; predict(x: readonly Float32Array[]): Promise<Float64Array[]>; dispose?(): void }, o: { folds: number; seed?: number; prepare?: (d: TrainingSet) => TrainingSet; salt?: string }): Promise<Float64Array[]> {
+export async function outOfFoldPredictions(data: TrainingSet, fitFold: (d: TrainingSet, heldRows: number) => Promise<{ predict(x: readonly Float32Array[]): Promise<Float64Array[]>; dispose?(): void }>, o: { folds: number; salt?: string }): Promise<Float64Array[]> {
   const out: Float64Array[] = new Array(data.scores.length);
   const parts = guardFolds(data.ids, o.folds, o.salt);
   for (const held of parts) {
@@ -151,10 +151,7 @@ export async function outOfFoldPredictions(data: TrainingSet, make: () => { fit(
     const heldSet = new Set(held);
     const trainRows = data.scores.map((_, i) => i).filter((i) => !heldSet.has(i));
     if (trainRows.length === 0) continue;
-    let sub = subsetTrainingSet(data, trainRows);
-    if (o.prepare) sub = o.prepare(sub);
-    const r = make();
-    await r.fit(sub, { seed: o.seed });
+    const r = await fitFold(subsetTrainingSet(data, trainRows), held.length);
     const pred = await r.predict(held.map((i) => data.features[i]!));
     held.forEach((i, k) => (out[i] = pred[k]!));
     r.dispose?.();

@@ -14,6 +14,8 @@ export interface SearchHit {
 export interface VectorIndex {
   readonly kind: 'exact' | 'hnsw';
   readonly size: number;
+  /** Search breadth of an approximate index (HNSW ef); undefined for exact search. */
+  readonly ef?: number;
   search(query: Float32Array, k: number): SearchHit[];
   /** search() for many queries; same hits, possibly computed in one batched pass. */
   searchMany(queries: readonly Float32Array[], k: number): SearchHit[][];
@@ -143,6 +145,7 @@ export class HnswIndex implements VectorIndex {
     private readonly index: InstanceType<typeof hnswlib.HierarchicalNSW>,
     readonly dim: number,
     private readonly count: number,
+    private efSearch: number,
   ) {}
   static build(vectors: readonly Float32Array[], dim: number, p: HnswParams, onProgress?: (done: number) => void): HnswIndex {
     const index = new hnswlib.HierarchicalNSW('cosine', dim);
@@ -152,13 +155,18 @@ export class HnswIndex implements VectorIndex {
       if (onProgress && i % 1000 === 999) onProgress(i + 1);
     });
     index.setEf(p.efSearch);
-    return new HnswIndex(index, dim, vectors.length);
+    return new HnswIndex(index, dim, vectors.length, p.efSearch);
   }
   get size(): number {
     return this.count;
   }
+  /** Search breadth in use (set at build, restored at deserialize, changed by setEf). */
+  get ef(): number {
+    return this.efSearch;
+  }
   setEf(ef: number): void {
     this.index.setEf(ef);
+    this.efSearch = ef;
   }
   search(q: Float32Array, k: number): SearchHit[] {
     const kk = Math.min(k, this.count);
@@ -187,7 +195,7 @@ export class HnswIndex implements VectorIndex {
       const index = new hnswlib.HierarchicalNSW('cosine', dim);
       index.readIndexSync(f);
       index.setEf(efSearch);
-      return new HnswIndex(index, dim, count);
+      return new HnswIndex(index, dim, count, efSearch);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -48,4 +48,26 @@ describe('POST /rank (artifact loaded through the service loader)', () => {
     const j = (await r.json()) as { field: string };
     expect(j.field.startsWith(field)).toBe(true);
   });
+
+  it('accepts plain strings as responses (mixed with objects)', async () => {
+    const r = await post({ prompt: 'what is 2+2?', responses: ['4', 'The answer is 4', { text: 'five', model: 'm3' }] });
+    expect(r.status).toBe(200);
+    const j = (await r.json()) as { ranking: { index: number }[] };
+    expect(j.ranking.map((x) => x.index).sort()).toEqual([0, 1, 2]);
+  });
+
+  it.each([
+    [{ prompt: '', responses: ['a', 'b'] }, 'prompt'],
+    [{ prompt: '   ', responses: ['a', 'b'] }, 'prompt'],
+    [{ prompt: 'x', responses: ['a', ''] }, 'responses[1]'],
+    [{ prompt: 'x', responses: [{ text: '' }, 'b'] }, 'responses[0].text'],
+    [{ prompt: 'x', responses: ['a', 7] }, 'responses[1]'],
+  ])('rejects empty prompts and texts: %j → 400 naming %s', async (body, field) => {
+    const r = await post(body);
+    expect(r.status).toBe(400);
+    const j = (await r.json()) as { field: string; message: string; fix: string };
+    expect(j.field).toBe(field);
+    expect(j.message).not.toMatch(/Invalid input$/);
+    expect(j.fix).toBeTruthy();
+  });
 });

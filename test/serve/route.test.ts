@@ -91,7 +91,7 @@ describe('POST /route', () => {
     const info = (await (await fetch(base + '/v1/router')).json()) as Record<string, unknown>;
     expect(info.candidates).toEqual(['strong', 'weak']);
     const metrics = await (await fetch(base + '/metrics')).text();
-    expect(metrics).toMatch(/llmr_requests_total\{route="POST \/route",status="200"\} \d+/);
+    expect(metrics).toMatch(/llmr_requests_total\{method="POST",route="\/route",status="200"\} \d+/);
     const oa = (await (await fetch(base + '/openapi.json')).json()) as { paths: Record<string, any> };
     const schema = oa.paths['/route'].post.requestBody.content['application/json'].schema;
     expect(schema.required).toContain('prompt');
@@ -109,8 +109,11 @@ describe('POST /route', () => {
     const j = (await r.json()) as { decisions: Record<string, unknown>[]; timeMs: number };
     expect(j.decisions.map((d) => d.model)).toEqual(['strong', 'weak', 'strong']);
     for (const [i, one] of requests.entries()) {
-      const { timeMs: _t, ...single } = (await (await post('/route', one)).json()) as Record<string, unknown>;
-      expect(j.decisions[i]).toEqual(single);
+      const { timeMs: _t, routeId, ...single } = (await (await post('/route', one)).json()) as Record<string, unknown>;
+      const { routeId: batchRouteId, ...decision } = j.decisions[i]!;
+      expect(decision).toEqual(single);
+      expect(typeof routeId).toBe('string');
+      expect(batchRouteId).not.toBe(routeId);
     }
     expect(typeof j.timeMs).toBe('number');
     const oa = (await (await fetch(base + '/openapi.json')).json()) as { paths: Record<string, any> };

@@ -9,10 +9,10 @@ import { importDataset } from '../../src/data/importers/registry.js';
 import { LlmrError } from '../../src/errors.js';
 import { l2normalize } from '../../src/featurizers/Featurizer.js';
 import { createFeaturizer } from '../../src/featurizers/registry.js';
-import { createRouter, ROUTERS, routerSpec } from '../../src/routers/registry.js';
-import type { Router, TrainingSet } from '../../src/routers/Router.js';
-import { buildTrainingSet, pairsFromScores } from '../../src/routers/trainingSet.js';
-import { TfRouter } from '../../src/routers/tfRouter.js';
+import { fitRouter } from '../../src/routers/fitRouter.js';
+import { routers, routerSpec } from '../../src/routers/registry.js';
+import type { TrainingSet } from '../../src/routers/Router.js';
+import { buildTrainingSet } from '../../src/routers/trainingSet.js';
 import { Rng } from '../../src/util/rng.js';
 import type { CliContext } from '../cliContext.js';
 
@@ -72,17 +72,12 @@ export function syntheticProblem(rows: number, dim: number, models: number, seed
 }
 
 async function benchRouter(kind: string, data: TrainingSet, epochs: number, backend: BackendInfo, problem: string): Promise<BenchTrainRow> {
-  const spec = routerSpec(kind);
-  const probe = createRouter(kind);
-  const gradient = probe instanceof TfRouter;
-  probe.dispose?.();
-  const router: Router = createRouter(kind, gradient ? { ...EPOCH_PARAMS, epochs } : {});
-  const set = spec.trainsOn === 'scores' ? data : { ...data, pairs: pairsFromScores(data.scores) };
+  const gradient = routerSpec(kind).capabilities.gradient;
   const t0 = performance.now();
-  await router.fit(set, { seed: 1 });
+  const router = await fitRouter(kind, gradient ? { ...EPOCH_PARAMS, epochs } : {}, data, { seed: 1 });
   const fitS = (performance.now() - t0) / 1000;
   let epochS: number | null = null;
-  if (router instanceof TfRouter && router.lastTrain) {
+  if (router.lastTrain) {
     const h = router.lastTrain.history.map((e) => e.seconds);
     const steady = h.length > 1 ? h.slice(1) : h;
     epochS = steady.reduce((a, b) => a + b, 0) / steady.length;
@@ -173,7 +168,7 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
     .option('--dim <d>', 'synthetic feature dimension (the hashing featurizer default)', '4096')
     .option('--models <n>', 'synthetic candidate models', '11')
     .option('--epochs <n>', 'epochs per gradient-trained router (the first is reported as warm-up)', '3')
-    .option('--routers <kinds>', 'comma-separated router kinds', Object.keys(ROUTERS).join(','))
+    .option('--routers <kinds>', 'comma-separated router kinds', routers.kinds.join(','))
     .option('--backends <names>', `comma-separated backends to try (${BACKEND_ORDER.join(', ')})`, BACKEND_ORDER.join(','))
     .option('--wasm-threads <list>', `comma-separated wasm thread counts (1..${MAX_WASM_THREADS}); the first runs in this process, the others in child processes`, [...new Set([1, defaultWasmThreads()])].join(','))
     .option('--cpu-rows <n>', 'rows for the pure-JS cpu backend (it is ~10-50× slower)', '256')

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { startMockUpstream } from '../../src/gateway/mockUpstream.js';
 import { newVersion } from '../../src/artifacts/artifact.js';
 import { backendLabel, initBackend } from '../../src/backend/backend.js';
 import { readRecords } from '../../src/data/readRecords.js';
@@ -107,11 +108,23 @@ export function registerDemoCommands(ctx: CliContext): void {
       say(`   demo finished in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       if (!o.serve) return;
       const port = Number(o.port);
-      const running = await runServer({ router: dir, ranker: rdir, port, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService, quiet: true });
+      // The gateway in front of a local OpenAI-compatible stand-in: every candidate served by the mock, billed at
+      // the sample's list prices, so the whole request path runs offline.
+      const mock = await startMockUpstream({ defaults: { chunkDelayMs: 15 } });
+      const gatewayFile = join('out', 'demo', 'gateway.json');
+      mkdirSync(dirname(gatewayFile), { recursive: true });
+      const priceOf = (m: string) => prices.entries[m] ?? {};
+      writeFileSync(gatewayFile, JSON.stringify({ upstreams: { local: { baseUrl: mock.url } }, models: Object.fromEntries(router.models.map((m) => [m, { upstream: 'local', inputPerMTok: priceOf(m).inputPerMTok ?? 0, outputPerMTok: priceOf(m).outputPerMTok ?? 0 }])) }, null, 2) + '\n');
+      const running = await runServer({ router: dir, ranker: rdir, port, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService, quiet: true, gateway: gatewayFile });
       say(`\n6. serving on ${running.url} — try:\n`);
       say(`   curl -s ${running.url}/route -H 'content-type: application/json' \\\n     -d '{"prompt":"Solve 3x + 5 = 20 for x.","policy":{"kind":"willingness-to-pay","wtp":${wtp(1)}},"explain":true}'`);
       say(`   curl -s ${running.url}/rank -H 'content-type: application/json' \\\n     -d '{"prompt":"Name a primary colour.","responses":[{"text":"Blue is a primary colour."},{"text":"Dog."}]}'`);
-      say(`   curl -s ${running.url}/openapi.json | head -c 300\n\n   Ctrl-C to stop.`);
+      say(`   curl -s ${running.url}/openapi.json | head -c 300`);
+      say(`\n7. OpenAI-compatible gateway on the same port (config ${gatewayFile}; upstream: the local stand-in at ${mock.url}):\n`);
+      say(`   curl -si ${running.url}/v1/chat/completions -H 'content-type: application/json' \\\n     -d '{"model":"router","messages":[{"role":"user","content":"Solve 3x + 5 = 20 for x."}]}'`);
+      say(`   curl -sN ${running.url}/v1/chat/completions -H 'content-type: application/json' \\\n     -d '{"model":"router","stream":true,"messages":[{"role":"user","content":"Write a haiku about the sea."}]}'`);
+      say(`   node --input-type=module -e "import OpenAI from 'openai'; const c = new OpenAI({ baseURL: '${running.url}/v1', apiKey: 'unused' }); \\\n     const r = await c.chat.completions.create({ model: 'router', messages: [{ role: 'user', content: 'Solve 3x + 5 = 20 for x.' }] }); console.log(r.model, r.choices[0].message.content)"`);
+      say(`\n   Ctrl-C to stop.`);
       await new Promise(() => {});
     });
 }

@@ -1,8 +1,6 @@
 import { initBackend } from '../../src/backend/backend.js';
 import { resolveArtifactDir } from '../../src/artifacts/artifact.js';
 import { RouterPipeline } from '../../src/routers/RouterPipeline.js';
-import { loadRankService } from '../../serve/rankService.js';
-import { runServer } from '../../serve/run.js';
 import type { CliContext } from '../cliContext.js';
 import { addPolicyFlags, policyFromFlags, type PolicyFlags } from './policyFlags.js';
 
@@ -34,16 +32,4 @@ export function registerRouteCommands(ctx: CliContext): void {
     const d = await p.route({ prompt, candidates: o.candidates?.split(',').map((s) => s.trim()), policy: policyFromFlags(o), explain: o.explain || o.json, guard: o.guard });
     process.stdout.write((o.json ? JSON.stringify(d, null, 2) : formatDecision(d)) + '\n');
   });
-
-  ctx.program
-    .command('serve')
-    .description('start the HTTP service (POST /route, POST /rank)')
-    .option('--router <artifact>', 'router artifact folder or name')
-    .option('--ranker <artifact>', 'ranker artifact folder or name')
-    .option('--port <n>', 'port', '8080')
-    .option('--host <h>', 'interface', '127.0.0.1')
-    .action(async (o: { router?: string; ranker?: string; port: string; host: string }) => {
-      await runServer({ router: o.router, ranker: o.ranker, port: Number(o.port), host: o.host, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService });
-      await new Promise(() => {});
-    });
 }

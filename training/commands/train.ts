@@ -7,7 +7,8 @@ import { readRecords } from '../../src/data/readRecords.js';
 import { LlmrError } from '../../src/errors.js';
 import { DEFAULT_FEATURIZER, featurizerNames } from '../../src/featurizers/registry.js';
 import { PriceTable } from '../../src/prices/PriceTable.js';
-import { ROUTERS } from '../../src/routers/registry.js';
+import { resolveSeed } from '../../src/estimator/seed.js';
+import { routers, routerSpec } from '../../src/routers/registry.js';
 import { trainRouter } from '../../src/routers/trainRouter.js';
 import type { CliContext } from '../cliContext.js';
 import { jsonFlag } from '../cliContext.js';
@@ -53,39 +54,54 @@ export function loadPrices(explicit: string | undefined, dataPath: string): Pric
   return new PriceTable(raw as never);
 }
 
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+/** `llmr train router`'s flags as commander parses them (no defaults: an unset flag is undefined). */
+export type TrainRouterFlags = Record<string, string | Record<string, unknown> | undefined>;
+
+/**
+ * Flags over the config file over the defaults, for the settings both can give. Commander defaults would
+ * mask the config file, so the flags have none; the seed follows resolveSeed (flag > params > config > 42).
+ */
+export function trainRouterSettings(o: TrainRouterFlags, cfg: TrainConfig): { seed: number; featurizer: { kind: string; config: Record<string, unknown> }; params: Record<string, unknown> } {
+  const params = { ...(cfg.params ?? {}), ...((o.params as Record<string, unknown> | undefined) ?? {}) };
+  const { seed } = resolveSeed({ flag: o.seed, params: params.seed, config: cfg.seed });
+  const featurizer = { kind: (o.featurizer as string | undefined) ?? cfg.featurizer ?? DEFAULT_FEATURIZER, config: { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown> | undefined) ?? {}) } };
+  return { seed, featurizer, params };
+}
+
 export function registerTrainCommands(ctx: CliContext): void {
   const train = ctx.group('train', 'train routers and rankers');
   train
     .command('router')
-    .description(`train a router on a score table and save a verified artifact (kinds: ${Object.keys(ROUTERS).join(', ')})`)
-    .argument('<kind>', `router kind: ${Object.keys(ROUTERS).join(' | ')}`)
+    .description(`train a router on a score table and save a verified artifact (kinds: ${routers.kinds.join(', ')})`)
+    .argument('<kind>', `router kind: ${routers.kinds.join(' | ')}`)
     .option('--data <file>', 'score-table records (.jsonl[.gz] | .json | .csv | .arrow | .parquet)')
     .option('--validation <file>', 'validation records (early stopping for learned routers)')
     .option('--prices <file>', 'prices.json (default: beside the data, else observed per-call costs)')
-    .option('--featurizer <kind>', `featurizer kind or preset: ${featurizerNames().join(' | ')}`, DEFAULT_FEATURIZER)
+    .option('--featurizer <kind>', `featurizer kind or preset: ${featurizerNames().join(' | ')} (default: the config file's, else ${DEFAULT_FEATURIZER})`)
     .option('--featurizer-config <json>', 'featurizer hyper-parameters as JSON', jsonFlag('--featurizer-config'))
     .option('--params <json>', 'router hyper-parameters as JSON, e.g. \'{"k":40}\'', jsonFlag('--params'))
     .option('--config <file>', 'JSON config with the same fields (flags override)')
     .option('--models <list>', 'comma-separated candidate models (default: all in the data)')
     .option('--name <name>', 'artifact name (default: <kind>-router)')
-    .option('--seed <n>', 'random seed', '42')
+    .option('--seed <n>', 'random seed (precedence: --seed > params.seed > the config file\'s seed > 42)')
     .option('--guard-folds <n>', 'folds of the cross-validated comparison with the Zero router stored in the artifact (where the router is not better, it routes as the Zero router)', '5')
     .option('--no-guard', 'no Zero-router guard (saves the k extra fits)')
     .option('--no-cache', 'do not use the embedding cache (model-backed featurizers)')
-    .action(async (kind: string, o: Record<string, string | Record<string, unknown> | undefined>) => {
+    .action(async (kind: string, o: TrainRouterFlags) => {
       const cfg = o.config ? readJsonFile(o.config as string, TrainConfigSchema, 'config') : {};
       const data = (o.data as string | undefined) ?? cfg.data;
       if (!data) throw new LlmrError('no training data given', { field: '--data', fix: 'llmr train router knn --data data/sample/llmrouter-train.jsonl.gz' });
-      if (!ROUTERS[kind]) throw new LlmrError(`unknown router kind "${kind}"; valid: ${Object.keys(ROUTERS).join(', ')}`, { field: 'kind', code: 'unknown_option' });
+      routerSpec(kind);
+      const { seed, featurizer, params } = trainRouterSettings(o, cfg);
       const backend = await initBackend(ctx.config.backend);
       const records = await readRecords(data, 'scores');
       const validationPath = (o.validation as string | undefined) ?? cfg.validation;
       const validation = validationPath ? await readRecords(validationPath, 'scores') : undefined;
       const name = (o.name as string | undefined) ?? cfg.name ?? `${kind}-router`;
       const version = newVersion();
-      const seed = Number(o.seed ?? cfg.seed ?? 42);
       // Model-backed featurizers read LLMR_LOCAL_MODEL_PATH / LLMR_ALLOW_REMOTE_MODELS themselves (configFromEnv).
-      const featurizer = { kind: (o.featurizer as string) ?? cfg.featurizer ?? DEFAULT_FEATURIZER, config: { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown>) ?? {}) } };
       process.stderr.write(`training ${kind} router on ${records.length} records from ${data} (backend: ${backendLabel(backend)})\n`);
       const fit = fitProgress(`fit ${kind}`);
       let fbar: Progress | null = null;
@@ -94,7 +110,7 @@ export function registerTrainCommands(ctx: CliContext): void {
       const pipeline = await trainRouter(records, {
         guard: (o.guard as unknown) === false ? false : { folds: guardFolds },
         kind,
-        params: { ...(cfg.params ?? {}), ...((o.params as Record<string, unknown>) ?? {}) },
+        params,
         featurizer,
         transform: transformFor(featurizer, ctx.config, o.cache as unknown as boolean),
         prices: loadPrices((o.prices as string | undefined) ?? cfg.prices, data),

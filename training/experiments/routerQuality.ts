@@ -31,9 +31,9 @@ import { diffCell } from '../../src/eval/report/report.js';
 import { predictionsFromFeatures } from '../../src/eval/predict.js';
 import { createFeaturizer } from '../../src/featurizers/registry.js';
 import { PriceTable, type PriceTableData } from '../../src/prices/PriceTable.js';
-import { createRouter, routerSpec } from '../../src/routers/registry.js';
+import { fitRouter } from '../../src/routers/fitRouter.js';
 import { RouterPipeline } from '../../src/routers/RouterPipeline.js';
-import { buildTrainingSet, pairsFromScores } from '../../src/routers/trainingSet.js';
+import { buildTrainingSet } from '../../src/routers/trainingSet.js';
 
 interface RouterConfig {
   /** A router kind, or "blend": the mean of the predictions of the configs named in `members`. */
@@ -235,17 +235,11 @@ async function main(): Promise<void> {
         continue;
       }
       const data = buildTrainingSet(c.shrink ? shrinkToTaskMeans(train, c.shrink) : train, trainX, models);
-      const spec = routerSpec(c.kind);
-      if (spec.trainsOn !== 'scores') data.pairs = pairsFromScores(data.scores);
-      let validation;
-      if (fold.valRecords && fold.valX) {
-        validation = buildTrainingSet(fold.valRecords, fold.valX, models);
-        if (spec.trainsOn !== 'scores') validation.pairs = pairsFromScores(validation.scores);
-      }
-      const router = createRouter(c.kind, c.params ?? {});
+      const validation = fold.valRecords && fold.valX ? buildTrainingSet(fold.valRecords, fold.valX, models) : undefined;
       const f0 = performance.now();
       let last = '';
-      await router.fit(data, { seed: typeof c.params?.seed === "number" ? c.params.seed : seed, validation, onProgress: (p) => (last = `epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(4)} val ${p.valLoss?.toFixed(4)} metric ${p.metric?.toFixed(4)}`) });
+      // a config's params.seed wins over --seed (resolveSeed: flag > params; here --seed is the experiment's default)
+      const router = await fitRouter(c.kind, { seed, ...(c.params ?? {}) }, data, { validation, onProgress: (p) => (last = `epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(4)} val ${p.valLoss?.toFixed(4)} metric ${p.metric?.toFixed(4)}`) });
       const secs = (performance.now() - f0) / 1000;
       console.error(`${fold.name} ${name}: fit ${secs.toFixed(1)}s; ${last}`);
       const pipeline = new RouterPipeline(featurizer, router, prices, { name, version: 'exp' });

@@ -1,0 +1,113 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { LlmrError } from '../../src/errors.js';
+import type { RouteResult, RouterPipeline } from '../../src/routers/RouterPipeline.js';
+import type { RouteRecord } from '../../src/store/RouteRecord.js';
+import { requestContext, type ServiceContext } from '../context.js';
+import { parseBody } from '../errors.js';
+import type { ServiceMount } from '../mount.js';
+import { RouteBatchRequestSchema, RouteRequestSchema } from '../schemas.js';
+
+export interface RouteRecordOptions {
+  /** Keep the prompt text in route records (default: only its salted hash). */
+  storePrompts?: boolean;
+  /** Salt of `promptHash`; default a random per-process salt. */
+  promptSalt?: string;
+}
+
+export function requireRouter(r: RouterPipeline | null | undefined): RouterPipeline {
+  if (!r) throw new LlmrError('this server has no router loaded', { code: 'not_ready', fix: 'start it with --router <artifact> (npm run demo trains one)' });
+  return r;
+}
+
+/** The response body of one routing decision (without timing). */
+export function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, unknown> {
+  return {
+    model: d.model,
+    reason: d.reason,
+    policy: d.policy,
+    scores: d.scores,
+    alternatives: d.ranked,
+    explanation: d.explanation,
+    ...(d.guard ? { guard: d.guard } : {}),
+    router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
+  };
+}
+
+/** POST /route and POST /route/batch (the heavy lane); one route record per decision, its `routeId` in the body. */
+export function routeMounts(ctx: ServiceContext, o: RouteRecordOptions = {}): ServiceMount[] {
+  const salt = o.promptSalt ?? randomUUID();
+  const record = (req: Request, res: Response, r: RouterPipeline, prompt: string, d: RouteResult, source: 'route' | 'batch', latencyMs: number): string => {
+    const routeId = randomUUID();
+    if (!ctx.recorder.enabled) return routeId;
+    const chosen = d.scores[d.model];
+    const rec: RouteRecord = {
+      routeId,
+      time: new Date().toISOString(),
+      source,
+      routerName: r.meta.name,
+      routerVersion: r.meta.version,
+      policy: d.policy as unknown as Record<string, unknown>,
+      candidates: Object.keys(d.scores),
+      chosenModel: d.model,
+      answeredModel: d.model,
+      predicted: Object.fromEntries(Object.entries(d.scores).map(([m, s]) => [m, s.quality])),
+      propensity: 1,
+      attempts: [],
+      inputTokens: null,
+      outputTokens: null,
+      tokensEstimated: false,
+      estimatedCostUsd: chosen && Number.isFinite(chosen.cost) && chosen.cost >= 0 ? chosen.cost : null,
+      costUsd: null,
+      latencyMs,
+      status: 'ok',
+      promptHash: createHash('sha256').update(salt).update('\0').update(prompt).digest('hex'),
+      prompt: o.storePrompts ? prompt : null,
+      userId: requestContext(res).principal?.id ?? null,
+      sessionId: typeof req.headers['x-session-id'] === 'string' ? req.headers['x-session-id'].slice(0, 128) : null,
+    };
+    ctx.recorder.record(rec);
+    return routeId;
+  };
+  const decided = (r: RouterPipeline, d: RouteResult) => {
+    ctx.metrics.inc('llmr_decisions_total', 'routing decisions by router version and chosen model', { router: `${r.meta.name}/${r.meta.version}`, model: d.model });
+    const c = d.scores[d.model]?.cost;
+    if (typeof c === 'number' && Number.isFinite(c) && c >= 0) ctx.metrics.inc('llmr_estimated_cost_usd_total', 'expected cost of the chosen models (price table), USD', { model: d.model }, c);
+  };
+
+  const router = Router();
+  router.post('/', async (req, res, next) => {
+    try {
+      const t0 = performance.now();
+      const r = requireRouter(requestContext(res).models().router);
+      const body = parseBody(RouteRequestSchema, req.body);
+      const [d] = await r.routeMany([body]);
+      if (res.headersSent) return;
+      const timeMs = Number((performance.now() - t0).toFixed(3));
+      decided(r, d!);
+      const routeId = record(req, res, r, body.prompt, d!, 'route', timeMs);
+      res.json({ ...decisionBody(r, d!), routeId, timeMs });
+    } catch (e) {
+      next(e);
+    }
+  });
+  router.post('/batch', async (req, res, next) => {
+    try {
+      const t0 = performance.now();
+      const r = requireRouter(requestContext(res).models().router);
+      const body = parseBody(RouteBatchRequestSchema, req.body);
+      const ds = await r.routeMany(body.requests, { field: 'requests' });
+      if (res.headersSent) return;
+      const timeMs = Number((performance.now() - t0).toFixed(3));
+      const per = timeMs / ds.length;
+      const decisions = ds.map((d, i) => {
+        decided(r, d);
+        return { ...decisionBody(r, d), routeId: record(req, res, r, body.requests[i]!.prompt, d, 'batch', per) };
+      });
+      res.json({ decisions, timeMs });
+    } catch (e) {
+      next(e);
+    }
+  });
+  return [{ name: 'route', path: '/route', router, access: 'user', lane: (req) => (req.path.startsWith('/batch') ? 'heavy' : 'light') }];
+}
