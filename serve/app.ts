@@ -110,8 +110,14 @@ export function createService(opts: AppOptions): Service {
       },
     }),
   );
-  app.use((_req, res, next) => {
+  app.use((req, res, next) => {
     if (draining) res.setHeader('connection', 'close');
+    // no CORS preflight support: answer OPTIONS with the methods, no body (instead of express's text/plain one)
+    if (req.method === 'OPTIONS') {
+      res.setHeader('allow', 'GET, POST');
+      res.status(204).end();
+      return;
+    }
     next();
   });
 

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { isIPv4 } from 'node:net';
+import { type AddressInfo, isIPv4, Server as NetServer, type Socket } from 'node:net';
 import { resolveArtifactDir } from '../src/artifacts/artifact.js';
 import { initBackend } from '../src/backend/backend.js';
 import { LlmrError } from '../src/errors.js';
@@ -46,6 +45,8 @@ export interface ServeOptions {
   drainTimeoutMs?: number;
   /** After SIGTERM, keep reading requests already sent for this long (answered with Connection: close) before closing the listener. */
   drainGraceMs?: number;
+  /** During the drain, close keep-alive sockets that have had no request for this long (default 1 s). */
+  drainIdleMs?: number;
   /** Reload when a new version folder appears beside the serving one. */
   watch?: boolean;
   mounts?: AppOptions['mounts'];
@@ -134,11 +135,28 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     routeRecords: o.routeRecords,
   });
 
+  // Connection bookkeeping for the drain: requests in flight per socket and since when a socket is idle.
   let active = 0;
+  const sockets = new Map<Socket, { busy: number; idleSince: number; idleTurns: number }>();
   const server = createServer({ maxHeaderSize: o.maxHeaderBytes ?? 16 * 1024, requestTimeout: Math.max(60_000, (o.requestTimeoutMs ?? 15_000) * 2), headersTimeout: 20_000 }, (req: IncomingMessage, res: ServerResponse) => {
     active++;
-    res.on('close', () => active--);
+    const st = sockets.get(req.socket);
+    if (st) {
+      st.busy++;
+      st.idleTurns = 0;
+    }
+    res.on('close', () => {
+      active--;
+      if (st) {
+        st.busy--;
+        st.idleSince = Date.now();
+      }
+    });
     service.app(req, res);
+  });
+  server.on('connection', (sock: Socket) => {
+    sockets.set(sock, { busy: 0, idleSince: Date.now(), idleTurns: 0 });
+    sock.on('close', () => sockets.delete(sock));
   });
   server.keepAliveTimeout = 65_000;
   server.on('clientError', clientErrorHandler(metrics));
@@ -156,21 +174,46 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
   let drained: Promise<{ cut: number }> | null = null;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // setImmediate runs in the check phase, right after an I/O poll: bytes that had arrived are parsed by then
+  const afterPoll = () => new Promise((r) => setImmediate(r));
+  /**
+   * Drain: mark draining (every response gets Connection: close, /readyz 503), keep accepting for a short grace
+   * so that connections and bytes already sent are read, then stop listening (without Node's close() of "idle"
+   * sockets, which may hold a request not parsed yet), end sockets once they have been idle for a while after
+   * the signal, and wait for requests in flight up to the deadline.
+   */
   const drain = () =>
     (drained ??= (async () => {
+      const t0 = Date.now();
       service.drain();
       reloader.close();
-      await new Promise((r) => setTimeout(r, o.drainGraceMs ?? 250));
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      const deadline = Date.now() + (o.drainTimeoutMs ?? 20_000);
-      while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await sleep(o.drainGraceMs ?? 500);
+      await afterPoll(); // accept what waits in the backlog (connections made before the signal)
+      await afterPoll();
+      const closed = new Promise<void>((r) => server.once('close', () => r()));
+      NetServer.prototype.close.call(server); // stop accepting; the timers of node:http's connection checks are unref'd
+      const deadline = t0 + (o.drainTimeoutMs ?? 20_000);
+      const idleMs = o.drainIdleMs ?? 1000;
+      while ((active > 0 || sockets.size > 0) && Date.now() < deadline) {
+        await sleep(20);
+        await afterPoll();
+        const now = Date.now();
+        for (const [sock, st] of sockets) {
+          if (st.busy > 0) continue;
+          st.idleTurns++;
+          // idle across several polls (so no request already sent is waiting to be parsed) and for idleMs
+          if (st.idleTurns >= 3 && now - Math.max(st.idleSince, t0) >= idleMs && !sock.writableEnded) sock.end();
+        }
+      }
       const cut = active;
-      server.closeAllConnections();
+      for (const sock of sockets.keys()) sock.destroy();
       for (const g of gateways) g.close();
       await closed;
       await service.ctx.recorder.flush();
       await buckets?.close?.();
       service.stop();
+      log({ level: cut ? 'warn' : 'info', msg: 'drained', cut, ms: Date.now() - t0 });
       return { cut };
     })());
   return {

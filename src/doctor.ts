@@ -1,5 +1,7 @@
+import { libraryVersion } from './version.js';
 import { createRequire } from 'node:module';
 import { initBackend, type BackendInfo } from './backend/backend.js';
+import { probeWebGpuAdapter, type AdapterInfo } from './backend/webgpuAdapter.js';
 import { listArtifacts } from './artifacts/artifact.js';
 import type { LlmrConfig } from './config.js';
 import { FEATURIZER_PRESETS, FEATURIZERS } from './featurizers/registry.js';
@@ -11,6 +13,8 @@ export interface DoctorReport {
   node: string;
   platform: string;
   backend: BackendInfo;
+  /** What Dawn answered when asked for a WebGPU adapter, whether or not the webgpu backend runs. */
+  webgpuAdapter: AdapterInfo | { reason: string };
   featurizers: { kind: string; ok: boolean; reason?: string }[];
   /** Preset names and the featurizer each stands for. */
   featurizerPresets: Record<string, { kind: string; config?: Record<string, unknown> }>;
@@ -37,13 +41,15 @@ function packageVersion(name: string): string {
 
 export async function doctorReport(config: LlmrConfig): Promise<DoctorReport> {
   const backend = await initBackend(config.backend);
+  const probe = await probeWebGpuAdapter();
   const featurizers = [];
   for (const spec of Object.values(FEATURIZERS)) featurizers.push({ kind: spec.kind, ...(await spec.available()) });
   return {
-    version: packageVersion('llm-router-tfjs') === 'not installed' ? '0.1.0' : packageVersion('llm-router-tfjs'),
+    version: libraryVersion(),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     backend,
+    webgpuAdapter: probe.ok ? probe.info : { reason: probe.reason },
     featurizers,
     featurizerPresets: { ...FEATURIZER_PRESETS },
     packages: Object.fromEntries(PACKAGES.map((p) => [p, packageVersion(p)])),

@@ -1,3 +1,5 @@
+#!/usr/bin/env node
+// The `llmr` command (the package's bin, compiled to dist/training/cli.js; from sources: node training/llmr.js).
 import { LlmrError } from '../src/errors.js';
 import { createContext, type CliContext } from './cliContext.js';
 
@@ -18,6 +20,8 @@ const MODULES: Record<string, () => Promise<Register>> = {
   models: () => import('./commands/models.js').then((m) => m.registerModelsCommands),
   benchRoute: () => import('./commands/benchRoute.js').then((m) => m.registerBenchRouteCommands),
   benchTrain: () => import('./commands/benchTrain.js').then((m) => m.registerBenchTrainCommands),
+  benchIndex: () => import('./commands/benchIndex.js').then((m) => m.registerBenchIndexCommands),
+  benchService: () => import('./commands/benchService.js').then((m) => m.registerBenchServiceCommands),
   eval: () => import('./commands/eval.js').then((m) => m.registerEvalCommands),
   rank: () => import('./commands/rank.js').then((m) => m.registerRankCommands),
   demo: () => import('./commands/demo.js').then((m) => m.registerDemoCommands),
@@ -34,7 +38,7 @@ const COMMANDS: Record<string, string[]> = {
   route: ['route'],
   serve: ['serve'],
   models: ['models'],
-  bench: ['benchRoute', 'benchTrain', 'benchGateway'],
+  bench: ['benchRoute', 'benchTrain', 'benchIndex', 'benchGateway', 'benchService'],
   eval: ['eval', 'rank'],
   calibrate: ['eval'],
   rank: ['rank'],

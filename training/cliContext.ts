@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { LlmrError } from '../src/errors.js';
 import { configFromEnv, type LlmrConfig } from '../src/config.js';
+import { libraryVersion } from '../src/version.js';
 
 /** What every CLI command module receives: the root program, shared groups and the config. */
 export interface CliContext {
@@ -11,7 +12,7 @@ export interface CliContext {
 }
 
 export function createContext(): CliContext {
-  const program = new Command('llmr').description('Trainable LLM router and reward-model service on TensorFlow.js').showHelpAfterError();
+  const program = new Command('llmr').description('Trainable LLM router and reward-model service on TensorFlow.js').version(libraryVersion(), '-V, --version', 'print the llm-router-tfjs version').showHelpAfterError();
   const groups = new Map<string, Command>();
   return {
     program,

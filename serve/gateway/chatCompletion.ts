@@ -6,6 +6,7 @@ import { backoffDelay, retryAfterMs, sleep } from '../../src/gateway/backoff.js'
 import { routingPrompt } from '../../src/gateway/conversation.js';
 import type { ModelEntry } from '../../src/gateway/GatewayConfig.js';
 import { parseModelSelector } from '../../src/gateway/modelSelector.js';
+import { Deadline } from '../../src/gateway/Deadline.js';
 import { SseRelay } from '../../src/gateway/SseRelay.js';
 import { readBody, UpstreamError } from '../../src/gateway/UpstreamClient.js';
 import { costFromUsage, estimateInputTokens, estimateOutputTokens, readUsage, type Usage } from '../../src/gateway/usageCost.js';
@@ -208,6 +209,7 @@ async function runAttempts(gw: Gateway, plan: Plan, body: ChatCompletionRequest,
   const clientAskedUsage = body.stream_options?.include_usage === true;
   const triesPerUpstream = new Map<string, number>();
   const retryAfter = new Map<string, number>();
+  const refused = new Set<string>();
   let used = 0;
   let last: { status: number; body: Buffer | null; code: string } | null = null;
   for (let i = 0; used < retry.maxAttempts && i < plan.models.length * retry.maxAttempts; i++) {
@@ -217,7 +219,9 @@ async function runAttempts(gw: Gateway, plan: Plan, body: ChatCompletionRequest,
     const client = gw.upstreams.get(entry.upstream)!;
     const note = (a: Omit<RouteAttempt, 'model' | 'upstream'>) => attempts.push({ model, upstream: entry.upstream, ...a });
     if (!client.breaker.allow()) {
-      note({ status: 0, error: 'circuit_open', latencyMs: 0 });
+      // Recorded once per upstream and request; the loop goes on to the next alternative.
+      if (!refused.has(entry.upstream)) note({ status: 0, error: 'circuit_open', latencyMs: 0 });
+      refused.add(entry.upstream);
       last ??= { status: 0, body: null, code: 'circuit_open' };
       continue;
     }
@@ -383,7 +387,8 @@ function relayStream(up: IncomingMessage, res: Response, firstByteMs: number, id
   return new Promise((resolve) => {
     let started = false;
     let finished = false;
-    let timer = setTimeout(() => fail('timeout'), firstByteMs);
+    const timer = new Deadline();
+    timer.arm(firstByteMs, () => fail('timeout'));
     const bill = (): { usage: Usage; cost: number } => {
       const usage = relay.usage ?? estimated(body, relay.outputChars);
       return { usage, cost: costFromUsage(entry, usage) };
@@ -395,7 +400,7 @@ function relayStream(up: IncomingMessage, res: Response, firstByteMs: number, id
     const done = (r: StreamResult) => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      timer.clear();
       up.off('data', onData);
       resolve(r);
     };
@@ -425,8 +430,7 @@ function relayStream(up: IncomingMessage, res: Response, firstByteMs: number, id
       res.write(text);
     };
     const onData = (chunk: Buffer) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => fail('idle_timeout'), idleMs);
+      timer.arm(idleMs, () => fail('idle_timeout'));
       let out = relay.feed(chunk);
       if (relay.done && out) {
         // Put the bill just before [DONE]: clients that stop reading at [DONE] still get it.

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { LlmrError } from '../../src/errors.js';
-import type { RouteResult, RouterPipeline } from '../../src/routers/RouterPipeline.js';
+import { decisionBody, type RouteResult, type RouterPipeline } from '../../src/routers/RouterPipeline.js';
 import type { RouteRecord } from '../../src/store/RouteRecord.js';
 import { requestContext, type ServiceContext } from '../context.js';
 import { parseBody } from '../errors.js';
@@ -20,18 +20,25 @@ export function requireRouter(r: RouterPipeline | null | undefined): RouterPipel
   return r;
 }
 
-/** The response body of one routing decision (without timing). */
-export function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, unknown> {
-  return {
-    model: d.model,
-    reason: d.reason,
-    policy: d.policy,
-    scores: d.scores,
-    alternatives: d.ranked,
-    explanation: d.explanation,
-    ...(d.guard ? { guard: d.guard } : {}),
-    router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
-  };
+/** Requests per featurizer pass in a batch: between chunks the event loop turns, so /healthz and single /route stay responsive. */
+export const BATCH_CHUNK = 16;
+
+async function routeInChunks(r: RouterPipeline, reqs: Parameters<RouterPipeline['routeMany']>[0]): Promise<RouteResult[]> {
+  const out: RouteResult[] = [];
+  for (let i = 0; i < reqs.length; i += BATCH_CHUNK) {
+    if (i > 0) await new Promise((res) => setImmediate(res));
+    try {
+      out.push(...(await r.routeMany(reqs.slice(i, i + BATCH_CHUNK), { field: 'requests' })));
+    } catch (e) {
+      // field names index the chunk: shift them to the batch (requests[3] of chunk 2 → requests[19])
+      if (i > 0 && e instanceof LlmrError && e.field?.startsWith('requests[')) {
+        const shift = (t: string) => t.replace(/requests\[(\d+)\]/g, (_m, k: string) => `requests[${Number(k) + i}]`);
+        throw new LlmrError(shift(e.message), { field: shift(e.field), fix: e.fix, code: e.code });
+      }
+      throw e;
+    }
+  }
+  return out;
 }
 
 /** POST /route and POST /route/batch (the heavy lane); one route record per decision, its `routeId` in the body. */
@@ -96,7 +103,7 @@ export function routeMounts(ctx: ServiceContext, o: RouteRecordOptions = {}): Se
       const t0 = performance.now();
       const r = requireRouter(requestContext(res).models().router);
       const body = parseBody(RouteBatchRequestSchema, req.body);
-      const ds = await r.routeMany(body.requests, { field: 'requests' });
+      const ds = await routeInChunks(r, body.requests);
       if (res.headersSent) return;
       const timeMs = Number((performance.now() - t0).toFixed(3));
       const per = timeMs / ds.length;

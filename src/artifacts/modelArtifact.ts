@@ -1,6 +1,7 @@
 import { LlmrError } from '../errors.js';
 import type { Featurizer } from '../featurizers/Featurizer.js';
 import { loadFeaturizer } from '../featurizers/registry.js';
+import { libraryVersion } from '../version.js';
 import { readArtifact, writeArtifact, type Manifest } from './artifact.js';
 
 /** Identity and provenance of a trained model (router or ranker), kept in its manifest. */
@@ -55,7 +56,7 @@ export async function saveModelArtifact(
       metrics: o.extra?.metrics ?? m.metrics ?? {},
       calibrations: o.extra?.calibrations ?? m.calibrations ?? {},
       backend: m.backend,
-      library: { name: 'llm-router-tfjs', version: '0.1.0' },
+      library: { name: 'llm-router-tfjs', version: libraryVersion() },
     },
     files,
   );

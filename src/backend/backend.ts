@@ -1,7 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UnknownOptionError } from '../errors.js';
 import { parseWasmThreads, startWasm } from './wasmThreads.js';
+import { adapterLabel, probeWebGpuAdapter, type AdapterInfo } from './webgpuAdapter.js';
 
 /** TF.js backends in order of preference: native GPU → native CPU → WebGPU → wasm → pure JS. */
 export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -21,6 +21,8 @@ export interface BackendInfo {
   attempts: BackendAttempt[];
   /** XNNPACK threads of the wasm backend (1 = single-threaded build); absent for other backends. */
   threads?: number;
+  /** The WebGPU adapter Dawn returned (webgpu backend only). */
+  adapter?: AdapterInfo;
 }
 
 export interface BackendOptions {
@@ -30,18 +32,9 @@ export interface BackendOptions {
 
 let current: BackendInfo | null = null;
 
-function hasGpuDeviceNode(): boolean {
-  try {
-    if (existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('render') || f.startsWith('card'))) return true;
-    return readdirSync('/dev').some((f) => /^nvidia\d+$/.test(f));
-  } catch {
-    return false;
-  }
-}
-
 function message(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return m.split('\n')[0]!.slice(0, 300);
+  return m.split('\n')[0]!.slice(0, 500);
 }
 
 /** Import an optional package; when absent, say so and why it may be absent. */
@@ -54,7 +47,7 @@ async function importOptional(pkg: string, why: string): Promise<void> {
   }
 }
 
-async function tryBackend(name: BackendName, wasmThreads: number): Promise<{ tfName: string; threads?: number }> {
+async function tryBackend(name: BackendName, wasmThreads: number, forced: boolean): Promise<{ tfName: string; threads?: number; adapter?: AdapterInfo }> {
   switch (name) {
     case 'tensorflow-gpu': {
       // Registers the 'tensorflow' backend bound to libtensorflow with CUDA.
@@ -68,20 +61,16 @@ async function tryBackend(name: BackendName, wasmThreads: number): Promise<{ tfN
       return { tfName: 'tensorflow' };
     }
     case 'webgpu': {
+      const probe = await probeWebGpuAdapter();
+      if (!probe.ok) throw new Error(probe.reason);
+      // A software adapter (SwiftShader: Vulkan on the CPU) is correct but slower than wasm: only when asked for.
+      if (probe.info.software && !forced) throw new Error(`only a software adapter: ${adapterLabel(probe.info)}, slower than wasm; LLMR_BACKEND=webgpu uses it`);
       const g = globalThis as { navigator?: { gpu?: unknown } };
-      if (!g.navigator?.gpu) {
-        // On Linux, Dawn needs a GPU device node; without one it only prints Vulkan loader warnings and fails.
-        if (process.platform === 'linux' && !hasGpuDeviceNode()) throw new Error('no GPU device node (/dev/dri/*, /dev/nvidia*), so no WebGPU adapter');
-        const webgpu = (await import('webgpu' as string)) as { create: (o: string[]) => unknown; globals: Record<string, unknown> };
-        Object.assign(globalThis, webgpu.globals);
-        const gpu = webgpu.create([]) as { requestAdapter: () => Promise<unknown> };
-        const adapter = await gpu.requestAdapter();
-        if (!adapter) throw new Error('the webgpu package (Dawn) loaded but found no GPU adapter');
-        Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu }, configurable: true, writable: true });
-      }
+      Object.assign(globalThis, probe.globals);
+      Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu: probe.gpu }, configurable: true, writable: true });
       await import('@tensorflow/tfjs-backend-webgpu');
-      if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend registered but did not initialise');
-      return { tfName: 'webgpu' };
+      if (!(await tf.setBackend('webgpu'))) throw new Error(`webgpu backend registered but did not initialise on ${adapterLabel(probe.info)}`);
+      return { tfName: 'webgpu', adapter: probe.info };
     }
     case 'wasm': {
       const threads = await startWasm(wasmThreads);
@@ -107,10 +96,10 @@ export async function initBackend(prefer: string = process.env.LLMR_BACKEND ?? '
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
     try {
-      const { tfName, threads } = await tryBackend(name, wasmThreads);
+      const { tfName, threads, adapter } = await tryBackend(name, wasmThreads, Boolean(prefer));
       await tf.ready();
       attempts.push({ name, ok: true });
-      current = { name, tfName, attempts, ...(threads !== undefined ? { threads } : {}) };
+      current = { name, tfName, attempts, ...(threads !== undefined ? { threads } : {}), ...(adapter ? { adapter } : {}) };
       return current;
     } catch (e) {
       attempts.push({ name, ok: false, reason: message(e) });
@@ -120,8 +109,9 @@ export async function initBackend(prefer: string = process.env.LLMR_BACKEND ?? '
   throw new Error(`no TF.js backend could start (${why})`);
 }
 
-/** How to name the running backend to a person: "wasm (2 threads)", "tensorflow-gpu", ... */
+/** How to name the running backend to a person: "wasm (2 threads)", "webgpu on google swiftshader (…, software)", ... */
 export function backendLabel(info: BackendInfo): string {
+  if (info.adapter) return `${info.name} on ${adapterLabel(info.adapter)}`;
   return info.threads === undefined ? info.name : `${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
 }
 

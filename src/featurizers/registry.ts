@@ -62,7 +62,7 @@ export function usesModel(choice: FeaturizerChoice): boolean {
 }
 
 export function featurizerSpec(kind: string): FeaturizerSpec {
-  const spec = FEATURIZERS[kind];
+  const spec = Object.hasOwn(FEATURIZERS, kind) ? FEATURIZERS[kind] : undefined;
   if (!spec) throw new UnknownOptionError('featurizer', kind, featurizerNames(), 'featurizer');
   return spec;
 }

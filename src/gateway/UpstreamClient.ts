@@ -1,6 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { CircuitBreaker, type Clock } from './CircuitBreaker.js';
+import { Deadline } from './Deadline.js';
 import type { UpstreamConfig } from './GatewayConfig.js';
 import { Semaphore } from './Semaphore.js';
 
@@ -48,27 +49,34 @@ export class UpstreamClient {
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     return new Promise((resolve, reject) => {
       let settled = false;
+      const connectDeadline = new Deadline();
+      const firstByteDeadline = new Deadline();
       const fail = (e: UpstreamError) => {
         if (settled) return;
         settled = true;
-        clearTimeout(connectTimer);
-        clearTimeout(firstByteTimer);
+        connectDeadline.clear();
+        firstByteDeadline.clear();
         req.destroy(e);
         reject(e);
       };
       const req = this.transport.request(url, { method: 'POST', headers, agent: this.agent, signal });
-      const connectTimer = setTimeout(() => fail(new UpstreamError('connect_timeout', `connect to ${this.name} timed out after ${this.config.connectTimeoutMs} ms`)), this.config.connectTimeoutMs);
-      const firstByteTimer = setTimeout(() => fail(new UpstreamError('timeout', `${this.name} sent no response within ${this.config.timeoutMs} ms`)), this.config.timeoutMs);
+      let socket: import('node:net').Socket | null = null;
+      connectDeadline.arm(this.config.connectTimeoutMs, () => {
+        if (socket && !socket.connecting) return;
+        fail(new UpstreamError('connect_timeout', `connect to ${this.name} timed out after ${this.config.connectTimeoutMs} ms`));
+      });
+      firstByteDeadline.arm(this.config.timeoutMs, () => fail(new UpstreamError('timeout', `${this.name} sent no response within ${this.config.timeoutMs} ms`)));
       req.on('socket', (s) => {
+        socket = s;
         s.setNoDelay(true);
-        if (!s.connecting) clearTimeout(connectTimer);
-        else s.once('connect', () => clearTimeout(connectTimer));
+        if (!s.connecting) connectDeadline.clear();
+        else s.once('connect', () => connectDeadline.clear());
       });
       req.on('response', (res) => {
         if (settled) return void res.destroy();
         settled = true;
-        clearTimeout(connectTimer);
-        clearTimeout(firstByteTimer);
+        connectDeadline.clear();
+        firstByteDeadline.clear();
         resolve(res);
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
@@ -88,21 +96,22 @@ export class UpstreamClient {
 export function readBody(res: IncomingMessage, deadlineMs: number, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
+    const deadline = new Deadline();
+    deadline.arm(deadlineMs, () => {
       res.destroy();
       reject(new UpstreamError('timeout', `answer not complete within ${deadlineMs} ms`));
-    }, deadlineMs);
+    });
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => {
-      clearTimeout(timer);
+      deadline.clear();
       resolve(Buffer.concat(chunks));
     });
     res.on('error', (e) => {
-      clearTimeout(timer);
+      deadline.clear();
       reject(signal.aborted ? new UpstreamError('aborted', 'client went away') : new UpstreamError('stream_error', `answer cut off: ${e.message}`));
     });
     res.on('close', () => {
-      clearTimeout(timer);
+      deadline.clear();
       if (!res.complete) reject(signal.aborted ? new UpstreamError('aborted', 'client went away') : new UpstreamError('stream_error', 'upstream closed the connection mid-answer'));
     });
   });

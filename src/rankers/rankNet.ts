@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
 import { dense, embeddingLookup, maskedBceWithLogits } from '../tf/ops.js';
+import { readTidy } from '../tf/read.js';
 import { glorotUniform, packWeights, unpackWeights, variableFrom, WeightSpecSchema } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext, type TrainResult } from '../train/harness.js';
 import { Rng } from '../util/rng.js';
@@ -197,8 +198,8 @@ export class RankNet implements Ranker {
   }
 
   /** Reward r(item) = g(item, ·) of a reward model, [n]. */
-  private rewardRows(data: RankFeatures, items: readonly number[]): Float32Array {
-    return tf.tidy(() => {
+  private rewardRows(data: RankFeatures, items: readonly number[]): Promise<Float32Array> {
+    return readTidy(() => {
       const b = this.batch(data, items.map((i) => [i, i] as const));
       const v = this.requireVars();
       let e: { p: tf.Tensor2D; a: tf.Tensor2D; b: tf.Tensor2D } | null = null;
@@ -206,7 +207,7 @@ export class RankNet implements Ranker {
         const ea = dense(b.xa, v.proj as unknown as tf.Tensor2D);
         e = { p: dense(b.xp, v.proj as unknown as tf.Tensor2D), a: ea, b: ea };
       }
-      return this.g(b.xa, b.ca, b.ma, e, b.ca).dataSync() as Float32Array;
+      return this.g(b.xa, b.ca, b.ma, e, b.ca);
     });
   }
 
@@ -214,7 +215,7 @@ export class RankNet implements Ranker {
     if (data.dim !== this.dim) throw new LlmrError(`${what} features have ${data.dim} dims, the ${this.kind} ranker was trained on ${this.dim}`, { field: 'features', fix: 'use the featurizer stored with the ranker artifact' });
   }
 
-  private objective(data: RankTrainingSet): Objective & { accuracy(rows: readonly number[]): number; groups: Int32Array } {
+  private objective(data: RankTrainingSet): Objective & { accuracy(rows: readonly number[]): Promise<number>; groups: Int32Array } {
     const pairs = this.params.ties === 'skip' ? data.pairs.filter((p) => p.y !== 0.5) : data.pairs;
     const self = this;
     return {
@@ -226,13 +227,13 @@ export class RankNet implements Ranker {
         const y = tf.tensor1d(Float32Array.from(sel, (p) => p.y));
         return maskedBceWithLogits(d, y, tf.onesLike(y));
       },
-      accuracy(rows) {
+      async accuracy(rows) {
         const sel = rows.map((r) => pairs[r]!).filter((p) => p.y !== 0.5);
         if (sel.length === 0) return Number.NaN;
         let right = 0;
         for (let i = 0; i < sel.length; i += CHUNK) {
           const chunk = sel.slice(i, i + CHUNK);
-          const d = tf.tidy(() => self.diff(self.batch(data, chunk.map((p) => [p.a, p.b] as const))).dataSync());
+          const d = await readTidy(() => self.diff(self.batch(data, chunk.map((p) => [p.a, p.b] as const))));
           chunk.forEach((p, k) => {
             if ((d[k]! > 0 && p.y > 0.5) || (d[k]! < 0 && p.y < 0.5)) right++;
           });
@@ -293,7 +294,7 @@ export class RankNet implements Ranker {
     const canon = pairs.map(([a, b], i) => (flip[i] ? ([b, a] as const) : ([a, b] as const)));
     for (let i = 0; i < canon.length; i += CHUNK) {
       const chunk = canon.slice(i, i + CHUNK);
-      const d = tf.tidy(() => this.diff(this.batch(data, chunk)).dataSync());
+      const d = await readTidy(() => this.diff(this.batch(data, chunk)));
       chunk.forEach((_, k) => {
         const dk = d[k]!;
         out[i + k] = sigmoidSym(flip[i + k] ? -dk : dk);
@@ -319,13 +320,13 @@ export class RankNet implements Ranker {
     this.requireVars();
     this.checkData(data, 'reward');
     const out = new Float64Array(items.length);
-    for (let i = 0; i < items.length; i += CHUNK) out.set(this.rewardRows(data, items.slice(i, i + CHUNK)), i);
+    for (let i = 0; i < items.length; i += CHUNK) out.set(await this.rewardRows(data, items.slice(i, i + CHUNK)), i);
     return out;
   }
 
   async save(): Promise<RankerState> {
     const vars = this.requireVars();
-    const { spec, bytes } = packWeights(vars);
+    const { spec, bytes } = await packWeights(vars);
     return {
       state: { dim: this.dim, extraMean: Array.from(this.extraMean), extraStd: Array.from(this.extraStd), models: this.modelNames, weights: spec },
       files: { [WEIGHTS_FILE]: bytes },

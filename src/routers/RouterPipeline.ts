@@ -28,6 +28,23 @@ export interface RouteResult extends Decision {
 export type PipelineMeta = ModelMeta;
 
 /**
+ * The JSON body of one routing decision, as `POST /route` returns it (without timing) and `llmr route --json`
+ * prints it: one shape, one set of field names (`alternatives`: every candidate, best first).
+ */
+export function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, unknown> {
+  return {
+    model: d.model,
+    reason: d.reason,
+    policy: d.policy,
+    scores: d.scores,
+    alternatives: d.ranked,
+    explanation: d.explanation,
+    ...(d.guard ? { guard: d.guard } : {}),
+    router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
+  };
+}
+
+/**
  * A trained, servable router: featurizer + scoring router + prices. The same object is used by training
  * (to save), evaluation, the CLI and the server (after load): one copy of the model, no twins.
  */

@@ -7,6 +7,7 @@ import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepC
 import { kmeans } from '../train/kmeans.js';
 import { Rng } from '../util/rng.js';
 import { parseParams } from '../estimator/params.js';
+import { requireScores } from './validate.js';
 import type { FitOptions, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { TfRouter } from './tfRouter.js';
 
@@ -160,6 +161,7 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
 
   async fit(data: TrainingSet, opts: FitOptions = {}): Promise<this> {
     this.begin(data, opts.validation);
+    requireScores('contrastive', data);
     const p = this.params;
     const seed = opts.seed ?? p.seed;
     const rng = new Rng(seed);
@@ -179,7 +181,7 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
       decay,
       onEpoch: this.progress(opts),
     });
-    this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut);
+    await this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut);
     return this;
   }
 

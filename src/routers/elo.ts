@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
-import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../vectorIndex/VectorIndex.js';
+import { buildRouterIndex, isExactKind, loadRouterIndex, RouterIndexParams, saveRouterIndex } from '../vectorIndex/routerIndex.js';
+import type { SearchHit, VectorIndex } from '../vectorIndex/VectorIndex.js';
 import { leaveOneOutNeighbours } from '../tf/neighbours.js';
 import { Rng } from '../util/rng.js';
 import { ELO_PER_LOGIT, fitBradleyTerry, PairStats } from './bradleyTerryRatings.js';
@@ -33,10 +34,8 @@ export const EloParamsSchema = z
     minCalibration: z.number().int().min(1).default(10),
     /** Training rows (a seeded sample) used for the leave-one-out calibration fit. */
     calibrationRows: z.number().int().min(0).default(2000),
-    exactBelow: z.number().int().min(0).default(10000),
-    m: z.number().int().min(2).max(128).default(16),
-    efConstruction: z.number().int().min(8).default(200),
-    ef: z.number().int().min(1).default(100),
+    /** Index: search (auto | exact | approximate), legacy exactBelow, m, efConstruction, ef, quantization, sparseValues. */
+    ...RouterIndexParams,
     seed: z.number().int().default(42),
   })
   .strict();
@@ -45,7 +44,8 @@ export type EloParams = z.infer<typeof EloParamsSchema>;
 const StateSchema = z.object({
   dim: z.number().int().positive(),
   rows: z.number().int().nonnegative(),
-  index: z.enum(['exact', 'hnsw']),
+  index: z.enum(['exact', 'hnsw', 'sparse', 'flat', 'usearch', 'projected']),
+  indexDescriptor: z.record(z.string(), z.unknown()).optional(),
   ids: z.array(z.string()),
   scale: ScoreScaleSchema,
   calibration: CalibrationSchema.nullable(),
@@ -98,7 +98,7 @@ export class EloRouter implements Router {
       const nm = this.models.length;
       const raw = new Float32Array(rows.length * nm);
       // Exact index: all leave-one-out neighbour lists from batched matMuls; HNSW: one search per row.
-      const hits = this.index!.kind === 'exact' ? leaveOneOutNeighbours(this.features, rows, p.k) : null;
+      const hits = isExactKind(this.index!.kind) ? await leaveOneOutNeighbours(this.features, rows, p.k) : null;
       rows.forEach((r, i) => {
         raw.set(this.ratingsFrom(hits ? hits[i]! : this.neighbours(data.features[r]!, r)).final, i * nm);
         if (i % 200 === 199) opts.onProgress?.({ epoch: i + 1, epochs: rows.length, message: 'leave-one-out calibration' });
@@ -122,10 +122,7 @@ export class EloRouter implements Router {
   private buildIndex(opts: FitOptions = {}): void {
     const p = this.params;
     const n = this.features.length;
-    this.index =
-      n < p.exactBelow
-        ? ExactIndex.build(this.features, this.dim)
-        : HnswIndex.build(this.features, this.dim, { m: p.m, efConstruction: p.efConstruction, efSearch: Math.max(p.ef, p.k + 1), seed: p.seed }, (done) => opts.onProgress?.({ epoch: done, epochs: n, message: 'building HNSW index' }));
+    this.index = buildRouterIndex(this.features, p, p.k + 1, (done) => opts.onProgress?.({ epoch: done, epochs: n, message: 'building HNSW index' }));
   }
 
   private requireIndex(): VectorIndex {
@@ -238,8 +235,10 @@ export class EloRouter implements Router {
     const feats = new Float32Array(this.features.length * this.dim);
     this.features.forEach((f, i) => feats.set(f, i * this.dim));
     const files: Record<string, Uint8Array> = { 'features.f32': f32Bytes(feats), 'pairs.f64': f64Bytes(Float64Array.from(flat)) };
-    if (index.kind === 'hnsw') files['index.hnsw'] = index.serialize();
-    return { state: { dim: this.dim, rows: this.features.length, index: index.kind, ids: this.ids, scale: this.scale, calibration: this.calib, global: Array.from(this.global) }, files };
+    // Exact indexes are rebuilt from features.f32 at load (no second copy of the vectors); HNSW graphs are stored.
+    const ix = isExactKind(index.kind) ? null : saveRouterIndex(index);
+    if (ix) files[ix.file] = ix.bytes;
+    return { state: { dim: this.dim, rows: this.features.length, index: index.kind, ...(ix ? { indexDescriptor: ix.descriptor } : {}), ids: this.ids, scale: this.scale, calibration: this.calib, global: Array.from(this.global) }, files };
   }
 
   /** Drop the index and stored rows (no native tensors to free). */
@@ -278,7 +277,7 @@ export class EloRouter implements Router {
     }
     r.pairs = { nModels: nm, byRow: lists.map((l) => Float64Array.from(l)), total: Math.floor(flat.length / 4) };
     r.collectGlobal();
-    r.index = s.index === 'hnsw' ? HnswIndex.deserialize(need('index.hnsw'), s.dim, s.rows, Math.max(r.params.ef, r.params.k + 1)) : ExactIndex.build(r.features, s.dim);
+    r.index = isExactKind(s.index) ? buildRouterIndex(r.features, { ...r.params, search: 'exact', exactBelow: undefined }, r.params.k + 1) : loadRouterIndex({ kind: s.index, descriptor: s.indexDescriptor, dim: s.dim, rows: s.rows }, st.files, Math.max(r.params.ef, r.params.k + 1));
     return r;
   }
 }

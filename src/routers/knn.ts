@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
-import { ExactIndex, HnswIndex, type SearchHit, type VectorIndex } from '../vectorIndex/VectorIndex.js';
+import { buildRouterIndex, loadRouterIndex, RouterIndexParams, saveRouterIndex } from '../vectorIndex/routerIndex.js';
+import type { SearchHit, VectorIndex } from '../vectorIndex/VectorIndex.js';
 import type { Explanation, FitOptions, Router, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { bytesF64, columnMeans, f64Bytes } from './params.js';
-import { checkTrainingSet } from './validate.js';
+import { checkTrainingSet, requireScores } from './validate.js';
 import { parseParams } from '../estimator/params.js';
 import { neighbourIndexDefaults } from './indexDefaults.js';
 
@@ -11,13 +12,8 @@ export const KnnParamsSchema = z
   .object({
     /** Neighbours per query. */
     k: z.number().int().min(1).max(1000).default(40),
-    /** Below this many training rows the index is exact (brute force); above, HNSW. */
-    exactBelow: z.number().int().min(0).default(10000),
-    /** HNSW graph degree. */
-    m: z.number().int().min(2).max(128).default(16),
-    efConstruction: z.number().int().min(8).default(200),
-    /** HNSW search breadth (≥ k for good recall). */
-    ef: z.number().int().min(1).default(100),
+    /** Index: search (auto | exact | approximate), legacy exactBelow, m, efConstruction, ef, quantization, sparseValues. */
+    ...RouterIndexParams,
     /** Weight = max(similarity, 0)^power; 0 gives a plain mean. */
     power: z.number().min(0).default(1),
     /**
@@ -33,7 +29,8 @@ export type KnnParams = z.infer<typeof KnnParamsSchema>;
 const KnnStateSchema = z.object({
   dim: z.number().int().positive(),
   rows: z.number().int().positive(),
-  index: z.enum(['exact', 'hnsw']),
+  index: z.enum(['exact', 'hnsw', 'sparse', 'flat', 'usearch', 'projected']),
+  indexDescriptor: z.record(z.string(), z.unknown()).optional(),
   ids: z.array(z.string()),
   means: z.array(z.number().nullable()),
 });
@@ -41,7 +38,8 @@ const KnnStateSchema = z.object({
 /**
  * k-nearest-neighbour router: predicted quality of model m for a prompt = similarity-weighted mean of the
  * neighbours' scores for m (neighbours with no score for m are skipped; where none has one, the model's
- * training mean). Cosine similarity over normalised features; exact index for small sets, HNSW above.
+ * training mean). Cosine similarity over normalised features; the index (sparse or dense exact, or HNSW) is
+ * chosen by estimated cost (src/vectorIndex/buildIndex.ts).
  */
 export class KnnRouter implements Router {
   readonly kind = 'knn';
@@ -59,19 +57,13 @@ export class KnnRouter implements Router {
 
   async fit(data: TrainingSet, opts: FitOptions = {}): Promise<this> {
     this.dim = checkTrainingSet('knn', data);
+    requireScores('knn', data);
     this.models = [...data.models];
     this.ids = [...data.ids];
     this.scores = data.scores.map((r) => Float64Array.from(r));
     this.means = columnMeans(this.scores, this.models.length);
     const n = data.features.length;
-    if (n < this.params.exactBelow) {
-      this.index = ExactIndex.build(data.features, this.dim);
-    } else {
-      const p = this.params;
-      this.index = HnswIndex.build(data.features, this.dim, { m: p.m, efConstruction: p.efConstruction, efSearch: Math.max(p.ef, p.k), seed: p.seed }, (done) =>
-        opts.onProgress?.({ epoch: done, epochs: n, message: 'building HNSW index' }),
-      );
-    }
+    this.index = buildRouterIndex(data.features, this.params, this.params.k, (done) => opts.onProgress?.({ epoch: done, epochs: n, message: 'building HNSW index' }));
     return this;
   }
 
@@ -143,13 +135,13 @@ export class KnnRouter implements Router {
   }
 
   async save(): Promise<RouterState> {
-    const index = this.requireIndex();
+    const ix = saveRouterIndex(this.requireIndex());
     const nm = this.models.length;
     const flat = new Float64Array(this.scores.length * nm);
     this.scores.forEach((r, i) => flat.set(r, i * nm));
     return {
-      state: { dim: this.dim, rows: this.scores.length, index: index.kind, ids: this.ids, means: Array.from(this.means, (v) => (Number.isNaN(v) ? null : v)) },
-      files: { 'scores.f64': f64Bytes(flat), [index.kind === 'hnsw' ? 'index.hnsw' : 'index.f32']: index.serialize() },
+      state: { dim: this.dim, rows: this.scores.length, index: ix.kind, indexDescriptor: ix.descriptor, ids: this.ids, means: Array.from(this.means, (v) => (Number.isNaN(v) ? null : v)) },
+      files: { 'scores.f64': f64Bytes(flat), [ix.file]: ix.bytes },
     };
   }
 
@@ -167,7 +159,7 @@ export class KnnRouter implements Router {
     const nm = models.length;
     if (flat.length !== s.rows * nm) throw new LlmrError(`knn scores.f64 holds ${flat.length} values, expected ${s.rows} × ${nm}`, { field: 'files' });
     r.scores = Array.from({ length: s.rows }, (_, i) => flat.slice(i * nm, (i + 1) * nm));
-    r.index = s.index === 'hnsw' ? HnswIndex.deserialize(need(st.files, 'index.hnsw'), s.dim, s.rows, Math.max(r.params.ef, r.params.k)) : ExactIndex.deserialize(need(st.files, 'index.f32'), s.dim);
+    r.index = loadRouterIndex({ kind: s.index, descriptor: s.indexDescriptor, dim: s.dim, rows: s.rows }, st.files, Math.max(r.params.ef, r.params.k));
     return r;
   }
 }
@@ -180,7 +172,7 @@ function need(files: Record<string, Uint8Array>, name: string): Uint8Array {
 
 export const knnSpec: RouterSpec = {
   kind: 'knn',
-  description: 'k nearest neighbours (exact or HNSW cosine index), similarity-weighted mean of neighbour scores',
+  description: 'k nearest neighbours (exact sparse/dense or HNSW cosine index, chosen by cost), similarity-weighted mean of neighbour scores',
   trainsOn: 'scores',
   capabilities: { gradient: false, neighbours: true, explains: true },
   fastParams: { k: 7 },

@@ -57,7 +57,7 @@ export class MfRouter extends TfRouter<MfParams> {
     return v.b ? tf.add(delta, v.b) : delta;
   }
 
-  private objective(data: TrainingSet): Objective & { accuracy(rows: readonly number[]): number; rows: number[] } {
+  private objective(data: TrainingSet): Objective & { accuracy(rows: readonly number[]): Promise<number>; rows: number[] } {
     const rp: RowPairs = rowPairs(data, { ties: this.params.ties });
     const rows = rowsWithPairs(rp);
     return {
@@ -67,9 +67,9 @@ export class MfRouter extends TfRouter<MfParams> {
         const r = batch.map((i) => rows[i]!);
         return pairwiseLoss(this.forward(rowsTensor(data.features, r, this.dim), ctx), pairCubes(rp, r));
       },
-      accuracy: (batch) => {
+      accuracy: async (batch) => {
         const r = batch.map((i) => rows[i]!);
-        return pairAccuracy(rp, r, this.rawOutputs(r.map((i) => data.features[i]!)));
+        return pairAccuracy(rp, r, await this.rawOutputs(r.map((i) => data.features[i]!)));
       },
     };
   }
@@ -95,7 +95,7 @@ export class MfRouter extends TfRouter<MfParams> {
       metric: (rows, obj) => (obj as typeof train).accuracy(rows),
       onEpoch: this.progress(opts),
     });
-    this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut.map((i) => train.rows[i]!));
+    await this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut.map((i) => train.rows[i]!));
     return this;
   }
 

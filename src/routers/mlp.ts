@@ -7,6 +7,7 @@ import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepC
 import { Rng } from '../util/rng.js';
 import { columnMeans } from './params.js';
 import { parseParams } from '../estimator/params.js';
+import { requireScores } from './validate.js';
 import type { FitOptions, RouterSpec, RouterState, TrainingSet } from './Router.js';
 import { unitTargets } from './scoreScale.js';
 import { TfRouter } from './tfRouter.js';
@@ -84,6 +85,7 @@ export class MlpRouter extends TfRouter<MlpParams> {
 
   async fit(data: TrainingSet, opts: FitOptions = {}): Promise<this> {
     this.begin(data, opts.validation);
+    requireScores('mlp', data);
     const p = this.params;
     const seed = opts.seed ?? p.seed;
     this.lossKind = p.loss === 'auto' ? (this.scale.binary ? 'bce' : 'mse') : p.loss;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
 import { range, rowsTensor } from '../tf/batch.js';
+import { readTidy } from '../tf/read.js';
 import { packWeights, unpackWeights, variableFrom, WeightSpecSchema } from '../tf/weights.js';
 import type { EpochReport, StepContext, TrainResult } from '../train/harness.js';
 import { calibrated, calibrationModels, CalibrationSchema, fitCalibration, type Calibration, type CalibrationKind } from './scoreCalibration.js';
@@ -86,14 +87,13 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
   }
 
   /** Raw outputs for feature rows, row-major [rows × models]. */
-  protected rawOutputs(features: readonly Float32Array[]): Float32Array {
+  protected async rawOutputs(features: readonly Float32Array[]): Promise<Float32Array> {
     this.requireVars();
     const nm = this.models.length;
     const out = new Float32Array(features.length * nm);
     for (let i = 0; i < features.length; i += PREDICT_CHUNK) {
       const rows = range(Math.min(PREDICT_CHUNK, features.length - i)).map((k) => k + i);
-      const vals = tf.tidy(() => this.forward(rowsTensor(features, rows, this.dim)).dataSync());
-      out.set(vals, i * nm);
+      out.set(await readTidy(() => this.forward(rowsTensor(features, rows, this.dim))), i * nm);
     }
     return out;
   }
@@ -102,9 +102,9 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
    * Fit the calibration on rows the weights were not fitted on: the given validation set, else the rows the
    * harness held out (`heldOutRows`, data row indices), else (no validation at all) the training rows.
    */
-  protected calibrate(data: TrainingSet, kind: CalibrationKind, validation: TrainingSet | undefined, heldOutRows: readonly number[]): void {
+  protected async calibrate(data: TrainingSet, kind: CalibrationKind, validation: TrainingSet | undefined, heldOutRows: readonly number[]): Promise<void> {
     const set = validation ?? (heldOutRows.length > 0 ? { features: heldOutRows.map((r) => data.features[r]!), scores: heldOutRows.map((r) => data.scores[r]!) } : data);
-    const raw = this.rawOutputs(set.features);
+    const raw = await this.rawOutputs(set.features);
     this.calib = fitCalibration(kind, raw, unitTargets(this.scale, set.scores, range(set.features.length), this.models.length), this.models.length);
   }
 
@@ -112,7 +112,7 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
     this.requireVars();
     features.forEach((x, i) => this.checkDim(x, `${i}`));
     const nm = this.models.length;
-    const raw = this.rawOutputs(features);
+    const raw = await this.rawOutputs(features);
     return features.map((_, i) => {
       const out = new Float64Array(nm);
       this.outputRow(raw.subarray(i * nm, (i + 1) * nm), out);
@@ -127,7 +127,7 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
 
   async save(): Promise<RouterState> {
     const vars = this.requireVars();
-    const { spec, bytes } = packWeights(vars);
+    const { spec, bytes } = await packWeights(vars);
     return { state: { dim: this.dim, weights: spec, scale: this.scale, calibration: this.calib, ...this.extraState() }, files: { [WEIGHTS_FILE]: bytes } };
   }
 

@@ -24,3 +24,9 @@ export function checkValidationSet(kind: string, train: TrainingSet, validation:
   if (validation.models.join('\u0000') !== train.models.join('\u0000'))
     throw new LlmrError(`the validation set's models (${validation.models.join(', ')}) differ from the training set's (${train.models.join(', ')})`, { field: 'validation.models', fix: 'build both sets with the same model list' });
 }
+
+/** A router that learns from scores only needs at least one observed score (pairs-only data cannot train it). */
+export function requireScores(kind: string, data: TrainingSet): void {
+  if (!data.scores.some((r) => r.some((v) => !Number.isNaN(v))))
+    throw new LlmrError(`the ${kind} router learns from scores, and the training data has none (pairs only?)`, { field: 'data.scores', fix: 'train it on a score table, or use a router that learns from pairs (mf, elo)' });
+}

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SearchHit } from '../vectorIndex/VectorIndex.js';
 import { rowsTensor } from './batch.js';
+import { readTidy } from './read.js';
 
 /**
  * Exact top-k cosine neighbours of many stored rows among all stored rows (each row's own index left out),
@@ -8,7 +9,7 @@ import { rowsTensor } from './batch.js';
  * calibration, where a per-query scan in JS would cost rows × n × dim scalar operations. Vectors are
  * L2-normalised, so the dot product is the cosine. Ties break towards the lower index (as ExactIndex).
  */
-export function leaveOneOutNeighbours(vectors: readonly Float32Array[], queryRows: readonly number[], k: number, chunk = 128): SearchHit[][] {
+export async function leaveOneOutNeighbours(vectors: readonly Float32Array[], queryRows: readonly number[], k: number, chunk = 128): Promise<SearchHit[][]> {
   const n = vectors.length;
   if (n === 0 || queryRows.length === 0) return queryRows.map(() => []);
   const dim = vectors[0]!.length;
@@ -17,7 +18,7 @@ export function leaveOneOutNeighbours(vectors: readonly Float32Array[], queryRow
   try {
     for (let i = 0; i < queryRows.length; i += chunk) {
       const rows = queryRows.slice(i, i + chunk);
-      const sims = tf.tidy(() => tf.matMul(rowsTensor(vectors, rows, dim), dbT).dataSync());
+      const sims = await readTidy(() => tf.matMul(rowsTensor(vectors, rows, dim), dbT));
       rows.forEach((self, q) => out.push(topKExcept(sims.subarray(q * n, (q + 1) * n), k, self)));
     }
   } finally {

@@ -32,7 +32,7 @@ export const WeightSpecSchema = z.array(z.object({ name: z.string().min(1), shap
 export type WeightSpec = z.infer<typeof WeightSpecSchema>;
 
 /** All named tensors as one little-endian Float32 file plus a JSON spec (name, shape, offset in floats). */
-export function packWeights(named: Record<string, tf.Tensor>): { spec: WeightSpec; bytes: Uint8Array } {
+export async function packWeights(named: Record<string, tf.Tensor>): Promise<{ spec: WeightSpec; bytes: Uint8Array }> {
   const spec: WeightSpec = [];
   let total = 0;
   for (const [name, t] of Object.entries(named)) {
@@ -40,7 +40,7 @@ export function packWeights(named: Record<string, tf.Tensor>): { spec: WeightSpe
     total += t.size;
   }
   const flat = new Float32Array(total);
-  for (const s of spec) flat.set(named[s.name]!.dataSync() as Float32Array, s.offset);
+  for (const s of spec) flat.set((await named[s.name]!.data()) as Float32Array, s.offset);
   return { spec, bytes: new Uint8Array(flat.buffer) };
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { LlmrError } from '../errors.js';
+import { readTidy } from '../tf/read.js';
 import { Rng } from '../util/rng.js';
 
 /**
@@ -73,7 +74,7 @@ export interface HarnessOptions {
   /** Variables that get weight decay (default: all). Biases and embeddings norms usually stay out. */
   decay?: readonly tf.Variable[];
   /** Extra number reported per epoch (e.g. validation accuracy); `rows` index the validation objective. */
-  metric?: (rows: readonly number[], validation: Objective) => number;
+  metric?: (rows: readonly number[], validation: Objective) => number | Promise<number>;
   onEpoch?: (r: EpochReport) => void;
   /** Rows per forward pass when computing validation loss. */
   evalBatch?: number;
@@ -132,16 +133,23 @@ export function learningRate(cfg: Pick<TrainConfig, 'lr' | 'schedule' | 'minLrFr
   }
 }
 
-/** Mean loss over rows in chunks (no gradient), weighted by chunk size. */
-export function evaluateLoss(objective: Objective, rows: readonly number[], evalBatch = 1024): number {
+/** Mean loss over rows in chunks (no gradient), weighted by chunk size: one async read at the end. */
+export async function evaluateLoss(objective: Objective, rows: readonly number[], evalBatch = 1024): Promise<number> {
   if (rows.length === 0) return Number.NaN;
-  let total = 0;
   const ctx: StepContext = { training: false, rng: new Rng(0) };
+  let total: tf.Scalar = tf.scalar(0);
   for (let i = 0; i < rows.length; i += evalBatch) {
     const chunk = rows.slice(i, i + evalBatch);
-    total += tf.tidy(() => objective.loss(chunk, ctx).dataSync()[0]!) * chunk.length;
+    const next = tf.tidy(() => tf.add(total, tf.mul(objective.loss(chunk, ctx), chunk.length)) as tf.Scalar);
+    total.dispose();
+    total = next;
   }
-  return total / rows.length;
+  const sum = total;
+  try {
+    return (await readTidy(() => tf.div(sum, rows.length)))[0]!;
+  } finally {
+    sum.dispose();
+  }
 }
 
 class AdamW {
@@ -158,8 +166,8 @@ class AdamW {
     this.v = vars.map((x) => zerosVariable(x));
     this.decay = new Set(decay);
   }
-  /** One step on a batch; returns the batch loss. */
-  step(lossFn: () => tf.Scalar, lr: number): number {
+  /** One step on a batch; returns the batch loss as a scalar tensor (the caller reads it, once per epoch). */
+  step(lossFn: () => tf.Scalar, lr: number): tf.Scalar {
     this.t++;
     const { beta1: b1, beta2: b2, epsilon, clipNorm, weightDecay } = this.cfg;
     const c1 = 1 - Math.pow(b1, this.t);
@@ -183,7 +191,7 @@ class AdamW {
         if (weightDecay > 0 && this.decay.has(x)) upd = tf.add(upd, tf.mul(x, weightDecay));
         x.assign(tf.sub(x, tf.mul(upd, lr)));
       });
-      return value.dataSync()[0]!;
+      return value;
     });
   }
   dispose(): void {
@@ -226,18 +234,26 @@ export async function trainVariables(variables: readonly tf.Variable[], objectiv
       const t0 = performance.now();
       const lr = learningRate(config, epoch);
       const order = rng.shuffle([...trainRows]);
-      let sum = 0;
+      // The epoch's loss stays on the backend (a running weighted sum) and is read once, asynchronously.
+      let sum: tf.Scalar = tf.scalar(0);
       let count = 0;
       for (let i = 0; i < order.length; i += config.batchSize) {
         const batch = order.slice(i, i + config.batchSize);
         const ctx: StepContext = { training: true, rng: noise };
-        sum += optimizer.step(() => objective.loss(batch, ctx), lr) * batch.length;
+        const loss = optimizer.step(() => objective.loss(batch, ctx), lr);
+        const next = tf.tidy(() => tf.add(sum, tf.mul(loss, batch.length)) as tf.Scalar);
+        loss.dispose();
+        sum.dispose();
+        sum = next;
         count += batch.length;
       }
-      const report: EpochReport = { epoch: epoch + 1, epochs: config.epochs, loss: sum / Math.max(count, 1), lr, seconds: 0 };
+      const total = sum;
+      const meanLoss = (await readTidy(() => tf.div(total, Math.max(count, 1))))[0]!;
+      total.dispose();
+      const report: EpochReport = { epoch: epoch + 1, epochs: config.epochs, loss: meanLoss, lr, seconds: 0 };
       if (hasVal) {
-        report.valLoss = evaluateLoss(valObjective, valRows, opts.evalBatch);
-        if (opts.metric) report.metric = opts.metric(valRows, valObjective);
+        report.valLoss = await evaluateLoss(valObjective, valRows, opts.evalBatch);
+        if (opts.metric) report.metric = await opts.metric(valRows, valObjective);
         if (!Number.isFinite(report.valLoss)) throw new LlmrError(`validation loss became ${report.valLoss} at epoch ${epoch + 1}`, { field: 'params.lr', fix: 'lower the learning rate or raise clipNorm regularisation' });
         if (report.valLoss < best - config.minDelta) {
           best = report.valLoss;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readArtifact, safeRel, writeArtifact } from '../../src/artifacts/artifact.js';
+import { readArtifact, safeRel, writeArtifact, sealArtifact } from '../../src/artifacts/artifact.js';
 import { ArtifactError } from '../../src/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'llmr-artifact-'));
@@ -34,6 +34,8 @@ describe('artifact file names cannot leave the artifact folder', () => {
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: Record<string, string> };
     for (const p of ['../secret.txt', join(tmp, 'r', 'secret.txt')]) {
       writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, files: { [p]: '0'.repeat(64) } }));
+      expect(() => readArtifact(dir)).toThrow(/manifest\.json was modified/); // the manifest digest catches the edit first
+      sealArtifact(dir); // even with a matching digest, the name is refused
       expect(() => readArtifact(dir)).toThrow(/illegal artifact file name/);
     }
   });

@@ -40,7 +40,12 @@ describe('llmr CLI (smoke)', () => {
     expect(t.stdout).toMatch(/saved knn router cli-knn\//);
     const r = await llmr('route', 'solve the equation and compute the integral', '--router', 'cli-knn', '--wtp', '1', '--json');
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).model).toBe('strong');
+    const decision = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(decision.model).toBe('strong');
+    // the body POST /route returns: same field names (alternatives, not ranked)
+    expect(Object.keys(decision)).toEqual(['model', 'reason', 'policy', 'scores', 'alternatives', 'explanation', 'router']);
+    expect((decision.alternatives as { model: string }[]).map((a) => a.model).sort()).toEqual(['strong', 'weak']);
+    expect((await llmr('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     expect((await llmr('models', 'list')).stdout).toMatch(/cli-knn\/\S+\s+router:knn/);
     const inspect = JSON.parse((await llmr('models', 'inspect', 'cli-knn')).stdout) as { files: Record<string, string>; candidates: string[] };
     expect(inspect.candidates).toEqual(['strong', 'weak']);

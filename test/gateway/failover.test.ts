@@ -1,5 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMockUpstream } from '../../src/gateway/mockUpstream.js';
+import { UpstreamClient } from '../../src/gateway/UpstreamClient.js';
 import type { RouterPipeline } from '../../src/routers/RouterPipeline.js';
 import { chatBody, configFor, MATH, POEM, postChat, startHarness, threeModelRouter, until, type Harness } from './harness.js';
 
@@ -100,6 +102,27 @@ describe('fallbacks before the first byte', () => {
     expect(h.mock.requests.map((q) => q.model)).toEqual(['up-mid', 'up-mid', 'up-mid']);
     // random() = 1 → the full cap: 60 ms, then 120 ms.
     expect(ms).toBeGreaterThanOrEqual(175);
+  });
+});
+
+describe('deadlines on a busy event loop', () => {
+  it('a connect deadline that expires while the loop is blocked does not fire when the socket did connect', async () => {
+    const mock = await startMockUpstream();
+    const cfg = configFor(mock.url, {}, { a: { connectTimeoutMs: 20, timeoutMs: 5_000 } });
+    const client = new UpstreamClient('a', cfg.upstreams.a!, null, cfg.breaker);
+    try {
+      const body = Buffer.from(JSON.stringify({ model: 'up-strong', messages: [{ role: 'user', content: 'hi' }] }));
+      const pending = client.post('chat/completions', body, new AbortController().signal);
+      await new Promise((r) => process.nextTick(r));
+      const t = Date.now();
+      while (Date.now() - t < 150); // CPU-bound work (routing 64 requests) holding the loop past the deadline
+      const res = await pending;
+      expect(res.statusCode).toBe(200);
+      res.resume();
+    } finally {
+      client.close();
+      await mock.close();
+    }
   });
 });
 

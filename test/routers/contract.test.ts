@@ -7,23 +7,17 @@ import { initBackend } from '../../src/backend/backend.js';
 import { ArtifactError, LlmrError, NotFittedError } from '../../src/errors.js';
 import { HashingFeaturizer } from '../../src/featurizers/hashing.js';
 import { PriceTable } from '../../src/prices/PriceTable.js';
-import { ROUTERS } from '../../src/routers/registry.js';
+import { routers } from '../../src/routers/registry.js';
 import type { Router, TrainingSet } from '../../src/routers/Router.js';
 import { RouterPipeline } from '../../src/routers/RouterPipeline.js';
-import { buildTrainingSet } from '../../src/routers/trainingSet.js';
+import { buildTrainingSet, pairsFromScores } from '../../src/routers/trainingSet.js';
 import { textRoutingRecords } from './textRouting.js';
 
 /**
- * The estimator contract, for every entry of the router registry (a new kind is covered by adding it to
- * ROUTERS). Tiny data and few epochs keep it fast; FAST holds per-kind settings that make a tiny fit learn.
+ * The estimator contract (in the spirit of scikit-learn's check_estimator), for every entry of the router
+ * registry: a new kind is covered by its registry entry alone. Tiny data; each spec's `fastParams` make a tiny
+ * fit learn; capabilities (trainsOn, neighbours) select the checks that apply.
  */
-const FAST: Record<string, Record<string, unknown>> = {
-  knn: { k: 7 },
-  mlp: { epochs: 25, batchSize: 16, lr: 1e-2, hidden: [16], patience: 0, dropout: 0 },
-  mf: { epochs: 25, batchSize: 16, lr: 1e-2, dim: 8, patience: 0 },
-  contrastive: { epochs: 25, batchSize: 16, lr: 1e-2, dim: 8, patience: 0, dropout: 0, sampleWeight: 1 },
-  elo: { k: 10 },
-};
 const PREDICT_CALLS = 10_000;
 
 const train = textRoutingRecords(90, 3, 0.08);
@@ -48,9 +42,27 @@ function meanScore(pred: Float64Array[], model: number, topic: string): number {
   return rows.reduce((s, i) => s + pred[i]![model]!, 0) / rows.length;
 }
 
-for (const [kind, spec] of Object.entries(ROUTERS)) {
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}
+
+for (const [kind, spec] of routers.entries()) {
   describe(`router contract: ${kind}`, () => {
-    const params = FAST[kind] ?? {};
+    const params = spec.fastParams;
     let router: Router;
     let pred: Float64Array[];
 
@@ -108,21 +120,92 @@ for (const [kind, spec] of Object.entries(ROUTERS)) {
     });
 
     it('invalid params → LlmrError naming the parameter', () => {
-      const bad = (p: Record<string, unknown>) => {
-        try {
-          spec.create(p);
-        } catch (e) {
-          return e;
-        }
-        return null;
-      };
-      const e1 = bad({ seed: 'not-a-number' }) as LlmrError;
+      const e1 = thrown(() => spec.create({ seed: 'not-a-number' }));
       expect(e1).toBeInstanceOf(LlmrError);
-      expect(e1.field).toBe('params.seed');
-      expect(e1.message).toContain('seed');
-      const e2 = bad({ noSuchParam: 1 }) as LlmrError;
+      expect((e1 as LlmrError).field).toBe('params.seed');
+      expect((e1 as LlmrError).message).toContain('seed');
+      const e2 = thrown(() => spec.create({ noSuchParam: 1 }));
       expect(e2).toBeInstanceOf(LlmrError);
-      expect(e2.message).toContain('noSuchParam');
+      expect((e2 as LlmrError).message).toContain('noSuchParam');
+    });
+
+    it('refit on the same data with the same seed gives the same model (idempotent fit)', async () => {
+      expect(await router.fit(data, { seed: 7 })).toBe(router);
+      expect(await router.predict(testX)).toEqual(pred);
+    });
+
+    it('fit leaves the hyper-parameters unchanged', async () => {
+      const r = spec.create({ ...params, seed: 3 });
+      const before = JSON.stringify(r.params);
+      await r.fit(data, { seed: 3 });
+      expect(JSON.stringify(r.params)).toBe(before);
+      expect(JSON.stringify(spec.create({ ...params, seed: 3 }).params)).toBe(before);
+      r.dispose?.();
+    });
+
+    it('predict on features of another dimension → LlmrError naming the features', async () => {
+      const e = await rejection(router.predict([new Float32Array(testX[0]!.length + 3)]));
+      expect(e).toBeInstanceOf(LlmrError);
+      expect((e as LlmrError).field).toBe('features');
+    });
+
+    it('empty or malformed training data → LlmrError naming the field, not a crash', async () => {
+      const cases: [TrainingSet, RegExp][] = [
+        [{ ...data, ids: [], features: [], scores: [], tasks: [] }, /^data/],
+        [{ ...data, scores: data.scores.slice(1) }, /^data\.scores/],
+        [{ ...data, features: data.features.map((x, i) => (i === 5 ? x.subarray(0, 10) : x)) }, /^data\.features\[5\]/],
+        [{ ...data, scores: data.scores.map((r, i) => (i === 2 ? r.subarray(0, 1) : r)) }, /^data\.scores\[2\]/],
+        [{ ...data, models: [] }, /^data\.models/],
+      ];
+      for (const [bad, field] of cases) {
+        const e = await rejection(spec.create(params).fit(bad));
+        expect(e).toBeInstanceOf(LlmrError);
+        expect((e as LlmrError).field).toMatch(field);
+      }
+    });
+
+    it('malformed saved state → LlmrError on load, not a crash', async () => {
+      const saved = await router.save();
+      const bad = [
+        { state: {}, files: saved.files },
+        { state: { ...saved.state, dim: 'wide' }, files: saved.files },
+        { state: saved.state, files: {} },
+        { state: saved.state, files: Object.fromEntries(Object.entries(saved.files).map(([k, v]) => [k, v.subarray(0, 3)])) },
+      ];
+      for (const st of bad) expect(await rejection(spec.load(router.params, st, router.models))).toBeInstanceOf(LlmrError);
+    });
+
+    it(spec.trainsOn === 'scores' ? 'pairs-only data (no observed score) → LlmrError naming data.scores' : 'learns from pairs alone (no observed score)', async () => {
+      const pairsOnly: TrainingSet = { ...data, scores: data.scores.map((r) => r.map(() => Number.NaN)), pairs: pairsFromScores(data.scores) };
+      const r = spec.create({ ...params, seed: 7 });
+      if (spec.trainsOn === 'scores') {
+        const e = await rejection(r.fit(pairsOnly));
+        expect(e).toBeInstanceOf(LlmrError);
+        expect((e as LlmrError).field).toBe('data.scores');
+        return;
+      }
+      await r.fit(pairsOnly, { seed: 7 });
+      const p = await r.predict(testX);
+      for (const row of p) for (const v of row) expect(v >= 0 && v <= 1).toBe(true);
+      expect(meanScore(p, 0, 'code')).toBeGreaterThan(meanScore(p, 1, 'code'));
+      expect(meanScore(p, 1, 'math')).toBeGreaterThan(meanScore(p, 0, 'math'));
+      r.dispose?.();
+    });
+
+    it.runIf(spec.capabilities.neighbours)('HNSW index (exactBelow: 0): builds, serializes, loads with its ef restored, same predictions', async () => {
+      const r = spec.create({ ...params, exactBelow: 0, ef: 33, seed: 7 });
+      await r.fit(data, { seed: 7 });
+      expect(r.ef).toBe(33);
+      const p = await r.predict(testX);
+      for (const row of p) for (const v of row) expect(Number.isFinite(v)).toBe(true);
+      const dir = join(tmp, `${kind}-hnsw`, 'v1');
+      await new RouterPipeline(featurizer, r, prices, { name: `hnsw-${kind}`, version: 'v1' }).save(dir);
+      expect(readdirSync(join(dir, 'router'))).toContain('index.hnsw');
+      const loaded = await RouterPipeline.load(dir);
+      expect(loaded.router.ef).toBe(33);
+      expect(await loaded.router.predict(testX)).toEqual(p);
+      loaded.router.dispose?.();
+      r.dispose?.();
     });
 
     it(`no tensor leak across fit and across ${PREDICT_CALLS} predict calls`, async () => {

@@ -139,3 +139,14 @@ describe('POST /route', () => {
     expect(((await r.json()) as Record<string, string>).fix).toContain('--ranker');
   });
 });
+
+describe('POST /route/batch in chunks', () => {
+  it('a bad request past the first chunk is named by its batch index', async () => {
+    const requests = Array.from({ length: 40 }, (_, i) => (i === 37 ? { prompt: 'y', candidates: ['gpt-9'] } : { prompt: `p${i}` }));
+    const r = await post('/route/batch', { requests });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as Record<string, string>).field).toBe('requests[37].candidates[0]');
+    const ok = (await (await post('/route/batch', { requests: requests.filter((_, i) => i !== 37) })).json()) as { decisions: unknown[] };
+    expect(ok.decisions.length).toBe(39);
+  });
+});

@@ -11,13 +11,13 @@ describe('batched leave-one-out neighbours', () => {
     await initBackend();
   });
 
-  it('match ExactIndex search without the query row, and leak no tensors', () => {
+  it('match ExactIndex search without the query row, and leak no tensors', async () => {
     const rng = new Rng(4);
     const v = Array.from({ length: 300 }, () => l2normalize(Float32Array.from({ length: 32 }, () => rng.normal())));
     const index = ExactIndex.build(v, 32);
     const rows = [0, 5, 17, 299, 150];
     const before = tf.memory().numTensors;
-    const got = leaveOneOutNeighbours(v, rows, 7, 2);
+    const got = await leaveOneOutNeighbours(v, rows, 7, 2);
     expect(tf.memory().numTensors).toBe(before);
     rows.forEach((r, i) => {
       const want = index.search(v[r]!, 8).filter((h) => h.index !== r).slice(0, 7);

@@ -64,7 +64,7 @@ describe('training harness', () => {
     // Weights are the best-validation checkpoint: recomputed validation loss equals the recorded best.
     const { val } = splitRows(N, 0.1, new Rng(42));
     expect(res.valRows).toBe(val.length);
-    expect(evaluateLoss(objective(data, w, b), val)).toBeCloseTo(res.bestValLoss!, 5);
+    expect(await evaluateLoss(objective(data, w, b), val)).toBeCloseTo(res.bestValLoss!, 5);
     w.dispose();
     b.dispose();
   });
@@ -91,7 +91,7 @@ describe('training harness', () => {
     const res = await trainVariables([w, b], train, cfg({ epochs: 50, patience: 3, lr: 0.02 }), { validation: adversarial });
     expect(res.stoppedEarly).toBe(true);
     expect(res.history.length).toBe(res.bestEpoch + 3);
-    expect(evaluateLoss(adversarial, Array.from({ length: N }, (_, i) => i))).toBeCloseTo(res.bestValLoss!, 4);
+    expect(await evaluateLoss(adversarial, Array.from({ length: N }, (_, i) => i))).toBeCloseTo(res.bestValLoss!, 4);
     w.dispose();
     b.dispose();
   });

@@ -37,16 +37,24 @@ interface Timing {
   status: number;
 }
 
+/** The first few error bodies, printed on stderr to say why requests failed. */
+const sampleErrors: string[] = [];
+
 /** One POST over a keep-alive agent: total time and time to the first body byte. */
 function post(agent: http.Agent, url: URL, body: string): Promise<Timing> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       let first = 0;
-      res.on('data', () => {
+      let errBody = '';
+      res.on('data', (d: Buffer) => {
         if (!first) first = performance.now() - t0;
+        if (res.statusCode !== 200 && errBody.length < 2_000) errBody += d.toString();
       });
-      res.on('end', () => resolve({ totalMs: performance.now() - t0, firstByteMs: first, status: res.statusCode ?? 0 }));
+      res.on('end', () => {
+        if (errBody && sampleErrors.length < 3) sampleErrors.push(errBody.slice(0, 600));
+        resolve({ totalMs: performance.now() - t0, firstByteMs: first, status: res.statusCode ?? 0 });
+      });
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -81,23 +89,28 @@ function cpuSeconds(pid: number | undefined): number | null {
   }
 }
 
-async function throughput(url: URL, bodies: string[], connections: number, seconds: number): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+async function throughput(url: URL, bodies: string[], connections: number, seconds: number): Promise<{ rps: number; p50: number; p99: number; errors: number; errorKinds: Record<string, number> }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const end = performance.now() + seconds * 1000;
   const lat: number[] = [];
   let errors = 0;
+  const errorKinds: Record<string, number> = {};
   let i = 0;
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (performance.now() < end) {
-        const t = await post(agent, url, bodies[i++ % bodies.length]!).catch(() => ({ totalMs: 0, firstByteMs: 0, status: 0 }));
+        const t = await post(agent, url, bodies[i++ % bodies.length]!).catch((e: NodeJS.ErrnoException) => ({ totalMs: 0, firstByteMs: 0, status: 0, code: e.code ?? e.message }));
         if (t.status === 200) lat.push(t.totalMs);
-        else errors++;
+        else {
+          errors++;
+          const k = t.status ? `HTTP ${t.status}` : String((t as { code?: string }).code);
+          errorKinds[k] = (errorKinds[k] ?? 0) + 1;
+        }
       }
     }),
   );
   agent.destroy();
-  return { rps: lat.length / seconds, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), errors };
+  return { rps: lat.length / seconds, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), errors, errorKinds };
 }
 
 const p = (xs: number[], q: number) => quantile(xs, q);
@@ -176,15 +189,16 @@ export function registerBenchGatewayCommands(ctx: CliContext): void {
         const gwCpuMs = cpu0[1] !== null && cpu1[1] !== null ? ((cpu1[1]! - cpu0[1]!) * 1000) / (3 * (n + 100)) : null;
         const mockCpuMs = cpu0[0] !== null && cpu1[0] !== null ? ((cpu1[0]! - cpu0[0]!) * 1000) / (5 * (n + 100)) : null;
         log(`  gateway process CPU per request ${gwCpuMs?.toFixed(2) ?? '?'} ms, stand-in ${mockCpuMs?.toFixed(2) ?? '?'} ms (load ${load})`);
-        const tput: { name: string; rps: number; p50: number; p99: number; errors: number; load: string }[] = [];
+        const tput: { name: string; rps: number; p50: number; p99: number; errors: number; errorKinds: Record<string, number>; load: string }[] = [];
         for (const s of [series[0]!, series[1]!]) {
           const r = await throughput(s.url, s.bodies, conns, secs);
           tput.push({ name: s.name, ...r, load: loadavg() });
-          log(`  ${conns} connections, ${s.name}: ${r.rps.toFixed(0)} req/s, p50 ${f(r.p50)} ms, errors ${r.errors} (load ${loadavg()})`);
+          log(`  ${conns} connections, ${s.name}: ${r.rps.toFixed(0)} req/s, p50 ${f(r.p50)} ms, errors ${r.errors} ${JSON.stringify(r.errorKinds)} (load ${loadavg()})`);
         }
+        for (const e of sampleErrors) log(`  error body: ${e}`);
         const [d, r, c, ds, rs] = rows as [typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0]];
         const md = [
-          `Gateway overhead: ${n} sequential requests per series after 50 warm-up, loopback, keep-alive; kNN router over ${records.length} prompts, hashing featurizer, backend ${backend.name}; the stand-in and the gateway in their own processes.`,
+          `Gateway overhead: ${n} sequential requests per series after 100 warm-up, loopback, keep-alive; kNN router over ${records.length} prompts, hashing featurizer, backend ${backend.name}; the stand-in and the gateway in their own processes.`,
           `The five series run interleaved (one request of each in turn) so they share the machine's moments of load; the machine is shared with other agents (${cpus().length} CPUs, load average per row).`,
           `In-process RouterPipeline.route: p50 ${f(p(routeMs, 0.5))} ms, p99 ${f(p(routeMs, 0.99))} ms. CPU per request (from /proc): gateway process ${gwCpuMs?.toFixed(2) ?? '?'} ms (mean over its "router" and proxy-only requests), stand-in ${mockCpuMs?.toFixed(2) ?? '?'} ms.`,
           '',
@@ -200,7 +214,7 @@ export function registerBenchGatewayCommands(ctx: CliContext): void {
           '',
           '| target | req/s | p50 ms | p99 ms | errors | loadavg |',
           '|---|---|---|---|---|---|',
-          ...tput.map((t) => `| ${t.name} | ${t.rps.toFixed(0)} | ${f(t.p50)} | ${f(t.p99)} | ${t.errors} | ${t.load} |`),
+          ...tput.map((t) => `| ${t.name} | ${t.rps.toFixed(0)} | ${f(t.p50)} | ${f(t.p99)} | ${t.errors}${t.errors ? ` (${Object.entries(t.errorKinds).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''} | ${t.load} |`),
         ].join('\n');
         process.stdout.write(md + '\n');
         mkdirSync(o.out, { recursive: true });

@@ -4,6 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ORDER, backendLabel, initBackend, type BackendInfo, type BackendName } from '../../src/backend/backend.js';
+import { adapterLabel, swiftShaderEnv } from '../../src/backend/webgpuAdapter.js';
 import { defaultWasmThreads, MAX_WASM_THREADS, parseWasmThreads } from '../../src/backend/wasmThreads.js';
 import { importDataset } from '../../src/data/importers/registry.js';
 import { LlmrError } from '../../src/errors.js';
@@ -35,6 +36,8 @@ export interface BenchTrainRow {
   backend: string;
   /** wasm: XNNPACK threads; absent for other backends. */
   threads?: number;
+  /** webgpu: the adapter it ran on ("google swiftshader (SwiftShader driver 5.0.0, software)"). */
+  adapter?: string;
   epochs: number | null;
   fitS: number;
   /** Mean seconds per epoch after the first (warm-up) one; null for routers without epochs. */
@@ -95,6 +98,7 @@ async function benchRouter(kind: string, data: TrainingSet, epochs: number, back
     router: kind,
     backend: backend.name,
     ...(backend.threads !== undefined ? { threads: backend.threads } : {}),
+    ...(backend.adapter ? { adapter: adapterLabel(backend.adapter) } : {}),
     epochs: epochS === null ? null : epochs,
     fitS,
     epochS,
@@ -142,13 +146,19 @@ async function sharedProblem(dataRoot: string, log: (s: string) => void): Promis
   return buildTrainingSet(train, await f.transform(train.map((x) => x.prompt)));
 }
 
-/** Run this benchmark's wasm part in a child process whose wasm backend has `threads` threads. */
-function benchWasmChild(threads: number, o: { rows: string; dim: string; models: string; epochs: string; routers: string; cpuRows: string; shared: boolean }): BenchTrainRow[] {
-  const dir = mkdtempSync(join(tmpdir(), 'llmr-bench-wasm-'));
+type BenchOptions = { rows: string; dim: string; models: string; epochs: string; routers: string; cpuRows: string; webgpuRows: string; shared: boolean };
+
+/**
+ * Run this benchmark for one backend in a child process: wasm with another thread count (a process starts wasm
+ * once, with one pool size), or webgpu with an environment that only takes effect at process start (the
+ * SwiftShader Vulkan driver and its loader: swiftShaderEnv).
+ */
+function benchChild(backend: 'wasm' | 'webgpu', threads: number, o: BenchOptions, env: NodeJS.ProcessEnv = process.env): BenchTrainRow[] {
+  const dir = mkdtempSync(join(tmpdir(), `llmr-bench-${backend}-`));
   try {
-    const args = [...process.execArgv, process.argv[1]!, 'bench', 'train', '--backends', 'wasm', '--wasm-threads', String(threads), '--rows', o.rows, '--dim', o.dim, '--models', o.models, '--epochs', o.epochs, '--routers', o.routers, '--cpu-rows', o.cpuRows, '--no-torch', '--out', dir, ...(o.shared ? [] : ['--no-shared'])];
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-    if (r.status !== 0) throw new LlmrError(`the wasm benchmark with ${threads} threads failed (exit ${r.status ?? r.signal})`, { field: '--wasm-threads', fix: 'run it alone with LLMR_WASM_THREADS set to see the error' });
+    const args = [...process.execArgv, process.argv[1]!, 'bench', 'train', '--backends', backend, '--wasm-threads', String(threads), '--rows', o.rows, '--dim', o.dim, '--models', o.models, '--epochs', o.epochs, '--routers', o.routers, '--cpu-rows', o.cpuRows, '--webgpu-rows', o.webgpuRows, '--no-torch', '--out', dir, ...(o.shared ? [] : ['--no-shared'])];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new LlmrError(`the ${backend} benchmark${backend === 'wasm' ? ` with ${threads} threads` : ''} failed (exit ${r.status ?? r.signal})`, { field: '--backends', fix: `run it alone (--backends ${backend}) to see the error` });
     return (JSON.parse(readFileSync(join(dir, 'bench-train.json'), 'utf8')) as { results: BenchTrainRow[] }).results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -172,10 +182,11 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
     .option('--backends <names>', `comma-separated backends to try (${BACKEND_ORDER.join(', ')})`, BACKEND_ORDER.join(','))
     .option('--wasm-threads <list>', `comma-separated wasm thread counts (1..${MAX_WASM_THREADS}); the first runs in this process, the others in child processes`, [...new Set([1, defaultWasmThreads()])].join(','))
     .option('--cpu-rows <n>', 'rows for the pure-JS cpu backend (it is ~10-50× slower)', '256')
+    .option('--webgpu-rows <n>', 'rows for WebGPU on a software adapter (SwiftShader runs GPU kernels at CPU speed)', '256')
     .option('--no-shared', 'skip the shared real data set')
     .option('--no-torch', 'skip the PyTorch reference')
     .option('--out <dir>', 'write bench-train.json / .md here', 'out/bench')
-    .action(async (o: { rows: string; dim: string; models: string; epochs: string; routers: string; backends: string; wasmThreads: string; cpuRows: string; shared: boolean; torch: boolean; out: string }) => {
+    .action(async (o: { rows: string; dim: string; models: string; epochs: string; routers: string; backends: string; wasmThreads: string; cpuRows: string; webgpuRows: string; shared: boolean; torch: boolean; out: string }) => {
       const log = (s: string) => process.stderr.write(s + '\n');
       const num = (flag: string, v: string) => {
         const n = Number(v);
@@ -187,6 +198,7 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
       const nModels = num('--models', o.models);
       const epochs = num('--epochs', o.epochs);
       const cpuRows = num('--cpu-rows', o.cpuRows);
+      const webgpuRows = num('--webgpu-rows', o.webgpuRows);
       const kinds = o.routers.split(',').map((s) => s.trim()).filter(Boolean);
       kinds.forEach((k) => routerSpec(k));
       const wanted = o.backends.split(',').map((s) => s.trim()).filter(Boolean);
@@ -206,14 +218,25 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
           info = await initBackend(b as BackendName, { wasmThreads: threadCounts[0] });
         } catch (e) {
           const reason = (e as Error).message.replace(/^no TF\.js backend could start \(/, '').replace(/\)$/, '');
+          // No adapter in this process, but chromium's SwiftShader driver is here: its loader needs a fresh process.
+          const env = b === 'webgpu' && !process.env.LLMR_BENCH_CHILD ? swiftShaderEnv() : null;
+          if (env) {
+            log(`backend webgpu: no adapter in this process (${reason}); child process on the SwiftShader Vulkan driver (${env.VK_ICD_FILENAMES})`);
+            const rowsOut = benchChild('webgpu', threadCounts[0]!, o, { ...env, LLMR_BENCH_CHILD: '1' });
+            results.push(...rowsOut);
+            backends.push({ name: b, ok: true, reason: `child process on ${rowsOut[0]?.adapter ?? 'SwiftShader'}` });
+            continue;
+          }
           backends.push({ name: b, ok: false, reason });
           log(`backend ${b}: unavailable — ${reason}`);
           continue;
         }
-        backends.push({ name: b, ok: true });
+        backends.push({ name: b, ok: true, ...(info.adapter ? { reason: `on ${adapterLabel(info.adapter)}` } : {}) });
         log(`backend ${b}: running (tf ${tf.getBackend()}, ${backendLabel(info)})`);
+        // The pure-JS cpu backend and a software GPU adapter train a prefix of the rows (they are 10-100× slower).
+        const limit = b === 'cpu' ? cpuRows : info.adapter?.software ? webgpuRows : Number.POSITIVE_INFINITY;
         for (const p of problems) {
-          const data = b === 'cpu' && p.data.features.length > cpuRows ? { ...p.data, ids: p.data.ids.slice(0, cpuRows), features: p.data.features.slice(0, cpuRows), scores: p.data.scores.slice(0, cpuRows) } : p.data;
+          const data = p.data.features.length > limit ? { ...p.data, ids: p.data.ids.slice(0, limit), features: p.data.features.slice(0, limit), scores: p.data.scores.slice(0, limit) } : p.data;
           for (const kind of kinds) {
             log(`  ${p.name} · ${kind} · ${b} (${data.features.length} rows)`);
             results.push(await benchRouter(kind, data, epochs, info, p.name));
@@ -224,7 +247,7 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
       if (backends.some((b) => b.name === 'wasm' && b.ok))
         for (const n of threadCounts.slice(1)) {
           log(`backend wasm with ${n} threads: child process`);
-          results.push(...benchWasmChild(n, o));
+          results.push(...benchChild('wasm', n, o));
         }
 
       const torchRows: TorchRow[] = [];
@@ -251,11 +274,11 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
       if (torchNote) log(`PyTorch reference: ${torchNote}`);
 
       const md = [
-        `Training throughput (epochs ${epochs}; epoch s = mean after the warm-up epoch; cpu backend on the first ${cpuRows} rows):`,
+        `Training throughput (epochs ${epochs}; epoch s = mean after the warm-up epoch; cpu backend on the first ${cpuRows} rows, webgpu on a software adapter on the first ${webgpuRows}):`,
         '',
         '| problem | router | backend | threads | rows | epoch s | samples/s | fit s | predict rows/s | ×torch 1 thread | ×torch all cores |',
         '|---|---|---|---|---|---|---|---|---|---|---|',
-        ...results.map((r) => `| ${r.problem} | ${r.router} | ${r.backend} | ${r.threads ?? '—'} | ${r.rows} | ${fmt(r.epochS, 3)} | ${fmt(r.samplesPerS, 0)} | ${fmt(r.fitS)} | ${fmt(r.predictRowsPerS, 0)} | ${fmt(r.vsTorch1)} | ${fmt(r.vsTorchAll)} |`),
+        ...results.map((r) => `| ${r.problem} | ${r.router} | ${r.adapter ? `${r.backend} on ${r.adapter}` : r.backend} | ${r.threads ?? '—'} | ${r.rows} | ${fmt(r.epochS, 3)} | ${fmt(r.samplesPerS, 0)} | ${fmt(r.fitS)} | ${fmt(r.predictRowsPerS, 0)} | ${fmt(r.vsTorch1)} | ${fmt(r.vsTorchAll)} |`),
         '',
         torchRows.length ? 'PyTorch reference (training/reference/mlp_torch.py, same MLP, same arrays):' : `PyTorch reference: ${torchNote}`,
         ...(torchRows.length ? ['', '| problem | framework | threads | epoch s | samples/s |', '|---|---|---|---|---|', ...torchRows.map((t) => `| ${t.problem} | ${t.framework} | ${t.threads} | ${fmt(t.epochS, 3)} | ${fmt(t.samplesPerS, 0)} |`)] : []),
@@ -264,7 +287,7 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
         '',
         '| backend | status |',
         '|---|---|',
-        ...backends.map((b) => `| ${b.name} | ${b.ok ? 'benchmarked' : `unavailable: ${b.reason}`} |`),
+        ...backends.map((b) => `| ${b.name} | ${b.ok ? `benchmarked${b.reason ? ` (${b.reason})` : ''}` : `unavailable: ${b.reason}`} |`),
         ...(typeof shared === 'string' ? ['', `Shared data set: ${shared}`] : []),
       ].join('\n');
       process.stdout.write(md + '\n');

@@ -14,6 +14,8 @@ export function registerCoreCommands(ctx: CliContext): void {
       const lines = [`llm-router-tfjs ${r.version} on node ${r.node} (${r.platform})`, '', `TF.js backend in use: ${backendLabel(r.backend)}`];
       if (r.backend.name === 'wasm') lines.push(`  wasm threads: ${r.backend.threads} (LLMR_WASM_THREADS=${process.env.LLMR_WASM_THREADS || 'auto'}; auto = every core up to 8 = ${defaultWasmThreads()} here)`);
       for (const a of r.backend.attempts) lines.push(`  ${a.ok ? '✓' : '✗'} ${a.name}${a.reason ? `: ${a.reason}` : ''}`);
+      const w = r.webgpuAdapter;
+      lines.push('reason' in w ? `WebGPU adapter: none (${w.reason})` : `WebGPU adapter: vendor ${w.vendor || '?'}, architecture ${w.architecture || '?'}, "${w.description || w.device}"${w.software ? ' (software: a CPU implementation of Vulkan, slower than wasm; used only with LLMR_BACKEND=webgpu)' : ' (hardware)'}`);
       lines.push('', 'featurizers:');
       for (const f of r.featurizers) lines.push(`  ${f.ok ? '✓' : '✗'} ${f.kind}${f.reason ? `: ${f.reason}` : ''}`);
       for (const [name, p] of Object.entries(r.featurizerPresets)) lines.push(`  preset ${name} = ${p.kind} ${JSON.stringify(p.config ?? {})}`);

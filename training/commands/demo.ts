@@ -19,8 +19,10 @@ import { runServer } from '../../serve/run.js';
 import type { CliContext } from '../cliContext.js';
 import { loadPrices } from './train.js';
 import { recordsDigest } from '../../src/data/digest.js';
+import { packageRoot } from '../../src/version.js';
 
-const SAMPLE = 'data/sample';
+/** The bundled sample (shipped in the package too), wherever the package is. */
+const SAMPLE = join(packageRoot(), 'data', 'sample');
 
 function usdPer1k(x: number): string {
   return `$${(x * 1000).toFixed(4)}`;
@@ -41,7 +43,7 @@ export function registerDemoCommands(ctx: CliContext): void {
       const backend = await initBackend(ctx.config.backend);
       const trainPath = join(SAMPLE, 'llmrouter-train.jsonl.gz');
       const testPath = join(SAMPLE, 'llmrouter-test.jsonl.gz');
-      if (!existsSync(trainPath)) throw new LlmrError(`bundled sample ${trainPath} is missing`, { fix: 'run from the repository root (it ships data/sample/)' });
+      if (!existsSync(trainPath)) throw new LlmrError(`bundled sample ${trainPath} is missing`, { fix: 'the package ships data/sample/: reinstall llm-router-tfjs, or run from a checkout of the repository' });
       const say = (s: string) => process.stdout.write(s + '\n');
       say(`llmr demo — TF.js backend: ${backendLabel(backend)}\n`);
       const train = await readRecords(trainPath, 'scores');

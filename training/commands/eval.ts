@@ -1,3 +1,4 @@
+import { roundDeep } from '../../src/util/round.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readArtifact, resolveArtifactDir } from '../../src/artifacts/artifact.js';
@@ -228,7 +229,7 @@ export function registerEvalCommands(ctx: CliContext): void {
       else {
         const lines = [
           `goal: ${describeGoal(goal, entry.strong)} (${split})`,
-          `knob: ${entry.knob} → policy ${JSON.stringify(entry.policy)}${entry.feasible ? '' : '  [goal NOT reachable on the calibration split: closest setting taken]'}`,
+          `knob: ${entry.knob} → policy ${JSON.stringify(roundDeep(entry.policy))}${entry.feasible ? '' : '  [goal NOT reachable on the calibration split: closest setting taken]'}`,
           `calibrated (${entry.calibration.rows} rows): ${fmt(entry.calibration)}`,
           entry.test ? `achieved   (${entry.test.rows} rows): ${fmt(entry.test)}` : 'achieved: no test rows',
         ];

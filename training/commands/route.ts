@@ -1,6 +1,6 @@
 import { initBackend } from '../../src/backend/backend.js';
 import { resolveArtifactDir } from '../../src/artifacts/artifact.js';
-import { RouterPipeline } from '../../src/routers/RouterPipeline.js';
+import { decisionBody, RouterPipeline } from '../../src/routers/RouterPipeline.js';
 import type { CliContext } from '../cliContext.js';
 import { addPolicyFlags, policyFromFlags, type PolicyFlags } from './policyFlags.js';
 
@@ -25,11 +25,11 @@ export function registerRouteCommands(ctx: CliContext): void {
       .option('--candidates <list>', 'comma-separated subset of models')
       .option('--explain', 'show nearest neighbours / reasons')
       .option('--no-guard', "ignore the artifact's Zero-router guard (route by the raw router)")
-      .option('--json', 'print the full decision as JSON'),
+      .option('--json', 'print the decision as JSON, the body POST /route returns'),
   ).action(async (prompt: string, o: PolicyFlags & { router: string; candidates?: string; explain?: boolean; json?: boolean; guard: boolean }) => {
     await initBackend(ctx.config.backend);
     const p = await RouterPipeline.load(resolveArtifactDir(o.router, ctx.config.modelsDir));
     const d = await p.route({ prompt, candidates: o.candidates?.split(',').map((s) => s.trim()), policy: policyFromFlags(o), explain: o.explain || o.json, guard: o.guard });
-    process.stdout.write((o.json ? JSON.stringify(d, null, 2) : formatDecision(d)) + '\n');
+    process.stdout.write((o.json ? JSON.stringify(decisionBody(p, d), null, 2) : formatDecision(d)) + '\n');
   });
 }
