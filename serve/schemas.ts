@@ -10,6 +10,8 @@ export const RouteRequestSchema = z
     candidates: z.array(z.string().min(1)).min(1).max(256).optional(),
     policy: PolicySchema.optional(),
     explain: z.boolean().optional(),
+    /** false: skip the artifact's Zero-router guard for this request (default: applied when the artifact has one). */
+    guard: z.boolean().optional(),
   })
   .strict();
 export type RouteRequestBody = z.infer<typeof RouteRequestSchema>;
@@ -33,6 +35,8 @@ export const RouteResponseSchema = z.object({
   explanation: z.record(z.string(), z.unknown()).optional(),
   /** Probability with which an exploring policy chose `model`. */
   propensity: z.number().optional(),
+  /** Present when the router artifact carries a Zero-router guard: whether this decision is the Zero router's, and why. */
+  guard: z.object({ routedAsZero: z.boolean(), reason: z.string().optional(), routerChoice: z.string().optional() }).optional(),
   router: z.object({ name: z.string(), version: z.string(), kind: z.string(), featurizer: z.string() }),
   /** Id of this decision's route record: send it back with POST /feedback. */
   routeId: z.string(),

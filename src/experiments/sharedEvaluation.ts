@@ -14,6 +14,8 @@ import { fitRouter } from '../routers/fitRouter.js';
 import { routers, routerSpec } from '../routers/registry.js';
 import { RouterPipeline } from '../routers/RouterPipeline.js';
 import { buildTrainingSet } from '../routers/trainingSet.js';
+import { guardFromPredictions, outOfFoldPredictions, type GuardOptions, type GuardState } from '../routers/zeroGuard.js';
+import { guardedSeries } from '../eval/guardedSeries.js';
 import { completeRecords, evalTableFromRecords, type EvalTable } from '../eval/evalTable.js';
 import { evaluateRouters, type DatasetEval, type EvalOptions, type PairSpec, type RouterPredictions, type SeriesInput } from '../eval/evaluate.js';
 import { pipelineDigest, predictionsFromFeatures } from '../eval/predict.js';
@@ -102,6 +104,8 @@ export interface SharedRunOptions extends EvalOptions {
   trainSeed?: number;
   /** Series to evaluate beside the routers on the same test table (src/experiments/sharedCascade.ts: the cascade on RouterBench). */
   extraSeriesFor?: (table: EvalTable, set: SharedSet) => Promise<ExtraSeries>;
+  /** The Zero-router guard of every router (default 5 folds), evaluated as "<kind> (guarded)" beside the raw router; false = raw only. */
+  guard?: GuardOptions | false;
   log?: (line: string) => void;
 }
 
@@ -131,18 +135,29 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
   const preds: RouterPredictions[] = [];
   const artifacts: ArtifactInfo[] = [];
   const failures: SharedRunResult['failures'] = [];
+  const guarded: SeriesInput[] = [];
+  const guardFolds = opts.guard === false ? 0 : (opts.guard?.folds ?? 5);
+  const trainCost = set.train.map((r) => Float64Array.from(set.models, (m) => prices.cost(m, r.prompt)));
   for (const kind of kinds) {
     const t1 = Date.now();
     try {
       // the kind's size defaults (the neighbour routers' index for train × test rows) under the user's params
       const router = await fitRouter(kind, opts.params?.[kind] ?? {}, trainSet, { seed: opts.trainSeed, queryRows: test.length });
       const trainSeconds = (Date.now() - t1) / 1000;
-      const pipeline = new RouterPipeline(featurizer, router, prices, { name: `${set.name}-${kind}`, version: 'eval', trainingData: { digest: trainDigest, rows: set.train.length, source: set.info.source } });
+      // as trainRouter does: out-of-fold predictions on the training rows → the Zero-router guard
+      let guard: GuardState | undefined;
+      if (guardFolds >= 2 && set.train.length >= 4 * guardFolds) {
+        const oof = await outOfFoldPredictions(trainSet, (d, held) => fitRouter(kind, opts.params?.[kind] ?? {}, d, { seed: opts.trainSeed, queryRows: held }), { folds: guardFolds });
+        guard = guardFromPredictions(trainSet, oof, trainCost, { ...(opts.guard || {}), folds: guardFolds });
+      }
+      const pipeline = new RouterPipeline(featurizer, router, prices, { name: `${set.name}-${kind}`, version: 'eval', trainingData: { digest: trainDigest, rows: set.train.length, source: set.info.source } }, undefined, guard);
       const digest = await pipelineDigest(pipeline);
-      preds.push(await predictionsFromFeatures(pipeline, table, xTest, kind, digest));
+      const p = await predictionsFromFeatures(pipeline, table, xTest, kind, digest);
+      preds.push(p);
+      if (guard) guarded.push(guardedSeries(table, p, guard, opts.wtpPoints));
       artifacts.push({ dataset: set.name, name: kind, kind, digest, params: router.params, trainRows: set.train.length, trainSeconds });
       router.dispose?.();
-      log(`${set.name}: ${kind} trained in ${trainSeconds.toFixed(1)}s, predicted in ${((Date.now() - t1) / 1000 - trainSeconds).toFixed(1)}s`);
+      log(`${set.name}: ${kind} trained in ${trainSeconds.toFixed(1)}s, ${guard ? `guard (${guardFolds} folds) + ` : ''}predicted in ${((Date.now() - t1) / 1000 - trainSeconds).toFixed(1)}s`);
     } catch (e) {
       const msg = e instanceof LlmrError ? e.describe() : e instanceof Error ? e.message : String(e);
       failures.push({ kind, error: msg });
@@ -164,7 +179,7 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
   // a reference router that failed to train cannot be compared with: say so instead of failing the set
   const reference = opts.reference && preds.some((p) => p.name === opts.reference) ? opts.reference : null;
   const referenceNote = opts.reference && !reference ? [`reference router ${opts.reference} did not train on this set: no paired comparison`] : [];
-  const ev = evaluateRouters(table, preds, { ...opts, pair: set.pair ?? opts.pair, extraSeries: extra.series, reference });
+  const ev = evaluateRouters(table, preds, { ...opts, pair: set.pair ?? opts.pair, extraSeries: [...guarded, ...extra.series], reference });
   log(`${set.name}: evaluated ${preds.length} routers${extra.series.length ? ` + ${extra.series.length} extra series` : ''} + baselines in ${((Date.now() - t2) / 1000).toFixed(1)}s`);
   const notes = [...(set.info.notes ?? []), ...extra.notes, ...failures.map((f) => `${f.kind === 'extra series' ? f.kind : `router ${f.kind}`} failed: ${f.error.split('\n')[0]}`), ...referenceNote];
   return { dataset: { ...ev, info: { ...set.info, trainRows: set.train.length, trainDigest, notes } }, artifacts, failures };

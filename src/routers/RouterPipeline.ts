@@ -6,6 +6,7 @@ import { decide, parsePolicy, type Decision, type Policy } from '../policy/polic
 import { PriceTable, type PriceTableData } from '../prices/PriceTable.js';
 import { loadRouter } from './registry.js';
 import type { Explanation, Router } from './Router.js';
+import { guardDecision, type GuardState } from './zeroGuard.js';
 
 export interface RouteRequest {
   prompt: string;
@@ -13,11 +14,15 @@ export interface RouteRequest {
   candidates?: string[];
   policy?: Policy;
   explain?: boolean;
+  /** Apply the artifact's Zero-router guard (default true when it has one; see zeroGuard.ts). */
+  guard?: boolean;
 }
 
 export interface RouteResult extends Decision {
   scores: Record<string, { quality: number; cost: number }>;
   explanation?: Explanation;
+  /** Set when the artifact carries a guard: whether this decision was replaced by the Zero router's, and why. */
+  guard?: { routedAsZero: boolean; reason?: string; routerChoice?: string };
 }
 
 export type PipelineMeta = ModelMeta;
@@ -35,6 +40,7 @@ export function decisionBody(r: RouterPipeline, d: RouteResult): Record<string, 
     alternatives: d.ranked,
     explanation: d.explanation,
     ...(d.propensity !== undefined ? { propensity: d.propensity } : {}),
+    ...(d.guard ? { guard: d.guard } : {}),
     router: { name: r.meta.name, version: r.meta.version, kind: r.router.kind, featurizer: r.featurizer.kind },
   };
 }
@@ -50,6 +56,8 @@ export class RouterPipeline {
     readonly prices: PriceTable,
     readonly meta: PipelineMeta,
     readonly defaultPolicy: Policy = { kind: 'max-quality' },
+    /** Cross-validated comparison with the Zero router (zeroGuard.ts); absent = never guarded. */
+    readonly guard?: GuardState,
   ) {
     for (const m of router.models) if (!prices.has(m)) throw new LlmrError(`model "${m}" has no price`, { field: 'prices', fix: `price every candidate; priced: ${prices.models.join(', ')}` });
   }
@@ -117,6 +125,16 @@ export class RouterPipeline {
         return s;
       });
       const result: RouteResult = { ...decide(cands, plans[i]!.policy), scores };
+      if (this.guard && req.guard !== false) {
+        const g = guardDecision(this.guard, plans[i]!.policy, plans[i]!.candidates, this.router.models);
+        if (g) {
+          const routerChoice = result.model;
+          result.model = g.model;
+          result.reason = g.reason;
+          result.ranked = [...result.ranked.filter((r) => r.model === g.model), ...result.ranked.filter((r) => r.model !== g.model)];
+          result.guard = { routedAsZero: true, reason: g.reason, routerChoice };
+        } else result.guard = { routedAsZero: false };
+      }
       if (req.explain && this.router.explain) result.explanation = await this.router.explain(x[i]!);
       out.push(result);
     }
@@ -130,7 +148,7 @@ export class RouterPipeline {
       kind: this.router.kind,
       meta: this.meta,
       featurizer: this.featurizer,
-      model: { params: this.router.params, state: { ...r.state, defaultPolicy: this.defaultPolicy }, files: r.files },
+      model: { params: this.router.params, state: { ...r.state, defaultPolicy: this.defaultPolicy, ...(this.guard ? { zeroGuard: this.guard } : {}) }, files: r.files },
       candidates: [...this.router.models],
       prices: this.prices.toJSON(),
       extra,
@@ -139,10 +157,10 @@ export class RouterPipeline {
 
   static async load(dir: string): Promise<RouterPipeline> {
     const { manifest, featurizer, files, meta } = await loadModelArtifact(dir, 'router');
-    const { defaultPolicy, ...state } = manifest.state as Record<string, unknown> & { defaultPolicy?: Policy };
+    const { defaultPolicy, zeroGuard, ...state } = manifest.state as Record<string, unknown> & { defaultPolicy?: Policy; zeroGuard?: GuardState };
     const router = await loadRouter(manifest.kind, manifest.params, { state, files }, manifest.candidates);
     const prices = new PriceTable((manifest.prices ?? {}) as PriceTableData);
-    return new RouterPipeline(featurizer, router, prices, meta, defaultPolicy ?? { kind: 'max-quality' });
+    return new RouterPipeline(featurizer, router, prices, meta, defaultPolicy ?? { kind: 'max-quality' }, zeroGuard);
   }
 
 }

@@ -8,6 +8,7 @@ import { routerSpec } from './registry.js';
 import type { FitProgress } from './Router.js';
 import { RouterPipeline } from './RouterPipeline.js';
 import { buildTrainingSet } from './trainingSet.js';
+import { guardFromPredictions, outOfFoldPredictions, type GuardOptions, type GuardState } from './zeroGuard.js';
 
 export interface TrainRouterOptions {
   kind: string;
@@ -27,6 +28,12 @@ export interface TrainRouterOptions {
   transform?: (f: import('../featurizers/Featurizer.js').Featurizer, texts: string[]) => Promise<Float32Array[]>;
   source?: string;
   backend?: string;
+  /**
+   * The Zero-router guard (zeroGuard.ts): k-fold cross-validated comparison of the router's decisions with
+   * the best single model's, stored in the artifact; where the router is not better, it routes as the Zero
+   * router. Default on with 5 folds (skipped below 4 rows per fold); false = off.
+   */
+  guard?: GuardOptions | false;
 }
 
 export function pricesFromRecords(records: readonly ScoreRecord[], models: readonly string[]): PriceTable {
@@ -77,10 +84,18 @@ export async function trainRouter(records: readonly ScoreRecord[], o: TrainRoute
   const data = buildTrainingSet(records, x, models);
   const validation = o.validation?.length ? buildTrainingSet(o.validation, await transform(featurizer, o.validation.map((r) => r.prompt)), models) : undefined;
   const router = await fitRouter(o.kind, o.params ?? {}, data, { seed: o.seed, validation, onProgress: (p) => progress({ ...p, stage: 'fit' }) });
+  let guard: GuardState | undefined;
+  const folds = o.guard === false ? 0 : (o.guard?.folds ?? 5);
+  if (folds >= 2 && records.length >= 4 * folds) {
+    progress({ stage: 'guard', epoch: 0, epochs: folds, message: `cross-validating against the Zero router (${folds} folds)` });
+    const oof = await outOfFoldPredictions(data, (d, held) => fitRouter(o.kind, o.params ?? {}, d, { seed: o.seed, queryRows: held }), { folds, salt: o.guard ? o.guard.salt : undefined });
+    const cost = records.map((r) => Float64Array.from(models, (m) => prices.cost(m, r.prompt)));
+    guard = guardFromPredictions(data, oof, cost, { ...(o.guard || {}), folds });
+  }
   return new RouterPipeline(featurizer, router, prices, {
     name: o.name ?? `${o.kind}-router`,
     version: o.version ?? 'dev',
     backend: o.backend,
     trainingData: { digest: recordsDigest(records), rows: records.length, source: o.source, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) },
-  });
+  }, undefined, guard);
 }

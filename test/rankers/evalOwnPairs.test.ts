@@ -73,5 +73,5 @@ describe('llmr eval ranker --data (a user\'s own pairs file)', () => {
     const bad = await llmr('eval', 'ranker', '--data', join(tmp, 'missing.jsonl'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/missing\.jsonl/);
-  }, 180_000);
+  }, 300_000);
 });

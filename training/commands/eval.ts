@@ -9,7 +9,8 @@ import { splitRecords } from '../../src/data/split.js';
 import { LlmrError } from '../../src/errors.js';
 import { calibrate, describeGoal, parseGoal, type Achieved, type CalibrationEntry } from '../../src/eval/calibratePolicy.js';
 import { evalTableFromRecords, type EvalTable } from '../../src/eval/evalTable.js';
-import { evaluateRouters, type DatasetEval, type EvalOptions, type PairSpec } from '../../src/eval/evaluate.js';
+import { evaluateRouters, type DatasetEval, type EvalOptions, type PairSpec, type SeriesInput } from '../../src/eval/evaluate.js';
+import { guardedSeries } from '../../src/eval/guardedSeries.js';
 import { pipelinePredictions } from '../../src/eval/predict.js';
 import { metricRows, renderMarkdown, writeReport, type ArtifactInfo, type EvalReport } from '../../src/eval/report/report.js';
 import { loadSharedSets, SHARED_SET_NAMES, trainAndEvaluate } from '../../src/experiments/sharedEvaluation.js';
@@ -112,18 +113,21 @@ export function registerEvalCommands(ctx: CliContext): void {
     const artifacts: ArtifactInfo[] = [];
     const names = new Set<string>();
     const preds = [];
+    const guarded: SeriesInput[] = [];
     for (const [k, p] of pipelines.entries()) {
       let name = `${p.meta.name}@${p.meta.version}`;
       if (names.has(name)) name = `${name}#${k}`;
       names.add(name);
       const digest = sha256Hex(readFileSync(join(dirs[k]!, 'manifest.json')));
-      preds.push(await pipelinePredictions(p, table, name, digest, 1024, given));
+      const pr = await pipelinePredictions(p, table, name, digest, 1024, given);
+      preds.push(pr);
+      if (p.guard) guarded.push(guardedSeries(table, pr, p.guard, opts.wtpPoints));
       artifacts.push({ dataset: table.name, name, kind: p.router.kind, digest, params: p.router.params, trainRows: p.meta.trainingData?.rows, trainSeconds: p.meta.trainingData?.seconds, dir: dirs[k] });
     }
     // --reference may name an artifact as it was given on the command line, or as the report names it
     const refAt = opts.reference ? refs.indexOf(opts.reference) : -1;
     if (refAt >= 0) opts.reference = preds[refAt]!.name;
-    const d = evaluateRouters(table, preds, opts);
+    const d = evaluateRouters(table, preds, { ...opts, extraSeries: guarded });
     finish({ title: `Router evaluation on ${o.data}`, createdAt: new Date().toISOString(), command: `llmr eval router ${refs.join(' ')} --data ${o.data}`, environment: environment(backend.name), datasets: [{ ...d, info: { source: o.data } }], artifacts }, o);
   });
 
@@ -137,9 +141,11 @@ export function registerEvalCommands(ctx: CliContext): void {
       .option('--params <json>', 'hyper-parameters per kind, e.g. \'{"knn":{"k":40}}\'', jsonFlag('--params'))
       .option('--featurizer <kind>', 'featurizer kind or preset (default hashing; see llmr train router --help)')
       .option('--featurizer-config <json>', 'featurizer hyper-parameters as JSON', jsonFlag('--featurizer-config'))
+      .option('--guard-folds <n>', 'folds of each router\'s Zero-router guard (cross-validated on the train split); the guarded router is reported beside the raw one', numberFlag('--guard-folds'), 5)
+      .option('--no-guard', 'raw routers only (no guard, no k extra fits per router)')
       .option('--no-cascade', 'leave out the cascade series on RouterBench (reward model trained on its train split, as `llmr eval cascade`)')
       .option('--cascade-max-length <n>', 'longest cascade chain tried when choosing the call order on the calibration split', numberFlag('--cascade-max-length'), 3),
-  ).action(async (o: EvalFlags & { shared?: string; sets?: string; routers?: string; params?: Record<string, unknown>; featurizer?: string; featurizerConfig?: Record<string, unknown>; cascade: boolean; cascadeMaxLength: number }) => {
+  ).action(async (o: EvalFlags & { shared?: string; sets?: string; routers?: string; params?: Record<string, unknown>; featurizer?: string; featurizerConfig?: Record<string, unknown>; cascade: boolean; cascadeMaxLength: number; guard: boolean; guardFolds: number }) => {
     const opts = evalOptions(o);
     const t0 = Date.now();
     const backend = await initBackend(ctx.config.backend);
@@ -156,7 +162,8 @@ export function registerEvalCommands(ctx: CliContext): void {
     for (const set of sets) {
       // the cascade needs logged responses: RouterBench has them
       const extraSeriesFor = o.cascade && set.name === 'routerbench' ? (table: EvalTable) => routerbenchCascade(table, { sharedRoot: root, backend: backend.name, maxLength: o.cascadeMaxLength, log }) : undefined;
-      const r = await trainAndEvaluate(set, { ...opts, routers, params: o.params as Record<string, Record<string, unknown>> | undefined, featurizer: o.featurizer, featurizerConfig: o.featurizerConfig, extraSeriesFor, log });
+      if (!(Number.isInteger(o.guardFolds) && o.guardFolds >= 2)) throw new LlmrError(`--guard-folds must be an integer ≥ 2, got ${o.guardFolds}`, { field: '--guard-folds' });
+      const r = await trainAndEvaluate(set, { ...opts, guard: o.guard ? { folds: o.guardFolds } : false, routers, params: o.params as Record<string, Record<string, unknown>> | undefined, featurizer: o.featurizer, featurizerConfig: o.featurizerConfig, extraSeriesFor, log });
       datasets.push(r.dataset);
       artifacts.push(...r.artifacts);
       if (!o.json) process.stdout.write('\n' + metricsText(r.dataset));

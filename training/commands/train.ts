@@ -91,6 +91,8 @@ export function registerTrainCommands(ctx: CliContext): void {
     .option('--models <list>', 'comma-separated candidate models (default: all in the data)')
     .option('--name <name>', 'artifact name (default: <kind>-router)')
     .option('--seed <n>', 'random seed (precedence: --seed > params.seed > the config file\'s seed > 42)')
+    .option('--guard-folds <n>', 'folds of the cross-validated comparison with the Zero router stored in the artifact (where the router is not better, it routes as the Zero router)', '5')
+    .option('--no-guard', 'no Zero-router guard (saves the k extra fits)')
     .option('--no-cache', 'do not use the embedding cache (model-backed featurizers)')
     .action(async (kind: string, o: TrainRouterFlags) => {
       const cfg = o.config ? readJsonFile(o.config as string, TrainConfigSchema, 'config') : {};
@@ -108,7 +110,10 @@ export function registerTrainCommands(ctx: CliContext): void {
       process.stderr.write(`training ${kind} router on ${records.length} records from ${data} (backend: ${backendLabel(backend)})\n`);
       const fit = fitProgress(`fit ${kind}`);
       let fbar: Progress | null = null;
+      const guardFolds = Number(o.guardFolds ?? 5);
+      if (!(Number.isInteger(guardFolds) && guardFolds >= 2)) throw new LlmrError(`--guard-folds must be an integer ≥ 2, got ${String(o.guardFolds)}`, { field: '--guard-folds' });
       const pipeline = await trainRouter(records, {
+        guard: (o.guard as unknown) === false ? false : { folds: guardFolds },
         kind,
         params,
         featurizer,
