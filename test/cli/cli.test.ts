@@ -42,8 +42,8 @@ describe('llmr CLI (smoke)', () => {
     expect(r.code, r.stderr).toBe(0);
     const decision = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(decision.model).toBe('strong');
-    // the body POST /route returns: same field names (alternatives, not ranked)
-    expect(Object.keys(decision)).toEqual(['model', 'reason', 'policy', 'scores', 'alternatives', 'explanation', 'router']);
+    // the body POST /route returns: same field names (alternatives, not ranked; guard: the Zero-router guard is on by default)
+    expect(Object.keys(decision)).toEqual(['model', 'reason', 'policy', 'scores', 'alternatives', 'explanation', 'guard', 'router']);
     expect((decision.alternatives as { model: string }[]).map((a) => a.model).sort()).toEqual(['strong', 'weak']);
     expect((await llmr('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     expect((await llmr('models', 'list')).stdout).toMatch(/cli-knn\/\S+\s+router:knn/);
