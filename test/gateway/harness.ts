@@ -28,7 +28,7 @@ export function threeModelRecords(n = 90): ScoreRecord[] {
 export const THREE_PRICES = new PriceTable({ strong: { perCall: 0.01 }, mid: { perCall: 0.003 }, weak: { perCall: 0.0005 } });
 
 export function threeModelRouter(name = 'tiny3', version = 'v1'): Promise<RouterPipeline> {
-  return trainRouter(threeModelRecords(), { kind: 'knn', params: { k: 5 }, featurizer: { kind: 'hashing', config: { dim: 1024 } }, prices: THREE_PRICES, name, version });
+  return trainRouter(threeModelRecords(), { kind: 'knn', params: { k: 5 }, featurizer: { kind: 'hashing', config: { dim: 1024 } }, prices: THREE_PRICES, name, version, guard: false }); // the gateway tests route by the router's own predictions
 }
 
 /** strong/mid/weak, each on its own upstream (a/b/c) of one mock, so each has its own breaker. */
