@@ -136,14 +136,14 @@ describe('extra series (a cascade) in the router evaluation', () => {
     const html = renderHtml(report);
     const plot = /<svg\b[^>]*data-plot="cost-quality:hand"[^>]*>([\s\S]*?)<\/svg>/.exec(html)![1]!;
     expect(plot).toContain('<g class="series" data-series="cascade (AIQ 0.800)" data-kind="cascade">');
-    expect(plot).toContain('points: wtp sweep; cascade: τ sweep; cascade mid → big: τ sweep');
-    const legend = /<g class="legend"[^>]*>([\s\S]*?)<\/g>/.exec(plot)![1]!;
-    expect(legend).toContain('cascade (AIQ 0.800)');
-    // its τ points are drawn (3 diamonds) with its hull as a line
+    // what each series' points sweep is said in the plot's "how to read this"
+    expect(html).toMatch(/cascade(&#39;|&#x27;|')s points sweep/);
+    expect(plot).toContain('<g class="legend-entry" data-series="cascade (AIQ 0.800)"');
+    // its τ points are drawn (3 markers) with its hull as a line
     const g = /<g class="series" data-series="cascade \(AIQ 0\.800\)"[^>]*>([\s\S]*?)<\/g>/.exec(plot)![1]!;
-    expect(g.match(/<path d="M/g)).toHaveLength(3);
+    expect(g.match(/<(path d="M|rect |circle )/g)).toHaveLength(3);
     expect(g).toContain('<polyline');
-    expect(html).toContain('<td>cascade</td><td>0.800</td>');
+    expect(html).toContain('<td>cascade</td><td>0.800<span class="ci">');
   });
 });
 
