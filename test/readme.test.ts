@@ -23,11 +23,22 @@ export interface ReadmeCommand {
   command: string;
 }
 
-/** Commands of the README's ```sh blocks (comments after two spaces and '#' removed). */
-export function readmeCommands(text: string): ReadmeCommand[] {
+/**
+ * The sections a stranger runs top to bottom on the bundled data. The later sections' examples (the production
+ * service's curl calls, the gateway, the feedback loop) talk to a server started by hand with keys and a store;
+ * their own suites (test/serve, test/gateway, test/feedback) run the same requests against real servers.
+ */
+export const FIRST_TOUCH_SECTIONS = ['Quick start', 'Using your own data'];
+
+/** Commands of the README's ```sh blocks in the first-touch sections (comments after two spaces and '#' removed). */
+export function readmeCommands(text: string, sections: readonly string[] = FIRST_TOUCH_SECTIONS): ReadmeCommand[] {
   const out: ReadmeCommand[] = [];
   let inSh = false;
+  let inSection = false;
   text.split('\n').forEach((raw, i) => {
+    const h = /^## (.+?)\s*$/.exec(raw);
+    if (h && !inSh) inSection = sections.includes(h[1]!);
+    if (!inSection) return;
     if (/^```/.test(raw)) {
       inSh = !inSh && /^```(sh|bash|shell)\s*$/.test(raw);
       return;
