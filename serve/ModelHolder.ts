@@ -43,7 +43,15 @@ export class ModelHolder {
   private static make(i: ModelSetInput, generation: number): ModelSet {
     const router = i.router ?? null;
     const ranker = i.ranker ?? null;
-    return Object.freeze({ router, ranker, generation, version: describeRouter(router) ?? describeRanker(ranker), routerDir: i.routerDir ?? null, rankerDir: i.rankerDir ?? null, loadedAt: new Date().toISOString() });
+    return Object.freeze({
+      router,
+      ranker,
+      generation,
+      version: describeRouter(router) ?? describeRanker(ranker),
+      routerDir: i.routerDir ?? null,
+      rankerDir: i.rankerDir ?? null,
+      loadedAt: new Date().toISOString(),
+    });
   }
 
   get current(): ModelSet {

@@ -4,7 +4,6 @@ import type { RouterPipeline } from '../src/routers/RouterPipeline.js';
 import type { RouteRecordSink } from '../src/store/RouteRecord.js';
 import type { LogFn, ServiceContext } from './context.js';
 import { errorHandler } from './errors.js';
-import { HttpError } from './httpError.js';
 import { Metrics } from './metrics.js';
 import { type Authenticate, countRejection, guard, type RateLimit } from './middleware/guard.js';
 import { Lane, type LaneOptions } from './middleware/lanes.js';
@@ -106,7 +105,12 @@ export function createService(opts: AppOptions): Service {
       onDeadline: (_req, res, ms) => {
         reject('deadline');
         res.setHeader('retry-after', '1');
-        res.status(503).json({ error: 'deadline_exceeded', message: `request took longer than ${ms} ms`, fix: 'retry later, or send a smaller request', requestId: String(res.getHeader('x-request-id') ?? '') });
+        res.status(503).json({
+          error: 'deadline_exceeded',
+          message: `request took longer than ${ms} ms`,
+          fix: 'retry later, or send a smaller request',
+          requestId: String(res.getHeader('x-request-id') ?? ''),
+        });
       },
     }),
   );
@@ -125,7 +129,8 @@ export function createService(opts: AppOptions): Service {
   const guardDeps = { ctx, authenticate: opts.authenticate ?? (() => null), rateLimit: opts.rateLimit ?? null, lanes, bodyLimit: opts.bodyLimit ?? '1mb' };
   const mountAll = (ms: readonly ServiceMount[]) => {
     for (const m of ms) {
-      if (!m.path.startsWith('/') || m.path === '/' || m.path.endsWith('/')) throw new Error(`mount "${m.name}": path must be a prefix like "/feedback" (not "/", no trailing slash)`);
+      if (!m.path.startsWith('/') || m.path === '/' || m.path.endsWith('/'))
+        throw new Error(`mount "${m.name}": path must be a prefix like "/feedback" (not "/", no trailing slash)`);
       all.push(m);
       app.use(m.path, ...guard(m, guardDeps), m.router);
     }
@@ -140,7 +145,11 @@ export function createService(opts: AppOptions): Service {
   app.use((req, res) => {
     res.locals.llmrMount = undefined;
     reject('not_found');
-    res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.path.slice(0, 200)}`, fix: `endpoints: ${all.map((m) => m.path).join(', ')} (GET /openapi.json describes them)` });
+    res.status(404).json({
+      error: 'not_found',
+      message: `no route ${req.method} ${req.path.slice(0, 200)}`,
+      fix: `endpoints: ${all.map((m) => m.path).join(', ')} (GET /openapi.json describes them)`,
+    });
   });
   app.use(errorHandler(log, reject));
 
@@ -157,4 +166,3 @@ export function createService(opts: AppOptions): Service {
     stop: () => loop.disable(),
   };
 }
-

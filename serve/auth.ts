@@ -38,8 +38,15 @@ export class ApiKeys {
     const out: KeyEntry[] = [];
     const add = (hash: Buffer, admin: boolean) => out.push({ hash, admin, id: `key:${hash.toString('hex').slice(0, 12)}` });
     const plain = (list: string | undefined, admin: boolean) => {
-      for (const k of (list ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
-        if (k.length < 16) throw new LlmrError(`an API key in ${admin ? 'LLMR_ADMIN_API_KEYS' : 'LLMR_API_KEYS'} is shorter than 16 characters`, { field: admin ? 'LLMR_ADMIN_API_KEYS' : 'LLMR_API_KEYS', fix: 'use long random keys, e.g. `openssl rand -hex 24`' });
+      for (const k of (list ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        if (k.length < 16)
+          throw new LlmrError(`an API key in ${admin ? 'LLMR_ADMIN_API_KEYS' : 'LLMR_API_KEYS'} is shorter than 16 characters`, {
+            field: admin ? 'LLMR_ADMIN_API_KEYS' : 'LLMR_API_KEYS',
+            fix: 'use long random keys, e.g. `openssl rand -hex 24`',
+          });
         add(sha256(k), admin);
       }
     };
@@ -52,14 +59,24 @@ export class ApiKeys {
         text = readFileSync(path, 'utf8');
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new LlmrError(`cannot read API keys file ${path} (${code ?? (e as Error).message})`, { field: '--api-keys-file', fix: code === 'ENOENT' ? 'check the path; create it with one sha256 hash per line: printf %s "$KEY" | sha256sum' : 'make the file readable by the server user (chmod 640, right owner)' });
+        throw new LlmrError(`cannot read API keys file ${path} (${code ?? (e as Error).message})`, {
+          field: '--api-keys-file',
+          fix:
+            code === 'ENOENT'
+              ? 'check the path; create it with one sha256 hash per line: printf %s "$KEY" | sha256sum'
+              : 'make the file readable by the server user (chmod 640, right owner)',
+        });
       }
       text.split(/\r?\n/).forEach((line, i) => {
         const s = line.replace(/#.*$/, '').trim();
         if (!s) return;
         const [h, role, ...rest] = s.split(/\s+/);
         if (!HEX64.test(h!) || rest.length || (role !== undefined && role !== 'admin' && role !== 'user')) {
-          throw new LlmrError(`${path}:${i + 1}: expected "<sha256 hex> [admin|user]"`, { field: '--api-keys-file', where: `${path}:${i + 1}`, fix: 'one sha256 hash per line (printf %s "$KEY" | sha256sum | cut -d" " -f1), optionally followed by "admin"; the file must not hold plain keys' });
+          throw new LlmrError(`${path}:${i + 1}: expected "<sha256 hex> [admin|user]"`, {
+            field: '--api-keys-file',
+            where: `${path}:${i + 1}`,
+            fix: 'one sha256 hash per line (printf %s "$KEY" | sha256sum | cut -d" " -f1), optionally followed by "admin"; the file must not hold plain keys',
+          });
         }
         add(Buffer.from(h!, 'hex'), adminAll || role === 'admin');
       });
@@ -91,7 +108,11 @@ export function presentedKey(req: Request): string | null {
   if (typeof a === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(a);
     if (m) return m[1]!;
-    throw new HttpError(401, 'unauthorized', 'Authorization header is not "Bearer <key>"', { field: 'authorization', fix: 'send Authorization: Bearer <key> or x-api-key: <key>', headers: { 'www-authenticate': 'Bearer' } });
+    throw new HttpError(401, 'unauthorized', 'Authorization header is not "Bearer <key>"', {
+      field: 'authorization',
+      fix: 'send Authorization: Bearer <key> or x-api-key: <key>',
+      headers: { 'www-authenticate': 'Bearer' },
+    });
   }
   const x = req.headers['x-api-key'];
   return typeof x === 'string' && x ? x.trim() : null;
@@ -105,10 +126,24 @@ export function keyAuthenticator(keys: ApiKeys): Authenticate {
     }
     if (!keys.enabled) return null;
     const key = presentedKey(req);
-    if (!key) throw new HttpError(401, 'unauthorized', 'this endpoint needs an API key', { field: 'authorization', fix: 'send Authorization: Bearer <key> or x-api-key: <key>', headers: { 'www-authenticate': 'Bearer' } });
+    if (!key)
+      throw new HttpError(401, 'unauthorized', 'this endpoint needs an API key', {
+        field: 'authorization',
+        fix: 'send Authorization: Bearer <key> or x-api-key: <key>',
+        headers: { 'www-authenticate': 'Bearer' },
+      });
     const e = keys.lookup(key);
-    if (!e) throw new HttpError(401, 'unauthorized', 'unknown API key', { field: 'authorization', fix: 'check the key; the server accepts the keys in LLMR_API_KEYS / --api-keys-file', headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
-    if (access === 'admin' && !e.admin) throw new HttpError(403, 'forbidden', 'this endpoint needs an admin key', { field: 'authorization', fix: 'use a key from LLMR_ADMIN_API_KEYS or marked "admin" in the keys file' });
+    if (!e)
+      throw new HttpError(401, 'unauthorized', 'unknown API key', {
+        field: 'authorization',
+        fix: 'check the key; the server accepts the keys in LLMR_API_KEYS / --api-keys-file',
+        headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+      });
+    if (access === 'admin' && !e.admin)
+      throw new HttpError(403, 'forbidden', 'this endpoint needs an admin key', {
+        field: 'authorization',
+        fix: 'use a key from LLMR_ADMIN_API_KEYS or marked "admin" in the keys file',
+      });
     return { id: e.id, admin: e.admin };
   };
 }

@@ -3,8 +3,18 @@ import type { Metrics } from './metrics.js';
 
 /** JSON for the rejections Node's HTTP parser makes before express sees a request. */
 const BY_CODE: Record<string, [number, string, string, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'request line and headers are larger than the server accepts', 'send a shorter URL and fewer/smaller headers (prompts go in the JSON body)'],
-  HPE_UNEXPECTED_CONTENT_LENGTH: [400, 'bad_content_length', 'Content-Length is duplicated or sent together with Transfer-Encoding', 'send exactly one Content-Length, or Transfer-Encoding: chunked, not both'],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'headers_too_large',
+    'request line and headers are larger than the server accepts',
+    'send a shorter URL and fewer/smaller headers (prompts go in the JSON body)',
+  ],
+  HPE_UNEXPECTED_CONTENT_LENGTH: [
+    400,
+    'bad_content_length',
+    'Content-Length is duplicated or sent together with Transfer-Encoding',
+    'send exactly one Content-Length, or Transfer-Encoding: chunked, not both',
+  ],
   HPE_INVALID_CONTENT_LENGTH: [400, 'bad_content_length', 'Content-Length is not a valid number', 'send one Content-Length with the body size in bytes'],
   HPE_INVALID_TRANSFER_ENCODING: [400, 'bad_transfer_encoding', 'Transfer-Encoding is not valid', 'send Transfer-Encoding: chunked or a Content-Length'],
   HPE_INVALID_CHUNK_SIZE: [400, 'bad_chunk', 'a chunk size in the chunked body is not valid', 'send a well-formed chunked body'],
@@ -29,6 +39,8 @@ export function clientErrorHandler(metrics: Metrics) {
     metrics.inc('llmr_rejections_total', 'requests rejected before or instead of work, by reason', { reason: error });
     metrics.observe('OTHER', 'unparsed', status, 0);
     const body = JSON.stringify({ error, message, fix });
-    socket.end(`HTTP/1.1 ${status} ${REASON[status] ?? 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${REASON[status] ?? 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   };
 }

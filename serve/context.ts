@@ -40,7 +40,14 @@ export function requestContext(res: Response): RequestContext {
   return c;
 }
 
-export function newRequestContext(req: Request, res: Response, requestId: string, holder: ModelHolder, signal: AbortSignal, setDeadline: (ms: number) => void): RequestContext {
+export function newRequestContext(
+  req: Request,
+  res: Response,
+  requestId: string,
+  holder: ModelHolder,
+  signal: AbortSignal,
+  setDeadline: (ms: number) => void,
+): RequestContext {
   let pinned: ModelSet | null = null;
   const ctx: RequestContext = {
     requestId,

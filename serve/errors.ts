@@ -9,7 +9,10 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   const r = schema.safeParse(body);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  let field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  let field = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys: string[] }).keys;
@@ -28,15 +31,63 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
 const STATUS_BY_CODE: Record<string, number> = { not_ready: 503 };
 
 /** A body-parser / zlib failure as (status, JSON body), or null when `err` is not one. */
-function bodyError(e: { type?: string; status?: number; limit?: number; code?: string; errno?: number; charset?: string; encoding?: string }): [number, Record<string, unknown>] | null {
-  if (e.type === 'entity.too.large' || e.status === 413) return [413, { error: 'payload_too_large', message: `request body exceeds ${e.limit ?? 'the'} bytes limit`, field: 'body', fix: 'send a shorter prompt or fewer responses' }];
-  if (e.type === 'entity.parse.failed') return [400, { error: 'invalid_json', message: 'request body is not valid JSON', field: 'body', fix: 'send Content-Type: application/json with a JSON object' }];
-  if (e.type === 'charset.unsupported') return [415, { error: 'unsupported_charset', message: 'unsupported charset', field: 'content-type', fix: 'encode the body as UTF-8' }];
-  if (e.type === 'encoding.unsupported') return [415, { error: 'unsupported_encoding', message: 'unsupported Content-Encoding', field: 'content-encoding', fix: 'send the body uncompressed, or gzip/deflate' }];
-  if (typeof e.code === 'string' && e.code.startsWith('Z_')) return [400, { error: 'invalid_body_encoding', message: 'the body does not decompress with its Content-Encoding', field: 'content-encoding', fix: 'send a valid gzip/deflate stream, or drop the Content-Encoding header' }];
+function bodyError(e: {
+  type?: string;
+  status?: number;
+  limit?: number;
+  code?: string;
+  errno?: number;
+  charset?: string;
+  encoding?: string;
+}): [number, Record<string, unknown>] | null {
+  if (e.type === 'entity.too.large' || e.status === 413)
+    return [
+      413,
+      {
+        error: 'payload_too_large',
+        message: `request body exceeds ${e.limit ?? 'the'} bytes limit`,
+        field: 'body',
+        fix: 'send a shorter prompt or fewer responses',
+      },
+    ];
+  if (e.type === 'entity.parse.failed')
+    return [
+      400,
+      { error: 'invalid_json', message: 'request body is not valid JSON', field: 'body', fix: 'send Content-Type: application/json with a JSON object' },
+    ];
+  if (e.type === 'charset.unsupported')
+    return [415, { error: 'unsupported_charset', message: 'unsupported charset', field: 'content-type', fix: 'encode the body as UTF-8' }];
+  if (e.type === 'encoding.unsupported')
+    return [
+      415,
+      { error: 'unsupported_encoding', message: 'unsupported Content-Encoding', field: 'content-encoding', fix: 'send the body uncompressed, or gzip/deflate' },
+    ];
+  if (typeof e.code === 'string' && e.code.startsWith('Z_'))
+    return [
+      400,
+      {
+        error: 'invalid_body_encoding',
+        message: 'the body does not decompress with its Content-Encoding',
+        field: 'content-encoding',
+        fix: 'send a valid gzip/deflate stream, or drop the Content-Encoding header',
+      },
+    ];
   if (e.type === 'request.aborted') return [400, { error: 'request_aborted', message: 'the client aborted the request body', field: 'body' }];
-  if (e.type === 'request.size.invalid') return [400, { error: 'invalid_length', message: 'request body length does not match Content-Length', field: 'content-length', fix: 'send exactly Content-Length bytes' }];
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return [e.status, { error: 'bad_request', message: 'the request body could not be read', field: 'body', fix: 'send Content-Type: application/json with a UTF-8 JSON body' }];
+  if (e.type === 'request.size.invalid')
+    return [
+      400,
+      {
+        error: 'invalid_length',
+        message: 'request body length does not match Content-Length',
+        field: 'content-length',
+        fix: 'send exactly Content-Length bytes',
+      },
+    ];
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return [
+      e.status,
+      { error: 'bad_request', message: 'the request body could not be read', field: 'body', fix: 'send Content-Type: application/json with a UTF-8 JSON body' },
+    ];
   return null;
 }
 

@@ -12,17 +12,26 @@ const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const BOOL = new Set(['insecure', 'watch', 'storePrompts', 'online']);
 
 function fail(e: unknown): never {
-  process.stderr.write(`error: ${e instanceof LlmrError ? [e.message, e.fix && `fix: ${e.fix}`].filter(Boolean).join(' — ') : e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(
+    `error: ${e instanceof LlmrError ? [e.message, e.fix && `fix: ${e.fix}`].filter(Boolean).join(' — ') : e instanceof Error ? e.message : String(e)}\n`,
+  );
   process.exit(2);
 }
 
 try {
-  const options = Object.fromEntries(Object.keys(SERVE_FLAG_HELP).map((k) => [kebab(k), { type: BOOL.has(k) ? 'boolean' : 'string' }])) as NonNullable<ParseArgsConfig['options']>;
+  const options = Object.fromEntries(Object.keys(SERVE_FLAG_HELP).map((k) => [kebab(k), { type: BOOL.has(k) ? 'boolean' : 'string' }])) as NonNullable<
+    ParseArgsConfig['options']
+  >;
   let values: Record<string, unknown>;
   try {
     values = parseArgs({ options, strict: true }).values;
   } catch (e) {
-    throw new LlmrError((e as Error).message, { code: 'bad_flag', fix: `flags: ${Object.keys(SERVE_FLAG_HELP).map((k) => `--${kebab(k)}`).join(' ')}` });
+    throw new LlmrError((e as Error).message, {
+      code: 'bad_flag',
+      fix: `flags: ${Object.keys(SERVE_FLAG_HELP)
+        .map((k) => `--${kebab(k)}`)
+        .join(' ')}`,
+    });
   }
   const flags = Object.fromEntries(Object.keys(SERVE_FLAG_HELP).map((k) => [k, values[kebab(k)]])) as ServeFlags;
   const cfg = configFromEnv();

@@ -80,7 +80,12 @@ export class RedisBuckets implements TokenBuckets {
   }
 
   async take(key: string, cost: number): Promise<TakeResult> {
-    const [ok, wait] = (await (this.redis as unknown as { llmrTake(k: string, ...a: (string | number)[]): Promise<[number, number]> }).llmrTake(this.prefix + key, this.o.ratePerS, this.o.burst, cost)) as [number, number];
+    const [ok, wait] = (await (this.redis as unknown as { llmrTake(k: string, ...a: (string | number)[]): Promise<[number, number]> }).llmrTake(
+      this.prefix + key,
+      this.o.ratePerS,
+      this.o.burst,
+      cost,
+    )) as [number, number];
     return { ok: ok === 1, retryAfterMs: Number(wait) };
   }
 
@@ -118,7 +123,10 @@ export function rateLimiter(buckets: TokenBuckets, metrics: Metrics, log: (o: Re
     }
     if (!r.ok) {
       const s = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
-      throw new HttpError(429, 'rate_limited', `rate limit exceeded for this key; retry in ${s} s`, { fix: 'slow down: send fewer requests per second, or ask for a higher limit (--rate-limit)', headers: { 'retry-after': String(s) } });
+      throw new HttpError(429, 'rate_limited', `rate limit exceeded for this key; retry in ${s} s`, {
+        fix: 'slow down: send fewer requests per second, or ask for a higher limit (--rate-limit)',
+        headers: { 'retry-after': String(s) },
+      });
     }
   };
 }

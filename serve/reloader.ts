@@ -38,7 +38,9 @@ export interface ReloadResult {
 /** The newest version folder beside `dir` (dir is <name>/<version>), or `dir` itself. */
 export function newestSibling(dir: string): string {
   const parent = dirname(dir);
-  const versions = readdirSync(parent).filter((v) => !v.startsWith('.') && existsSync(join(parent, v, 'manifest.json'))).sort();
+  const versions = readdirSync(parent)
+    .filter((v) => !v.startsWith('.') && existsSync(join(parent, v, 'manifest.json')))
+    .sort();
   return versions.length ? join(parent, versions[versions.length - 1]!) : dir;
 }
 
@@ -71,7 +73,8 @@ export class Reloader {
   }
 
   async reload(req: ReloadRequest = {}, source = 'admin'): Promise<ReloadResult> {
-    if (this.busy) throw new HttpError(409, 'reload_in_progress', 'another reload is running', { fix: 'wait for it to finish (GET /admin/status), then retry' });
+    if (this.busy)
+      throw new HttpError(409, 'reload_in_progress', 'another reload is running', { fix: 'wait for it to finish (GET /admin/status), then retry' });
     const run = this.doReload(req, source);
     this.busy = run;
     try {
@@ -91,32 +94,70 @@ export class Reloader {
       const rankerChanged = rankerDir !== null && rankerDir !== cur.rankerDir;
       if (!routerChanged && !rankerChanged) {
         this.o.metrics.inc('llmr_reloads_total', 'hot reloads by outcome', { outcome: 'unchanged' });
-        return { changed: false, version: cur.version, generation: cur.generation, previous: null, routerDir: cur.routerDir ?? null, rankerDir: cur.rankerDir ?? null };
+        return {
+          changed: false,
+          version: cur.version,
+          generation: cur.generation,
+          previous: null,
+          routerDir: cur.routerDir ?? null,
+          rankerDir: cur.rankerDir ?? null,
+        };
       }
       const router = routerChanged ? await (this.o.loadRouter ?? ((d: string) => RouterPipeline.load(d)))(routerDir!) : undefined;
       const ranker = rankerChanged ? await this.o.loadRanker!(rankerDir!) : undefined;
       if (router) await router.routeMany([{ prompt: 'warm-up request' }]);
-      if (ranker) await ranker.rank({ prompt: 'warm-up request', responses: ['a', 'b'] }).catch(() => ranker.rank({ prompt: 'warm-up request', responses: [{ text: 'a' }, { text: 'b' }] }));
+      if (ranker)
+        await ranker
+          .rank({ prompt: 'warm-up request', responses: ['a', 'b'] })
+          .catch(() => ranker.rank({ prompt: 'warm-up request', responses: [{ text: 'a' }, { text: 'b' }] }));
       const next = this.o.holder.swap({ ...(router ? { router, routerDir } : {}), ...(ranker ? { ranker, rankerDir } : {}) });
       this.o.metrics.inc('llmr_reloads_total', 'hot reloads by outcome', { outcome: 'ok' });
-      this.o.log({ level: 'info', msg: 'reloaded', source, version: next.version, generation: next.generation, previous: cur.version, routerDir, rankerDir, ms: Math.round(performance.now() - t0) });
-      return { changed: true, version: next.version, generation: next.generation, previous: cur.version, routerDir: next.routerDir ?? null, rankerDir: next.rankerDir ?? null };
+      this.o.log({
+        level: 'info',
+        msg: 'reloaded',
+        source,
+        version: next.version,
+        generation: next.generation,
+        previous: cur.version,
+        routerDir,
+        rankerDir,
+        ms: Math.round(performance.now() - t0),
+      });
+      return {
+        changed: true,
+        version: next.version,
+        generation: next.generation,
+        previous: cur.version,
+        routerDir: next.routerDir ?? null,
+        rankerDir: next.rankerDir ?? null,
+      };
     } catch (e) {
       this.o.metrics.inc('llmr_reloads_total', 'hot reloads by outcome', { outcome: 'refused' });
       const why = e instanceof LlmrError ? e.message : e instanceof Error ? e.message : String(e);
       this.o.log({ level: 'warn', msg: 'reload refused; the current version keeps serving', source, error: why, serving: cur.version });
       if (e instanceof HttpError) throw e;
-      throw new HttpError(422, 'reload_refused', `new version refused, still serving ${cur.version ?? 'nothing'}: ${why}`, { field: e instanceof LlmrError ? e.field : undefined, fix: e instanceof LlmrError && e.fix ? e.fix : 'fix or re-train the artifact, then reload again' });
+      throw new HttpError(422, 'reload_refused', `new version refused, still serving ${cur.version ?? 'nothing'}: ${why}`, {
+        field: e instanceof LlmrError ? e.field : undefined,
+        fix: e instanceof LlmrError && e.fix ? e.fix : 'fix or re-train the artifact, then reload again',
+      });
     }
   }
 
   rollback(): ReloadResult {
     const cur = this.o.holder.current;
     const back = this.o.holder.rollback();
-    if (!back) throw new HttpError(409, 'no_previous_version', 'there is no previous version to roll back to', { fix: 'rollback works after a reload in this process' });
+    if (!back)
+      throw new HttpError(409, 'no_previous_version', 'there is no previous version to roll back to', { fix: 'rollback works after a reload in this process' });
     this.o.metrics.inc('llmr_reloads_total', 'hot reloads by outcome', { outcome: 'rollback' });
     this.o.log({ level: 'info', msg: 'rolled back', version: back.version, generation: back.generation, previous: cur.version });
-    return { changed: true, version: back.version, generation: back.generation, previous: cur.version, routerDir: back.routerDir ?? null, rankerDir: back.rankerDir ?? null };
+    return {
+      changed: true,
+      version: back.version,
+      generation: back.generation,
+      previous: cur.version,
+      routerDir: back.routerDir ?? null,
+      rankerDir: back.rankerDir ?? null,
+    };
   }
 
   /** Watch the artifact name folders; a new version folder (renamed into place) triggers a reload after `debounceMs`. */

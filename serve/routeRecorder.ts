@@ -26,7 +26,8 @@ export class RouteRecorder {
 
   record(rec: RouteRecord): void {
     if (!this.sink) return;
-    const count = (outcome: 'written' | 'failed' | 'dropped') => this.metrics.inc('llmr_route_records_total', 'route records handed to the sink, by outcome', { outcome });
+    const count = (outcome: 'written' | 'failed' | 'dropped') =>
+      this.metrics.inc('llmr_route_records_total', 'route records handed to the sink, by outcome', { outcome });
     if (this.inFlight >= this.maxInFlight) {
       count('dropped');
       return;
@@ -38,16 +39,18 @@ export class RouteRecorder {
     } catch (e) {
       p = Promise.reject(e);
     }
-    const done = p.then(
-      () => count('written'),
-      (e: unknown) => {
-        count('failed');
-        this.log({ level: 'warn', msg: 'route record write failed', routeId: rec.routeId, error: e instanceof Error ? e.message : String(e) });
-      },
-    ).finally(() => {
-      this.inFlight--;
-      this.pending.delete(done);
-    });
+    const done = p
+      .then(
+        () => count('written'),
+        (e: unknown) => {
+          count('failed');
+          this.log({ level: 'warn', msg: 'route record write failed', routeId: rec.routeId, error: e instanceof Error ? e.message : String(e) });
+        },
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.pending.delete(done);
+      });
     this.pending.add(done);
   }
 

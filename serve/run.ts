@@ -11,8 +11,16 @@ export async function runServer(o: ServeOptions & { quiet?: boolean }): Promise<
   const running = await startServer({ ...o, log: o.quiet ? () => {} : log });
   const keys = o.apiKeys?.size ?? 0;
   const host = o.host ?? '127.0.0.1';
-  process.stderr.write(`llmr serving on ${running.url}  (POST /route, POST /route/batch, POST /rank, POST /feedback, GET /ui, GET /healthz, GET /openapi.json)\n`);
-  process.stderr.write(keys ? `auth: ${keys} API key${keys === 1 ? '' : 's'}\n` : isLoopback(host) ? 'auth: none (no API keys configured) — listening on loopback only; set LLMR_API_KEYS or --api-keys-file to serve a network\n' : 'auth: NONE on a non-loopback address (--insecure)\n');
+  process.stderr.write(
+    `llmr serving on ${running.url}  (POST /route, POST /route/batch, POST /rank, POST /feedback, GET /ui, GET /healthz, GET /openapi.json)\n`,
+  );
+  process.stderr.write(
+    keys
+      ? `auth: ${keys} API key${keys === 1 ? '' : 's'}\n`
+      : isLoopback(host)
+        ? 'auth: none (no API keys configured) — listening on loopback only; set LLMR_API_KEYS or --api-keys-file to serve a network\n'
+        : 'auth: NONE on a non-loopback address (--insecure)\n',
+  );
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) {
@@ -36,8 +44,14 @@ export async function runServer(o: ServeOptions & { quiet?: boolean }): Promise<
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGHUP', () => {
     running.reloader.reload({}, 'SIGHUP').then(
-      (r) => process.stderr.write(r.changed ? `SIGHUP: now serving ${r.version} (generation ${r.generation})\n` : `SIGHUP: already serving the newest version (${r.version})\n`),
-      (e: unknown) => process.stderr.write(`SIGHUP: reload refused, still serving ${running.service.ctx.holder.version}: ${e instanceof LlmrError ? e.message : String(e)}\n`),
+      (r) =>
+        process.stderr.write(
+          r.changed ? `SIGHUP: now serving ${r.version} (generation ${r.generation})\n` : `SIGHUP: already serving the newest version (${r.version})\n`,
+        ),
+      (e: unknown) =>
+        process.stderr.write(
+          `SIGHUP: reload refused, still serving ${running.service.ctx.holder.version}: ${e instanceof LlmrError ? e.message : String(e)}\n`,
+        ),
     );
   });
   return running;

@@ -56,4 +56,12 @@ export const ErrorResponseSchema = z.object({
   requestId: z.string().optional(),
 });
 
-export const HealthSchema = z.object({ status: z.literal('ok'), router: z.string().nullable(), ranker: z.string().nullable(), version: z.string().nullable(), generation: z.number(), backend: z.string().nullable(), uptimeS: z.number() });
+export const HealthSchema = z.object({
+  status: z.literal('ok'),
+  router: z.string().nullable(),
+  ranker: z.string().nullable(),
+  version: z.string().nullable(),
+  generation: z.number(),
+  backend: z.string().nullable(),
+  uptimeS: z.number(),
+});

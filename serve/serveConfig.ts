@@ -47,28 +47,40 @@ export const SERVE_FLAG_HELP: Record<keyof ServeFlags, string> = {
   watch: 'reload when a new version of the router/ranker appears in its folder',
   store: 'feedback store: duckdb:<file> | postgres://… | off (env LLMR_STORE_URL; default duckdb:data/store/llmr.duckdb): route records + POST /feedback',
   gateway: 'gateway config (JSON or YAML): also serve the OpenAI-compatible POST /v1/chat/completions and GET /v1/models',
-  online: 'online learning from feedback without retraining: kNN adds rated prompts to its memory, Elo applies preferences (needs --store-prompts); replayed from the store at start',
+  online:
+    'online learning from feedback without retraining: kNN adds rated prompts to its memory, Elo applies preferences (needs --store-prompts); replayed from the store at start',
   storePrompts: 'keep prompt text in the store, needed to retrain on it (env LLMR_STORE_PROMPTS=true); default: salted hash only',
 };
 
 function int(flag: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new LlmrError(`--${flag} must be an integer between ${min} and ${max}, got "${v}"`, { field: `--${flag}`, code: 'bad_flag', fix: `e.g. --${flag} ${Math.max(min, Math.min(max, 10))}` });
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new LlmrError(`--${flag} must be an integer between ${min} and ${max}, got "${v}"`, {
+      field: `--${flag}`,
+      code: 'bad_flag',
+      fix: `e.g. --${flag} ${Math.max(min, Math.min(max, 10))}`,
+    });
   return n;
 }
 
 function positive(flag: string, v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new LlmrError(`--${flag} must be a positive number, got "${v}"`, { field: `--${flag}`, code: 'bad_flag', fix: `e.g. --${flag} 50` });
+  if (!Number.isFinite(n) || n <= 0)
+    throw new LlmrError(`--${flag} must be a positive number, got "${v}"`, { field: `--${flag}`, code: 'bad_flag', fix: `e.g. --${flag} 50` });
   return n;
 }
 
 /** Validate flags + environment into ServeOptions; every mistake is one LlmrError naming the flag and the fix. */
 export function serveOptionsFromFlags(f: ServeFlags, env: NodeJS.ProcessEnv = process.env): Omit<ServeOptions, 'loadRanker' | 'log' | 'modelsDir' | 'backend'> {
   const apiKeys = ApiKeys.from({ keys: env.LLMR_API_KEYS, adminKeys: env.LLMR_ADMIN_API_KEYS, file: f.apiKeysFile, adminFile: f.adminKeysFile });
-  if (f.bodyLimit !== undefined && !/^\d+(b|kb|mb)?$/i.test(f.bodyLimit)) throw new LlmrError(`--body-limit must look like 512kb or 1mb, got "${f.bodyLimit}"`, { field: '--body-limit', code: 'bad_flag', fix: 'e.g. --body-limit 1mb' });
+  if (f.bodyLimit !== undefined && !/^\d+(b|kb|mb)?$/i.test(f.bodyLimit))
+    throw new LlmrError(`--body-limit must look like 512kb or 1mb, got "${f.bodyLimit}"`, {
+      field: '--body-limit',
+      code: 'bad_flag',
+      fix: 'e.g. --body-limit 1mb',
+    });
   const rate = positive('rate-limit', f.rateLimit ?? env.LLMR_RATE_LIMIT) ?? (apiKeys.enabled ? 100 : undefined);
   const burst = positive('burst', f.burst);
   const queueTimeoutMs = int('queue-timeout', f.queueTimeout, 1, 600_000);

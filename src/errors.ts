@@ -52,7 +52,10 @@ export class ArtifactError extends LlmrError {
 /** Calling predict/transform on an estimator before fit(). */
 export class NotFittedError extends LlmrError {
   constructor(what: string) {
-    super(`${what} is not fitted: call fit() first (or load a trained artifact)`, { code: 'not_fitted', fix: 'call fit(data) before predict(), or load with loadArtifact()' });
+    super(`${what} is not fitted: call fit() first (or load a trained artifact)`, {
+      code: 'not_fitted',
+      fix: 'call fit(data) before predict(), or load with loadArtifact()',
+    });
     this.name = 'NotFittedError';
   }
 }

@@ -23,7 +23,18 @@ export { DEFAULT_SEED, resolveSeed, type SeedSource } from './estimator/seed.js'
 
 // routers (scoring) and the pipeline that serves them
 export { ROUTERS, routers, routerSpec, createRouter, loadRouter, type RouterKind } from './routers/registry.js';
-export type { DataSize, Explanation, FitOptions, Neighbour, PairObservation, Router, RouterCapabilities, RouterSpec, RouterState, TrainingSet } from './routers/Router.js';
+export type {
+  DataSize,
+  Explanation,
+  FitOptions,
+  Neighbour,
+  PairObservation,
+  Router,
+  RouterCapabilities,
+  RouterSpec,
+  RouterState,
+  TrainingSet,
+} from './routers/Router.js';
 export { fitRouter, withPairs, type FitRouterOptions } from './routers/fitRouter.js';
 export { trainRouter, pricesFromRecords, type TrainRouterOptions } from './routers/trainRouter.js';
 export { buildTrainingSet, pairsFromScores, subsetTrainingSet } from './routers/trainingSet.js';
@@ -39,7 +50,15 @@ export { textPairsFromRecords, type TextPair, type TextResponse } from './ranker
 export { cascadeCurve, cascadeSeries, cascadeTable, calibrateCascade, selectChain, type CascadeTable } from './cascade/cascade.js';
 
 // featurizers
-export { createFeaturizer, loadFeaturizer, featurizerNames, FEATURIZERS, FEATURIZER_PRESETS, DEFAULT_FEATURIZER, type FeaturizerChoice } from './featurizers/registry.js';
+export {
+  createFeaturizer,
+  loadFeaturizer,
+  featurizerNames,
+  FEATURIZERS,
+  FEATURIZER_PRESETS,
+  DEFAULT_FEATURIZER,
+  type FeaturizerChoice,
+} from './featurizers/registry.js';
 export type { Featurizer, FeaturizerSpec, FeaturizerState } from './featurizers/Featurizer.js';
 export { HashingFeaturizer, HashingConfigSchema, type HashingConfig } from './featurizers/hashing.js';
 export { TextStatsFeaturizer } from './featurizers/textStats.js';
@@ -56,7 +75,15 @@ export { scoresToPairs } from './data/pairs.js';
 export { importDataset, IMPORTERS } from './data/importers/registry.js';
 
 // evaluation
-export { evaluateRouters, type DatasetEval, type EvalOptions, type PairSpec, type RouterPredictions, type SeriesInput, type SeriesResult } from './eval/evaluate.js';
+export {
+  evaluateRouters,
+  type DatasetEval,
+  type EvalOptions,
+  type PairSpec,
+  type RouterPredictions,
+  type SeriesInput,
+  type SeriesResult,
+} from './eval/evaluate.js';
 export { evalTableFromRecords, completeRecords, type EvalTable } from './eval/evalTable.js';
 export { pipelinePredictions, predictionsFromFeatures } from './eval/predict.js';
 export { calibrate, parseGoal, type CalibrationGoal, type CalibrationEntry } from './eval/calibratePolicy.js';

@@ -21,15 +21,19 @@ export async function layoutProblems(page: Page): Promise<string[]> {
     const out: string[] = [];
     const doc = document.documentElement;
     if (doc.scrollWidth > doc.clientWidth + 1) out.push(`page scrolls sideways: ${doc.scrollWidth} > ${doc.clientWidth}`);
-    const within = (a: DOMRect, b: DOMRect, tol = 1) => a.left >= b.left - tol && a.right <= b.right + tol && a.top >= b.top - tol && a.bottom <= b.bottom + tol;
+    const within = (a: DOMRect, b: DOMRect, tol = 1) =>
+      a.left >= b.left - tol && a.right <= b.right + tol && a.top >= b.top - tol && a.bottom <= b.bottom + tol;
     const hit = (a: DOMRect, b: DOMRect) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
     const name = (el: Element) => (el.closest('[data-plot]')?.getAttribute('data-plot') ?? el.closest('table')?.className ?? el.tagName) as string;
     // tables and their cells
     for (const t of Array.from(document.querySelectorAll('table'))) {
       const parent = t.parentElement!.getBoundingClientRect();
       const r = t.getBoundingClientRect();
-      if (r.right > parent.right + 1 || r.right > doc.clientWidth) out.push(`table.${t.className} overflows its container (${Math.round(r.right)} > ${Math.round(Math.min(parent.right, doc.clientWidth))})`);
-      for (const c of Array.from(t.querySelectorAll('td, th')) as HTMLElement[]) if (c.scrollWidth > c.clientWidth + 1) out.push(`table.${t.className}: cell "${c.textContent?.slice(0, 40)}" overflows (${c.scrollWidth} > ${c.clientWidth})`);
+      if (r.right > parent.right + 1 || r.right > doc.clientWidth)
+        out.push(`table.${t.className} overflows its container (${Math.round(r.right)} > ${Math.round(Math.min(parent.right, doc.clientWidth))})`);
+      for (const c of Array.from(t.querySelectorAll('td, th')) as HTMLElement[])
+        if (c.scrollWidth > c.clientWidth + 1)
+          out.push(`table.${t.className}: cell "${c.textContent?.slice(0, 40)}" overflows (${c.scrollWidth} > ${c.clientWidth})`);
     }
     // SVG text: inside its SVG, and not on top of another text of the same chart
     for (const svg of Array.from(document.querySelectorAll('svg'))) {
@@ -72,8 +76,10 @@ export async function layoutProblems(page: Page): Promise<string[]> {
               toScreen(el, p.x, p.y);
               if (k) toScreen(el, (p.x + pts[k - 1]!.x) / 2, (p.y + pts[k - 1]!.y) / 2);
             });
-          } else if (el instanceof SVGCircleElement && el.getAttribute('fill') === 'none') toScreen(el, el.cx.baseVal.value + el.r.baseVal.value, el.cy.baseVal.value);
-          else if (el instanceof SVGRectElement && el.getAttribute('fill') === 'none') toScreen(el, el.x.baseVal.value, el.y.baseVal.value + el.height.baseVal.value / 2);
+          } else if (el instanceof SVGCircleElement && el.getAttribute('fill') === 'none')
+            toScreen(el, el.cx.baseVal.value + el.r.baseVal.value, el.cy.baseVal.value);
+          else if (el instanceof SVGRectElement && el.getAttribute('fill') === 'none')
+            toScreen(el, el.x.baseVal.value, el.y.baseVal.value + el.height.baseVal.value / 2);
           else {
             const b = el.getBBox();
             toScreen(el, b.x + b.width / 2, b.y + b.height / 2);

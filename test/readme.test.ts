@@ -44,7 +44,10 @@ export function readmeCommands(text: string, sections: readonly string[] = FIRST
       return;
     }
     if (!inSh) return;
-    const command = raw.replace(/\s{2,}#.*$/, '').replace(/^\s*#.*$/, '').trim();
+    const command = raw
+      .replace(/\s{2,}#.*$/, '')
+      .replace(/^\s*#.*$/, '')
+      .trim();
     // a chain runs part by part, so `npm ci && npm run demo` skips the install and still runs the demo
     for (const part of command.split(/\s+&&\s+/)) if (part) out.push({ line: i + 1, command: part });
   });
@@ -96,7 +99,13 @@ describe('README commands run as printed on the bundled data', () => {
   const work = mkdtempSync(join(tmpdir(), 'llmr-readme-'));
   mkdirSync(join(work, 'data'));
   symlinkSync(join(REPO, 'data', 'sample'), join(work, 'data', 'sample'));
-  const env = { ...process.env, LLMR_MODELS_DIR: join(work, 'models'), LLMR_STORE_URL: `duckdb:${join(work, 'store', 'llmr.duckdb')}`, LLMR_SHARED_DATA: SHARED, NO_COLOR: '1' };
+  const env = {
+    ...process.env,
+    LLMR_MODELS_DIR: join(work, 'models'),
+    LLMR_STORE_URL: `duckdb:${join(work, 'store', 'llmr.duckdb')}`,
+    LLMR_SHARED_DATA: SHARED,
+    NO_COLOR: '1',
+  };
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('the README has commands to run', () => {

@@ -12,7 +12,10 @@ export interface CliContext {
 }
 
 export function createContext(): CliContext {
-  const program = new Command('llmr').description('Trainable LLM router and reward-model service on TensorFlow.js').version(libraryVersion(), '-V, --version', 'print the llm-router-tfjs version').showHelpAfterError();
+  const program = new Command('llmr')
+    .description('Trainable LLM router and reward-model service on TensorFlow.js')
+    .version(libraryVersion(), '-V, --version', 'print the llm-router-tfjs version')
+    .showHelpAfterError();
   const groups = new Map<string, Command>();
   return {
     program,

@@ -13,7 +13,10 @@ export class Progress {
     total: number,
   ) {
     if (process.stderr.isTTY) {
-      this.bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total} {info} eta {eta}s`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+      this.bar = new cliProgress.SingleBar(
+        { format: `${label} [{bar}] {value}/{total} {info} eta {eta}s`, stream: process.stderr, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
       this.bar.start(total, 0, { info: '' });
     }
   }

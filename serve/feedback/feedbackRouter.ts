@@ -74,7 +74,7 @@ export function createFeedbackRouter(o: FeedbackRouterOptions): Router {
       const fresh = new Set(written.inserted);
       const results = accepted.map((a) => ({ feedbackId: a.feedback.feedbackId, duplicate: !fresh.has(a.feedback.feedbackId) }));
       if (o.onAccepted) {
-        const news = accepted.filter((a, i) => !results[i]!.duplicate);
+        const news = accepted.filter((_a, i) => !results[i]!.duplicate);
         if (news.length)
           Promise.resolve()
             .then(() => o.onAccepted!(news))
@@ -87,7 +87,12 @@ export function createFeedbackRouter(o: FeedbackRouterOptions): Router {
       if (e instanceof StoreUnavailableError) {
         o.log?.({ level: 'warn', msg: 'feedback refused: store unavailable', requestId, error: e.message });
         res.status(503).setHeader('Retry-After', retryAfter);
-        res.json({ error: 'store_unavailable', message: 'the feedback store is unavailable; routing is unaffected', fix: `retry after ${retryAfter} s with the same feedbackId (idempotent)`, requestId });
+        res.json({
+          error: 'store_unavailable',
+          message: 'the feedback store is unavailable; routing is unaffected',
+          fix: `retry after ${retryAfter} s with the same feedbackId (idempotent)`,
+          requestId,
+        });
         return;
       }
       if (e instanceof LlmrError) {
@@ -100,9 +105,20 @@ export function createFeedbackRouter(o: FeedbackRouterOptions): Router {
   return router;
 }
 
-async function toRecord(item: unknown, prefix: string, route: (id: string) => Promise<RouteRecord | null>, router: RouterPipeline | null, now: string): Promise<AcceptedFeedback> {
+async function toRecord(
+  item: unknown,
+  prefix: string,
+  route: (id: string) => Promise<RouteRecord | null>,
+  router: RouterPipeline | null,
+  now: string,
+): Promise<AcceptedFeedback> {
   const at = (f: string) => (prefix ? `${prefix}.${f}` : f);
-  if (item === null || typeof item !== 'object' || Array.isArray(item)) throw bad(`invalid request: ${prefix || 'body'}: feedback must be a JSON object`, prefix || 'body', 'send {routeId, score} | {routeId, thumbs} | {routeId|prompt, winner, loser}');
+  if (item === null || typeof item !== 'object' || Array.isArray(item))
+    throw bad(
+      `invalid request: ${prefix || 'body'}: feedback must be a JSON object`,
+      prefix || 'body',
+      'send {routeId, score} | {routeId, thumbs} | {routeId|prompt, winner, loser}',
+    );
   const base = { time: now, promptHash: null, prompt: null, tie: false, winner: null, loser: null };
   const known = async (routeId: string) => {
     const r = await route(routeId);
@@ -110,7 +126,12 @@ async function toRecord(item: unknown, prefix: string, route: (id: string) => Pr
     return r;
   };
   const inCandidates = (m: string, cands: readonly string[], field: string) => {
-    if (!cands.includes(m)) throw new LlmrError(`model "${m}" is not among the candidates: ${cands.join(', ')}`, { field: at(field), fix: `use one of: ${cands.join(', ')}`, code: 'unknown_option' });
+    if (!cands.includes(m))
+      throw new LlmrError(`model "${m}" is not among the candidates: ${cands.join(', ')}`, {
+        field: at(field),
+        fix: `use one of: ${cands.join(', ')}`,
+        code: 'unknown_option',
+      });
   };
   if ('score' in item || 'thumbs' in item) {
     const thumbs = 'thumbs' in item;
@@ -120,7 +141,16 @@ async function toRecord(item: unknown, prefix: string, route: (id: string) => Pr
     inCandidates(model, r.candidates, 'model');
     const score = 'thumbs' in f ? (f.thumbs === 'up' ? 1 : 0) : f.score;
     return {
-      feedback: { ...base, feedbackId: f.feedbackId ?? randomUUID(), routeId: f.routeId, kind: thumbs ? 'thumbs' : 'score', model, score, promptHash: r.promptHash, userId: f.userId ?? r.userId },
+      feedback: {
+        ...base,
+        feedbackId: f.feedbackId ?? randomUUID(),
+        routeId: f.routeId,
+        kind: thumbs ? 'thumbs' : 'score',
+        model,
+        score,
+        promptHash: r.promptHash,
+        userId: f.userId ?? r.userId,
+      },
       route: r,
       prompt: r.prompt,
     };
@@ -135,19 +165,42 @@ async function toRecord(item: unknown, prefix: string, route: (id: string) => Pr
     } else if (f.prompt !== undefined) cands = router?.models ?? [];
     else throw bad('a preference needs the routeId it is about, or the prompt', at('routeId'), 'send {routeId, winner, loser} or {prompt, winner, loser}');
     const loser = f.loser ?? (r ? (r.answeredModel ?? r.chosenModel) : undefined);
-    if (loser === undefined) throw bad('a preference about a prompt needs the loser', at('loser'), 'send {prompt, winner, loser} (or tie: true with both models)');
+    if (loser === undefined)
+      throw bad('a preference about a prompt needs the loser', at('loser'), 'send {prompt, winner, loser} (or tie: true with both models)');
     if (cands.length) {
       inCandidates(f.winner, cands, 'winner');
       inCandidates(loser, cands, 'loser');
     }
-    if (loser === f.winner) throw bad(`winner and loser are the same model "${loser}"`, at(f.loser === undefined ? 'winner' : 'loser'), 'name two different models (tie: true when they were equally good)');
+    if (loser === f.winner)
+      throw bad(
+        `winner and loser are the same model "${loser}"`,
+        at(f.loser === undefined ? 'winner' : 'loser'),
+        'name two different models (tie: true when they were equally good)',
+      );
     return {
-      feedback: { ...base, feedbackId: f.feedbackId ?? randomUUID(), routeId: f.routeId ?? null, kind: 'preference', model: null, score: null, winner: f.winner, loser, tie: f.tie ?? false, prompt: f.prompt ?? null, promptHash: r?.promptHash ?? null, userId: f.userId ?? r?.userId ?? null },
+      feedback: {
+        ...base,
+        feedbackId: f.feedbackId ?? randomUUID(),
+        routeId: f.routeId ?? null,
+        kind: 'preference',
+        model: null,
+        score: null,
+        winner: f.winner,
+        loser,
+        tie: f.tie ?? false,
+        prompt: f.prompt ?? null,
+        promptHash: r?.promptHash ?? null,
+        userId: f.userId ?? r?.userId ?? null,
+      },
       route: r,
       prompt: f.prompt ?? r?.prompt ?? null,
     };
   }
-  throw bad(`invalid request: ${prefix || 'body'}: feedback needs score, thumbs, or winner`, at('score'), 'send {routeId, score: 0..1} | {routeId, thumbs: "up"|"down"} | {routeId|prompt, winner, loser}');
+  throw bad(
+    `invalid request: ${prefix || 'body'}: feedback needs score, thumbs, or winner`,
+    at('score'),
+    'send {routeId, score: 0..1} | {routeId, thumbs: "up"|"down"} | {routeId|prompt, winner, loser}',
+  );
 }
 
 /** The feedback router as a service mount (behind auth, rate limit and the light lane), reading the router per request. */

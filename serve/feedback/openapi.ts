@@ -18,7 +18,10 @@ export function feedbackOpenApi(): Record<string, unknown> {
         requestBody: { required: true, ...json(body) },
         responses: {
           '200': { description: 'stored (answered after commit)', ...json(z.union([FeedbackResponseSchema, FeedbackBatchResponseSchema])) },
-          '400': { description: 'invalid feedback (names the field): unknown routeId, score outside [0,1], model not among the candidates', ...json(ErrorResponseSchema) },
+          '400': {
+            description: 'invalid feedback (names the field): unknown routeId, score outside [0,1], model not among the candidates',
+            ...json(ErrorResponseSchema),
+          },
           '503': { description: 'feedback store unavailable (Retry-After); routing is unaffected', ...json(ErrorResponseSchema) },
         },
       },

@@ -49,7 +49,12 @@ export const FeedbackItemSchema = z.union([ScoreFeedbackSchema, ThumbsFeedbackSc
 export type FeedbackItem = z.infer<typeof FeedbackItemSchema>;
 
 export const FeedbackBatchSchema = z
-  .object({ items: z.array(z.unknown()).min(1, 'items must hold at least one feedback').max(MAX_FEEDBACK_BATCH, `at most ${MAX_FEEDBACK_BATCH} feedback items per request`) })
+  .object({
+    items: z
+      .array(z.unknown())
+      .min(1, 'items must hold at least one feedback')
+      .max(MAX_FEEDBACK_BATCH, `at most ${MAX_FEEDBACK_BATCH} feedback items per request`),
+  })
   .strict();
 
 export const FeedbackResponseSchema = z.object({

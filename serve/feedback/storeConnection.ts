@@ -9,7 +9,8 @@ import type { Store } from '../../src/store/Store.js';
 export class StoreConnection implements RouteRecordSink {
   private store: Store | null = null;
   private readonly early: RouteRecord[] = [];
-  private dropped = 0;
+  /** Route records dropped because the buffer was full while the store was down. */
+  dropped = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   lastError: string | null = null;
@@ -31,7 +32,14 @@ export class StoreConnection implements RouteRecordSink {
       this.lastError = null;
       for (const r of this.early.splice(0)) void s.write(r);
       this.opts.onOpen?.(s);
-      this.opts.log?.({ level: 'info', msg: 'feedback store open', kind: s.kind, location: s.location, schemaVersion: s.schemaVersion, storePrompts: s.storePrompts });
+      this.opts.log?.({
+        level: 'info',
+        msg: 'feedback store open',
+        kind: s.kind,
+        location: s.location,
+        schemaVersion: s.schemaVersion,
+        storePrompts: s.storePrompts,
+      });
       return s;
     } catch (e) {
       this.lastError = (e as Error).message;

@@ -43,7 +43,8 @@ export class Gateway {
     const env = opts.env ?? process.env;
     this.clock = opts.clock ?? Date.now;
     this.random = opts.random ?? Math.random;
-    for (const [name, u] of Object.entries(c.upstreams)) this.upstreams.set(name, new UpstreamClient(name, u, upstreamApiKey(name, u, env), c.breaker, this.clock));
+    for (const [name, u] of Object.entries(c.upstreams))
+      this.upstreams.set(name, new UpstreamClient(name, u, upstreamApiKey(name, u, env), c.breaker, this.clock));
     const st = c.routing.stickiness;
     this.sticky = st?.enabled ? new StickinessStore(st.ttlMs, st.maxEntries, this.clock) : null;
     this.sink = opts.sink ?? NullRouteSink;
@@ -68,7 +69,11 @@ export class Gateway {
 
   currentRouter(): RouterPipeline {
     const r = this.opts.getRouter();
-    if (!r) throw new LlmrError('this server has no router loaded', { code: 'not_ready', fix: 'start it with --router <artifact>, or call a concrete model id instead of "router"' });
+    if (!r)
+      throw new LlmrError('this server has no router loaded', {
+        code: 'not_ready',
+        fix: 'start it with --router <artifact>, or call a concrete model id instead of "router"',
+      });
     return this.routerFor(r);
   }
 
@@ -78,7 +83,11 @@ export class Gateway {
 
   /** Hand a record to the sink without letting a sink failure reach the request. */
   record(r: RouteRecord): void {
-    this.sink.write(r).catch((e: unknown) => this.log({ level: 'error', msg: 'route record sink failed', routeId: r.routeId, error: e instanceof Error ? e.message : String(e) }));
+    this.sink
+      .write(r)
+      .catch((e: unknown) =>
+        this.log({ level: 'error', msg: 'route record sink failed', routeId: r.routeId, error: e instanceof Error ? e.message : String(e) }),
+      );
   }
 
   close(): void {

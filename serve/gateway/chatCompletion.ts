@@ -149,7 +149,10 @@ function headerPolicy(req: Request): Policy | undefined {
 function headerCandidates(req: Request): string[] | undefined {
   const h = req.headers['x-llmr-candidates'];
   if (typeof h !== 'string' || !h.trim()) return undefined;
-  return h.split(',').map((s) => s.trim()).filter(Boolean);
+  return h
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The routing step: which models to try, in which order. */
@@ -162,21 +165,41 @@ async function makePlan(gw: Gateway, req: Request, body: ChatCompletionRequest):
     const entry = gw.config.models[sel.model];
     if (!Object.hasOwn(gw.config.models, sel.model) || !entry) {
       const known = Object.keys(gw.config.models);
-      throw new LlmrError(`unknown model "${sel.model}"; this gateway serves: router, ${known.join(', ')}`, { field: 'model', code: 'model_not_found', fix: 'GET /v1/models lists the valid ids' });
+      throw new LlmrError(`unknown model "${sel.model}"; this gateway serves: router, ${known.join(', ')}`, {
+        field: 'model',
+        code: 'model_not_found',
+        fix: 'GET /v1/models lists the valid ids',
+      });
     }
-    return { models: [sel.model], chosen: sel.model, routerName: null, routerVersion: null, policy: null, candidates: [sel.model], estimatedCostUsd: null, prompt, stickyKey: null };
+    return {
+      models: [sel.model],
+      chosen: sel.model,
+      routerName: null,
+      routerVersion: null,
+      policy: null,
+      candidates: [sel.model],
+      estimatedCostUsd: null,
+      prompt,
+      stickyKey: null,
+    };
   }
   const r = gw.currentRouter();
   if (sel.name !== null && sel.name !== r.meta.name)
-    throw new LlmrError(`unknown router "${sel.name}"; this gateway serves router "${r.meta.name}" (model "router" or "router:${r.meta.name}")`, { field: 'model', code: 'model_not_found', fix: 'GET /v1/models lists the valid ids' });
-  const policy: Policy | undefined = headerPolicy(req) ?? body.llmr?.policy ?? (sel.calibration ? { kind: 'calibrated', name: sel.calibration } : gw.config.routing.defaultPolicy);
+    throw new LlmrError(`unknown router "${sel.name}"; this gateway serves router "${r.meta.name}" (model "router" or "router:${r.meta.name}")`, {
+      field: 'model',
+      code: 'model_not_found',
+      fix: 'GET /v1/models lists the valid ids',
+    });
+  const policy: Policy | undefined =
+    headerPolicy(req) ?? body.llmr?.policy ?? (sel.calibration ? { kind: 'calibrated', name: sel.calibration } : gw.config.routing.defaultPolicy);
   const candidates = headerCandidates(req) ?? body.llmr?.candidates;
   if (!prompt) throw new LlmrError('no message text to route on', { field: 'messages', fix: 'send at least one message with text content' });
-  let d;
+  let d: Awaited<ReturnType<typeof r.route>>;
   try {
     d = await r.route({ prompt, candidates, policy });
   } catch (e) {
-    if (e instanceof LlmrError && e.field === 'policy.name' && sel.calibration && !headerPolicy(req) && !body.llmr?.policy) throw new LlmrError(e.message, { field: 'model', code: 'model_not_found', fix: e.fix });
+    if (e instanceof LlmrError && e.field === 'policy.name' && sel.calibration && !headerPolicy(req) && !body.llmr?.policy)
+      throw new LlmrError(e.message, { field: 'model', code: 'model_not_found', fix: e.fix });
     throw e;
   }
   // Fallbacks walk the alternatives the policy admits, in its order; when it admits none (its own fallback
@@ -203,7 +226,14 @@ async function makePlan(gw: Gateway, req: Request, body: ChatCompletionRequest):
 }
 
 /** Try the plan's models in order (bounded, with backoff and breakers) until one answers. */
-async function runAttempts(gw: Gateway, plan: Plan, body: ChatCompletionRequest, res: Response, attempts: RouteAttempt[], signal: AbortSignal): Promise<Outcome> {
+async function runAttempts(
+  gw: Gateway,
+  plan: Plan,
+  body: ChatCompletionRequest,
+  res: Response,
+  attempts: RouteAttempt[],
+  signal: AbortSignal,
+): Promise<Outcome> {
   const { retry } = gw.config;
   const stream = body.stream === true;
   const clientAskedUsage = body.stream_options?.include_usage === true;
@@ -276,7 +306,10 @@ async function runAttempts(gw: Gateway, plan: Plan, body: ChatCompletionRequest,
         client.breaker.success();
         note({ status, error: 'upstream_client_error', latencyMs: ms() });
         setRoutingHeaders(res, model, null, null);
-        res.status(status).type(up.headers['content-type'] ?? 'application/json').send(errBody ?? '');
+        res
+          .status(status)
+          .type(up.headers['content-type'] ?? 'application/json')
+          .send(errBody ?? '');
         return { status: 'upstream_client_error', answered: model, usage: null, costUsd: null };
       }
       if (!stream) {
@@ -306,10 +339,23 @@ async function runAttempts(gw: Gateway, plan: Plan, body: ChatCompletionRequest,
         const usage = readUsage(parsed?.usage) ?? estimated(body, answerChars(parsed));
         const cost = costFromUsage(entry, usage);
         setRoutingHeaders(res, model, cost, usage);
-        res.status(200).type(up.headers['content-type'] ?? 'application/json').send(raw);
+        res
+          .status(200)
+          .type(up.headers['content-type'] ?? 'application/json')
+          .send(raw);
         return { status: 'ok', answered: model, usage, costUsd: cost };
       }
-      const r = await relayStream(up, res, client.config.timeoutMs, client.config.idleTimeoutMs, entry, model, body, stream && client.config.streamUsage && !clientAskedUsage, signal);
+      const r = await relayStream(
+        up,
+        res,
+        client.config.timeoutMs,
+        client.config.idleTimeoutMs,
+        entry,
+        model,
+        body,
+        stream && client.config.streamUsage && !clientAskedUsage,
+        signal,
+      );
       if (r.kind === 'before_first_byte') {
         if (signal.aborted) {
           client.breaker.release();
@@ -382,7 +428,17 @@ type StreamResult = { kind: 'before_first_byte'; code: string } | { kind: 'ok' |
  * upstream can still be replaced); then headers go out at once and every event is written as it arrives.
  * The bill goes in a final SSE comment (`: llmr {...}`) before `[DONE]` and in HTTP trailers.
  */
-function relayStream(up: IncomingMessage, res: Response, firstByteMs: number, idleMs: number, entry: ModelEntry, model: string, body: ChatCompletionRequest, dropUsage: boolean, signal: AbortSignal): Promise<StreamResult> {
+function relayStream(
+  up: IncomingMessage,
+  res: Response,
+  firstByteMs: number,
+  idleMs: number,
+  entry: ModelEntry,
+  model: string,
+  body: ChatCompletionRequest,
+  dropUsage: boolean,
+  signal: AbortSignal,
+): Promise<StreamResult> {
   const relay = new SseRelay(dropUsage);
   return new Promise((resolve) => {
     let started = false;
@@ -411,7 +467,9 @@ function relayStream(up: IncomingMessage, res: Response, firstByteMs: number, id
       if (signal.aborted) return done({ kind: 'client_aborted', usage: bill().usage });
       // Mid-stream: the client already has bytes, so no retry; tell it in-band (OpenAI SDKs raise on `error`).
       if (!res.writableEnded) {
-        res.write(`data: ${JSON.stringify({ error: { message: `upstream stream failed: ${code}`, type: 'upstream_error', code: 'upstream_stream_error' } })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ error: { message: `upstream stream failed: ${code}`, type: 'upstream_error', code: 'upstream_stream_error' } })}\n\n`,
+        );
         res.end();
       }
       done({ kind: 'upstream_stream_error', usage: bill().usage });

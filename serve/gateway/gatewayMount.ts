@@ -32,7 +32,17 @@ export function gatewayMount(ctx: ServiceContext, config: GatewayConfig): Servic
     bodyLimit: config.bodyLimit,
     timeoutMs: 0,
     openapi: {
-      '/v1/chat/completions': { post: { summary: 'OpenAI-compatible chat completions: model "router" routes, concrete ids proxy; streaming, fallbacks, usage-based cost headers', requestBody: { required: true, ...body }, responses: { '200': { description: 'the upstream answer (JSON or text/event-stream), headers x-llmr-model, x-llmr-route-id, x-llmr-router-version, x-llmr-cost-usd' } } } },
+      '/v1/chat/completions': {
+        post: {
+          summary: 'OpenAI-compatible chat completions: model "router" routes, concrete ids proxy; streaming, fallbacks, usage-based cost headers',
+          requestBody: { required: true, ...body },
+          responses: {
+            '200': {
+              description: 'the upstream answer (JSON or text/event-stream), headers x-llmr-model, x-llmr-route-id, x-llmr-router-version, x-llmr-cost-usd',
+            },
+          },
+        },
+      },
       '/v1/models': { get: { summary: 'router ids and configured models, OpenAI list format', responses: { '200': { description: 'model list' } } } },
     },
   };

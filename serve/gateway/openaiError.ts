@@ -23,7 +23,8 @@ export function sendError(res: Response, status: number, e: GatewayErrorBody): v
 /** An LlmrError (bad policy, unknown candidate, no router) → status and OpenAI error body. */
 export function fromLlmrError(e: LlmrError): [number, GatewayErrorBody] {
   if (e.code === 'not_ready') return [503, { message: e.message, type: 'server_error', code: 'not_ready', fix: e.fix }];
-  if (e.code === 'invalid_config') return [503, { message: e.message, type: 'server_error', code: 'gateway_misconfigured', param: e.field ?? null, fix: e.fix }];
+  if (e.code === 'invalid_config')
+    return [503, { message: e.message, type: 'server_error', code: 'gateway_misconfigured', param: e.field ?? null, fix: e.fix }];
   return [400, { message: e.message, type: 'invalid_request_error', code: e.code, param: e.field ?? null, fix: e.fix }];
 }
 
@@ -38,5 +39,8 @@ export function zodError(err: z.ZodError, prefix = ''): LlmrError {
     field = `${field}.${keys[0]}`;
     message = `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
   }
-  return new LlmrError(`invalid request: ${field}: ${message}`, { field, fix: 'see the OpenAI chat-completions request format; gateway extensions go under "llmr": {policy, candidates, context, session}' });
+  return new LlmrError(`invalid request: ${field}: ${message}`, {
+    field,
+    fix: 'see the OpenAI chat-completions request format; gateway extensions go under "llmr": {policy, candidates, context, session}',
+  });
 }

@@ -17,13 +17,12 @@ export const LlmrExtensionSchema = z
  * OpenAI chat-completions request as the gateway reads it: only what it needs is checked; every other field
  * (tools, temperature, response_format, …) passes through to the upstream untouched.
  */
-export const ChatCompletionRequestSchema = z
-  .looseObject({
-    model: z.string().min(1, 'model must name "router", "router:<name>[:<calibration>]" or a configured model'),
-    messages: z.array(z.looseObject({ role: z.string().min(1), content: z.unknown().optional() })).min(1, 'messages must hold at least one message'),
-    stream: z.boolean().optional(),
-    stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-    user: z.string().max(256).optional(),
-    llmr: LlmrExtensionSchema.optional(),
-  });
+export const ChatCompletionRequestSchema = z.looseObject({
+  model: z.string().min(1, 'model must name "router", "router:<name>[:<calibration>]" or a configured model'),
+  messages: z.array(z.looseObject({ role: z.string().min(1), content: z.unknown().optional() })).min(1, 'messages must hold at least one message'),
+  stream: z.boolean().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  user: z.string().max(256).optional(),
+  llmr: LlmrExtensionSchema.optional(),
+});
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;

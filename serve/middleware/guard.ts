@@ -62,7 +62,7 @@ export function guard(m: ServiceMount, d: GuardDeps): RequestHandler[] {
     );
   };
   const chain: RequestHandler[] = [tag, auth, limit, lane];
-  if (m.bodyLimit !== false) chain.push(checkBodyEncoding, express.json({ limit: m.bodyLimit ?? d.bodyLimit, strict: false, type: () => true }) as RequestHandler);
+  if (m.bodyLimit !== false)
+    chain.push(checkBodyEncoding, express.json({ limit: m.bodyLimit ?? d.bodyLimit, strict: false, type: () => true }) as RequestHandler);
   return chain;
 }
-

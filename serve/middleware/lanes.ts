@@ -47,7 +47,12 @@ export class Lane {
     }
     if (this.queue.length >= this.o.maxQueue) {
       this.rejected++;
-      return Promise.reject(new HttpError(503, 'overloaded', `the ${this.name} lane is full (${this.o.concurrency} running, ${this.o.maxQueue} queued)`, { fix: 'retry after the Retry-After seconds, or send fewer concurrent requests', headers: { 'retry-after': this.retryAfterS() } }));
+      return Promise.reject(
+        new HttpError(503, 'overloaded', `the ${this.name} lane is full (${this.o.concurrency} running, ${this.o.maxQueue} queued)`, {
+          fix: 'retry after the Retry-After seconds, or send fewer concurrent requests',
+          headers: { 'retry-after': this.retryAfterS() },
+        }),
+      );
     }
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -60,7 +65,12 @@ export class Lane {
         timer: setTimeout(() => {
           w.cleanup();
           this.rejected++;
-          reject(new HttpError(503, 'queue_timeout', `waited ${this.o.queueTimeoutMs} ms in the ${this.name} queue without a free slot`, { fix: 'retry after the Retry-After seconds, or send fewer concurrent requests', headers: { 'retry-after': this.retryAfterS() } }));
+          reject(
+            new HttpError(503, 'queue_timeout', `waited ${this.o.queueTimeoutMs} ms in the ${this.name} queue without a free slot`, {
+              fix: 'retry after the Retry-After seconds, or send fewer concurrent requests',
+              headers: { 'retry-after': this.retryAfterS() },
+            }),
+          );
         }, this.o.queueTimeoutMs),
         cleanup: () => {
           clearTimeout(w.timer);

@@ -10,7 +10,7 @@ export function routeLabel(req: Request, res: Response): string {
   const mount = res.locals.llmrMount as string | undefined;
   if (!mount) return 'unmatched';
   const p = req.route?.path;
-  if (typeof p === 'string') return (mount + (p === '/' ? '' : p)) || '/';
+  if (typeof p === 'string') return mount + (p === '/' ? '' : p) || '/';
   return `${mount}/*`;
 }
 
@@ -28,10 +28,13 @@ export function observe(ctx: ServiceContext, o: { deadlineMs: number; onDeadline
     let deadline: NodeJS.Timeout | null = null;
     const setDeadline = (ms: number) => {
       if (deadline) clearTimeout(deadline);
-      deadline = ms > 0 ? setTimeout(() => {
-        ac.abort(new Error('deadline'));
-        if (!res.headersSent) o.onDeadline(req, res, ms);
-      }, ms) : null;
+      deadline =
+        ms > 0
+          ? setTimeout(() => {
+              ac.abort(new Error('deadline'));
+              if (!res.headersSent) o.onDeadline(req, res, ms);
+            }, ms)
+          : null;
       deadline?.unref();
     };
     newRequestContext(req, res, id, ctx.holder, ac.signal, setDeadline);
@@ -48,7 +51,17 @@ export function observe(ctx: ServiceContext, o: { deadlineMs: number; onDeadline
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const method = METHODS.has(req.method) ? req.method : 'OTHER';
       ctx.metrics.observe(method, routeLabel(req, res), res.statusCode, ms);
-      ctx.log({ level: res.statusCode >= 500 ? 'error' : 'info', msg: 'request', requestId: id, method, path: req.originalUrl.slice(0, 200), route: routeLabel(req, res), status: res.statusCode, ms: Number(ms.toFixed(3)), version: res.getHeader('x-llmr-version') ?? null });
+      ctx.log({
+        level: res.statusCode >= 500 ? 'error' : 'info',
+        msg: 'request',
+        requestId: id,
+        method,
+        path: req.originalUrl.slice(0, 200),
+        route: routeLabel(req, res),
+        status: res.statusCode,
+        ms: Number(ms.toFixed(3)),
+        version: res.getHeader('x-llmr-version') ?? null,
+      });
     });
     next();
   };

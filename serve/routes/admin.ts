@@ -33,7 +33,15 @@ export function adminMounts(ctx: ServiceContext, reloader: Reloader): ServiceMou
   r.get('/status', (_req, res) => {
     const c = ctx.holder.current;
     const p = ctx.holder.previous;
-    res.json({ version: c.version, generation: c.generation, loadedAt: c.loadedAt, routerDir: c.routerDir, rankerDir: c.rankerDir, previous: p ? { version: p.version, generation: p.generation } : null, reloading: reloader.inProgress });
+    res.json({
+      version: c.version,
+      generation: c.generation,
+      loadedAt: c.loadedAt,
+      routerDir: c.routerDir,
+      rankerDir: c.rankerDir,
+      previous: p ? { version: p.version, generation: p.generation } : null,
+      reloading: reloader.inProgress,
+    });
   });
   return [{ name: 'admin', path: '/admin', router: r, access: 'admin', lane: 'none', bodyLimit: '16kb' }];
 }

@@ -7,7 +7,15 @@ import type { ServiceMount } from '../mount.js';
 export function healthMounts(ctx: ServiceContext, isDraining: () => boolean): ServiceMount[] {
   const healthz = Router().get('/', (_req, res) => {
     const m = ctx.holder.current;
-    res.json({ status: 'ok', router: describeRouter(m.router), ranker: describeRanker(m.ranker), version: m.version, generation: m.generation, backend: ctx.backend, uptimeS: Math.round((Date.now() - ctx.startedAt) / 1000) });
+    res.json({
+      status: 'ok',
+      router: describeRouter(m.router),
+      ranker: describeRanker(m.ranker),
+      version: m.version,
+      generation: m.generation,
+      backend: ctx.backend,
+      uptimeS: Math.round((Date.now() - ctx.startedAt) / 1000),
+    });
   });
   const readyz = Router().get('/', (_req, res) => {
     const m = ctx.holder.current;

@@ -13,7 +13,8 @@ export function rankMounts(_ctx: ServiceContext): ServiceMount[] {
     try {
       const t0 = performance.now();
       const ranker = requestContext(res).models().ranker;
-      if (!ranker) throw new LlmrError('this server has no ranker loaded', { code: 'not_ready', fix: 'start it with --ranker <artifact> (npm run demo trains one)' });
+      if (!ranker)
+        throw new LlmrError('this server has no ranker loaded', { code: 'not_ready', fix: 'start it with --ranker <artifact> (npm run demo trains one)' });
       const out = (await ranker.rank(req.body)) as Record<string, unknown>;
       if (res.headersSent) return;
       res.json({ ...out, ranker: { name: ranker.name, version: ranker.version, kind: ranker.kind }, timeMs: Number((performance.now() - t0).toFixed(3)) });
@@ -21,5 +22,13 @@ export function rankMounts(_ctx: ServiceContext): ServiceMount[] {
       next(e);
     }
   });
-  return [{ name: 'rank', path: '/rank', router, access: 'user', lane: (req) => (Number(req.headers['content-length'] ?? 0) > HEAVY_RANK_BYTES || req.headers['transfer-encoding'] !== undefined ? 'heavy' : 'light') }];
+  return [
+    {
+      name: 'rank',
+      path: '/rank',
+      router,
+      access: 'user',
+      lane: (req) => (Number(req.headers['content-length'] ?? 0) > HEAVY_RANK_BYTES || req.headers['transfer-encoding'] !== undefined ? 'heavy' : 'light'),
+    },
+  ];
 }

@@ -77,9 +77,13 @@ export function routeMounts(ctx: ServiceContext, o: RouteRecordOptions = {}): Se
     return routeId;
   };
   const decided = (r: RouterPipeline, d: RouteResult) => {
-    ctx.metrics.inc('llmr_decisions_total', 'routing decisions by router version and chosen model', { router: `${r.meta.name}/${r.meta.version}`, model: d.model });
+    ctx.metrics.inc('llmr_decisions_total', 'routing decisions by router version and chosen model', {
+      router: `${r.meta.name}/${r.meta.version}`,
+      model: d.model,
+    });
     const c = d.scores[d.model]?.cost;
-    if (typeof c === 'number' && Number.isFinite(c) && c >= 0) ctx.metrics.inc('llmr_estimated_cost_usd_total', 'expected cost of the chosen models (price table), USD', { model: d.model }, c);
+    if (typeof c === 'number' && Number.isFinite(c) && c >= 0)
+      ctx.metrics.inc('llmr_estimated_cost_usd_total', 'expected cost of the chosen models (price table), USD', { model: d.model }, c);
   };
 
   const router = Router();

@@ -45,7 +45,19 @@ export interface DashboardData {
   windowHours: number;
   bucketMinutes: number;
   store: { kind: string; location: string; storePrompts: boolean } | null;
-  totals: { routes: number; errors: number; fallbacks: number; errorRate: number; fallbackRate: number; estimatedCostUsd: number; billedCostUsd: number; p50LatencyMs: number; p95LatencyMs: number; feedbackRate: number | null; ratedRoutes: number };
+  totals: {
+    routes: number;
+    errors: number;
+    fallbacks: number;
+    errorRate: number;
+    fallbackRate: number;
+    estimatedCostUsd: number;
+    billedCostUsd: number;
+    p50LatencyMs: number;
+    p95LatencyMs: number;
+    feedbackRate: number | null;
+    ratedRoutes: number;
+  };
   buckets: Bucket[];
   models: ModelRow[];
   recent: RouteRecord[];
@@ -103,7 +115,17 @@ export async function collectDashboard(source: DashboardSource | null, o: Collec
       const byModel: Record<string, number> = {};
       for (const r of recs) byModel[r.chosenModel] = (byModel[r.chosenModel] ?? 0) + 1;
       const lat = recs.map((r) => r.latencyMs);
-      return { start: new Date(t).toISOString(), routes: recs.length, byModel, estimatedCostUsd: sum(recs, (r) => r.estimatedCostUsd), billedCostUsd: sum(recs, (r) => r.costUsd), p50LatencyMs: quantile(lat, 0.5), p95LatencyMs: quantile(lat, 0.95), errors: recs.filter(isError).length, fallbacks: recs.filter(isFallback).length };
+      return {
+        start: new Date(t).toISOString(),
+        routes: recs.length,
+        byModel,
+        estimatedCostUsd: sum(recs, (r) => r.estimatedCostUsd),
+        billedCostUsd: sum(recs, (r) => r.costUsd),
+        p50LatencyMs: quantile(lat, 0.5),
+        p95LatencyMs: quantile(lat, 0.95),
+        errors: recs.filter(isError).length,
+        fallbacks: recs.filter(isFallback).length,
+      };
     });
   const fb = new Map(feedback.map((f) => [f.model, f]));
   const names = [...new Set([...records.map((r) => r.chosenModel), ...records.map((r) => r.answeredModel).filter((m): m is string => !!m)])].sort();

@@ -36,7 +36,16 @@ export function serviceSummary(ctx: ServiceContext): ServiceSummary {
   }
   const p = ctx.holder.router;
   return {
-    router: p ? { name: p.meta.name, version: p.meta.version, kind: p.router.kind, featurizer: p.featurizer.kind, models: [...p.models], evaluation: (p.meta.metrics ?? {}) as Record<string, unknown> } : null,
+    router: p
+      ? {
+          name: p.meta.name,
+          version: p.meta.version,
+          kind: p.router.kind,
+          featurizer: p.featurizer.kind,
+          models: [...p.models],
+          evaluation: (p.meta.metrics ?? {}) as Record<string, unknown>,
+        }
+      : null,
     generation: ctx.holder.generation,
     uptimeSeconds: (Date.now() - ctx.startedAt) / 1000,
     backend: ctx.backend,

@@ -34,7 +34,12 @@ interface Line {
 }
 
 /** A small time chart: stacked bars (`stack`) or lines over the buckets. */
-function timeChart(id: string, title: string, d: DashboardData, o: { stack?: { name: string; color: string; values: number[] }[]; lines?: Line[]; fmt: (v: number) => string }): string {
+function timeChart(
+  id: string,
+  title: string,
+  d: DashboardData,
+  o: { stack?: { name: string; color: string; values: number[] }[]; lines?: Line[]; fmt: (v: number) => string },
+): string {
   const W = 560;
   const H = 220;
   const m = { l: 58, r: 10, t: 28, b: 26 };
@@ -52,7 +57,10 @@ function timeChart(id: string, title: string, d: DashboardData, o: { stack?: { n
   const sy = (v: number) => m.t + ph - (v / y1) * ph;
   const bw = Math.max(1, (pw / Math.max(1, n)) * 0.8);
   const parts = [`<text x="10" y="18" font-size="13" font-weight="bold" fill="#222">${escapeXml(title)}</text>`];
-  for (const v of ticks) parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eee"/><text x="${m.l - 5}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end" font-size="10" fill="#555">${escapeXml(o.fmt(v))}</text>`);
+  for (const v of ticks)
+    parts.push(
+      `<line x1="${m.l}" x2="${m.l + pw}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eee"/><text x="${m.l - 5}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end" font-size="10" fill="#555">${escapeXml(o.fmt(v))}</text>`,
+    );
   const every = Math.max(1, Math.ceil(n / Math.floor(pw / 44)));
   d.buckets.forEach((b, i) => {
     if (i % every === 0) parts.push(`<text x="${sx(i).toFixed(1)}" y="${H - 8}" text-anchor="middle" font-size="10" fill="#555">${hhmm(b.start)}</text>`);
@@ -62,7 +70,9 @@ function timeChart(id: string, title: string, d: DashboardData, o: { stack?: { n
     s.values.forEach((v, i) => {
       if (!(v > 0)) return;
       const below = (o.stack ?? []).slice(0, k).reduce((a, t) => a + (t.values[i] ?? 0), 0);
-      g.push(`<rect x="${(sx(i) - bw / 2).toFixed(1)}" y="${sy(below + v).toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.max(0.5, sy(below) - sy(below + v)).toFixed(1)}" fill="${s.color}"><title>${escapeXml(`${hhmm(d.buckets[i]!.start)} ${s.name}: ${o.fmt(v)}`)}</title></rect>`);
+      g.push(
+        `<rect x="${(sx(i) - bw / 2).toFixed(1)}" y="${sy(below + v).toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.max(0.5, sy(below) - sy(below + v)).toFixed(1)}" fill="${s.color}"><title>${escapeXml(`${hhmm(d.buckets[i]!.start)} ${s.name}: ${o.fmt(v)}`)}</title></rect>`,
+      );
     });
     g.push('</g>');
     parts.push(g.join(''));
@@ -71,7 +81,8 @@ function timeChart(id: string, title: string, d: DashboardData, o: { stack?: { n
     const pts = l.values.map((v, i) => (Number.isFinite(v) ? `${sx(i).toFixed(1)},${sy(v).toFixed(1)}` : null));
     const g = [`<g class="series" data-series="${escapeXml(l.name)}">`];
     const seg = pts.filter((p): p is string => p !== null);
-    if (seg.length > 1) g.push(`<polyline fill="none" stroke="${l.color}" stroke-width="2"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''} points="${seg.join(' ')}"/>`);
+    if (seg.length > 1)
+      g.push(`<polyline fill="none" stroke="${l.color}" stroke-width="2"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''} points="${seg.join(' ')}"/>`);
     for (const p of seg) {
       const [x, y] = p.split(',');
       g.push(`<circle cx="${x}" cy="${y}" r="2.6" fill="${l.color}"/>`);
@@ -80,7 +91,10 @@ function timeChart(id: string, title: string, d: DashboardData, o: { stack?: { n
     parts.push(g.join(''));
   }
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
-  const legendItems = [...(o.stack ?? []).map((s) => ({ name: s.name, color: s.color, dash: '' })), ...(o.lines ?? []).map((l) => ({ name: l.name, color: l.color, dash: l.dash ?? '' }))];
+  const legendItems = [
+    ...(o.stack ?? []).map((s) => ({ name: s.name, color: s.color, dash: '' })),
+    ...(o.lines ?? []).map((l) => ({ name: l.name, color: l.color, dash: l.dash ?? '' })),
+  ];
   let lx = 10;
   let ly = H + 12;
   const leg: string[] = [];
@@ -90,7 +104,9 @@ function timeChart(id: string, title: string, d: DashboardData, o: { stack?: { n
       lx = 10;
       ly += 16;
     }
-    leg.push(`<g class="legend-entry" data-series="${escapeXml(it.name)}"><line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${it.color}" stroke-width="${o.stack?.some((s) => s.name === it.name) ? 8 : 2}"${it.dash ? ` stroke-dasharray="${it.dash}"` : ''}/><text x="${lx + 24}" y="${ly}" font-size="11" fill="#222">${escapeXml(it.name)}</text></g>`);
+    leg.push(
+      `<g class="legend-entry" data-series="${escapeXml(it.name)}"><line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${it.color}" stroke-width="${o.stack?.some((s) => s.name === it.name) ? 8 : 2}"${it.dash ? ` stroke-dasharray="${it.dash}"` : ''}/><text x="${lx + 24}" y="${ly}" font-size="11" fill="#222">${escapeXml(it.name)}</text></g>`,
+    );
     lx += w;
   }
   const total = ly + 8;
@@ -118,11 +134,15 @@ export function renderDashboard(d: DashboardData, s: ServiceSummary, o: { refres
   const models = d.models.map((m) => m.model);
   const colour = new Map(models.map((m, i) => [m, colourAt(i)]));
   const body: string[] = [];
-  body.push(`<header><h1>llmr — live</h1><p class="meta">Last ${d.windowHours} h, buckets of ${d.bucketMinutes} min, generated ${escapeXml(d.generatedAt)} (refreshes every ${refresh} s). ${d.store ? `Store: ${escapeXml(d.store.kind)} ${escapeXml(d.store.location)}${d.store.storePrompts ? ', prompts stored' : ', prompts not stored (salted hashes only)'}.` : 'No feedback store: route figures need one (LLMR_STORE_URL).'}${d.truncated ? ' Figures cover the newest route records only (limit reached).' : ''}</p></header>`);
+  body.push(
+    `<header><h1>llmr — live</h1><p class="meta">Last ${d.windowHours} h, buckets of ${d.bucketMinutes} min, generated ${escapeXml(d.generatedAt)} (refreshes every ${refresh} s). ${d.store ? `Store: ${escapeXml(d.store.kind)} ${escapeXml(d.store.location)}${d.store.storePrompts ? ', prompts stored' : ', prompts not stored (salted hashes only)'}.` : 'No feedback store: route figures need one (LLMR_STORE_URL).'}${d.truncated ? ' Figures cover the newest route records only (limit reached).' : ''}</p></header>`,
+  );
   // the serving router
   if (s.router) {
     const ev = flatNumbers(s.router.evaluation);
-    body.push(`<section class="router" data-figure="router"><h2>Serving router</h2><p><b data-figure="router-version">${escapeXml(s.router.name)}@${escapeXml(s.router.version)}</b> · ${escapeXml(s.router.kind)} · ${escapeXml(s.router.featurizer)} featurizer · ${s.router.models.length} candidate models · generation ${s.generation} · backend ${escapeXml(s.backend ?? '?')} · up ${Math.round(s.uptimeSeconds)} s</p>${ev.length ? `<p class="meta" data-figure="router-evaluation">Evaluation at training time: ${ev.map(([k, v]) => `${escapeXml(k)} ${escapeXml(v)}`).join(' · ')}</p>` : '<p class="meta">The artifact carries no evaluation metrics.</p>'}</section>`);
+    body.push(
+      `<section class="router" data-figure="router"><h2>Serving router</h2><p><b data-figure="router-version">${escapeXml(s.router.name)}@${escapeXml(s.router.version)}</b> · ${escapeXml(s.router.kind)} · ${escapeXml(s.router.featurizer)} featurizer · ${s.router.models.length} candidate models · generation ${s.generation} · backend ${escapeXml(s.backend ?? '?')} · up ${Math.round(s.uptimeSeconds)} s</p>${ev.length ? `<p class="meta" data-figure="router-evaluation">Evaluation at training time: ${ev.map(([k, v]) => `${escapeXml(k)} ${escapeXml(v)}`).join(' · ')}</p>` : '<p class="meta">The artifact carries no evaluation metrics.</p>'}</section>`,
+    );
   } else body.push('<section class="router" data-figure="router"><h2>Serving router</h2><p>No router loaded (POST /route answers 503).</p></section>');
   body.push('<section class="tiles">');
   body.push(tile('routes', 'route decisions', String(t.routes), `${d.buckets.length} buckets`));
@@ -134,10 +154,39 @@ export function renderDashboard(d: DashboardData, s: ServiceSummary, o: { refres
   body.push(tile('feedback-rate', 'feedback rate', pct(t.feedbackRate), `${t.ratedRoutes} rated routes`));
   body.push('</section>');
   body.push('<section class="charts">');
-  body.push(timeChart('traffic', 'Traffic by chosen model (routes per bucket)', d, { stack: models.map((m) => ({ name: m, color: colour.get(m)!, values: d.buckets.map((b) => b.byModel[m] ?? 0) })), fmt: (v) => fmtTick(v) }));
-  body.push(timeChart('cost', 'Cost per bucket: estimated vs billed (USD)', d, { lines: [{ name: 'estimated', color: '#1f77b4', values: d.buckets.map((b) => b.estimatedCostUsd) }, { name: 'billed', color: '#d62728', values: d.buckets.map((b) => b.billedCostUsd), dash: '5 3' }], fmt: (v) => `$${fmtTick(v)}` }));
-  body.push(timeChart('latency-chart', 'Latency per bucket (ms)', d, { lines: [{ name: 'p50', color: '#2ca02c', values: d.buckets.map((b) => b.p50LatencyMs) }, { name: 'p95', color: '#9467bd', values: d.buckets.map((b) => b.p95LatencyMs), dash: '5 3' }], fmt: (v) => fmtTick(v) }));
-  body.push(timeChart('rates', 'Error and fallback rate per bucket', d, { lines: [{ name: 'errors', color: '#d62728', values: d.buckets.map((b) => (b.routes ? b.errors / b.routes : Number.NaN)) }, { name: 'fallbacks', color: '#ff7f0e', values: d.buckets.map((b) => (b.routes ? b.fallbacks / b.routes : Number.NaN)), dash: '5 3' }], fmt: (v) => `${fmtTick(v * 100)}%` }));
+  body.push(
+    timeChart('traffic', 'Traffic by chosen model (routes per bucket)', d, {
+      stack: models.map((m) => ({ name: m, color: colour.get(m)!, values: d.buckets.map((b) => b.byModel[m] ?? 0) })),
+      fmt: (v) => fmtTick(v),
+    }),
+  );
+  body.push(
+    timeChart('cost', 'Cost per bucket: estimated vs billed (USD)', d, {
+      lines: [
+        { name: 'estimated', color: '#1f77b4', values: d.buckets.map((b) => b.estimatedCostUsd) },
+        { name: 'billed', color: '#d62728', values: d.buckets.map((b) => b.billedCostUsd), dash: '5 3' },
+      ],
+      fmt: (v) => `$${fmtTick(v)}`,
+    }),
+  );
+  body.push(
+    timeChart('latency-chart', 'Latency per bucket (ms)', d, {
+      lines: [
+        { name: 'p50', color: '#2ca02c', values: d.buckets.map((b) => b.p50LatencyMs) },
+        { name: 'p95', color: '#9467bd', values: d.buckets.map((b) => b.p95LatencyMs), dash: '5 3' },
+      ],
+      fmt: (v) => fmtTick(v),
+    }),
+  );
+  body.push(
+    timeChart('rates', 'Error and fallback rate per bucket', d, {
+      lines: [
+        { name: 'errors', color: '#d62728', values: d.buckets.map((b) => (b.routes ? b.errors / b.routes : Number.NaN)) },
+        { name: 'fallbacks', color: '#ff7f0e', values: d.buckets.map((b) => (b.routes ? b.fallbacks / b.routes : Number.NaN)), dash: '5 3' },
+      ],
+      fmt: (v) => `${fmtTick(v * 100)}%`,
+    }),
+  );
   body.push('</section>');
   body.push('<h2>Per model</h2>');
   body.push(
@@ -147,7 +196,10 @@ export function renderDashboard(d: DashboardData, s: ServiceSummary, o: { refres
       d.models.map((m) => [
         { v: m.model, attrs: `data-model="${escapeXml(m.model)}"` },
         { v: String(m.chosen), attrs: 'data-col="chosen"' },
-        { v: pct(m.share), attrs: `data-col="share" style="background:linear-gradient(90deg,${colour.get(m.model)}33 ${(m.share * 100).toFixed(1)}%,transparent 0)"` },
+        {
+          v: pct(m.share),
+          attrs: `data-col="share" style="background:linear-gradient(90deg,${colour.get(m.model)}33 ${(m.share * 100).toFixed(1)}%,transparent 0)"`,
+        },
         String(m.answered),
         usd(m.estimatedCostUsd),
         usd(m.billedCostUsd),
@@ -160,9 +212,28 @@ export function renderDashboard(d: DashboardData, s: ServiceSummary, o: { refres
     ),
   );
   body.push('<h2>Service counters since start</h2>');
-  body.push(table('requests', ['route', '2xx/3xx', '4xx', '5xx'], s.requests.map((r) => [r.route, String(r.ok), String(r.clientErrors), String(r.serverErrors)])));
-  if (Object.keys(s.rejections).length) body.push(`<p class="meta" data-figure="rejections">Rejections: ${Object.entries(s.rejections).map(([k, v]) => `${escapeXml(k)} ${v}`).join(' · ')}</p>`);
-  if (d.versions.length) body.push('<h2>Model versions</h2>', table('versions', ['time', 'router', 'version', 'step', 'promoted', 'reason'], d.versions.map((v) => [v.time.slice(0, 19).replace('T', ' '), v.routerName, v.version, v.step, v.promoted ? 'yes' : 'no', v.reason])));
+  body.push(
+    table(
+      'requests',
+      ['route', '2xx/3xx', '4xx', '5xx'],
+      s.requests.map((r) => [r.route, String(r.ok), String(r.clientErrors), String(r.serverErrors)]),
+    ),
+  );
+  if (Object.keys(s.rejections).length)
+    body.push(
+      `<p class="meta" data-figure="rejections">Rejections: ${Object.entries(s.rejections)
+        .map(([k, v]) => `${escapeXml(k)} ${v}`)
+        .join(' · ')}</p>`,
+    );
+  if (d.versions.length)
+    body.push(
+      '<h2>Model versions</h2>',
+      table(
+        'versions',
+        ['time', 'router', 'version', 'step', 'promoted', 'reason'],
+        d.versions.map((v) => [v.time.slice(0, 19).replace('T', ' '), v.routerName, v.version, v.step, v.promoted ? 'yes' : 'no', v.reason]),
+      ),
+    );
   body.push('<h2>Recent route records</h2>');
   body.push(
     table(
@@ -177,7 +248,9 @@ export function renderDashboard(d: DashboardData, s: ServiceSummary, o: { refres
         ms(r.latencyMs),
         r.estimatedCostUsd === null ? '–' : usd(r.estimatedCostUsd),
         r.costUsd === null ? '–' : usd(r.costUsd),
-        r.prompt !== null ? { v: r.prompt.length > 90 ? `${r.prompt.slice(0, 89)}…` : r.prompt, attrs: 'class="prompt"' } : { v: r.promptHash ? `not stored (#${r.promptHash.slice(0, 8)})` : 'not stored', attrs: 'class="muted"' },
+        r.prompt !== null
+          ? { v: r.prompt.length > 90 ? `${r.prompt.slice(0, 89)}…` : r.prompt, attrs: 'class="prompt"' }
+          : { v: r.promptHash ? `not stored (#${r.promptHash.slice(0, 8)})` : 'not stored', attrs: 'class="muted"' },
       ]),
     ),
   );

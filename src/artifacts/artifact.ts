@@ -23,7 +23,14 @@ export const ManifestSchema = z.object({
   state: z.record(z.string(), z.unknown()),
   /** sha256 of every file next to the manifest, by relative path. */
   files: z.record(z.string(), z.string()),
-  trainingData: z.object({ digest: z.string(), rows: z.number().int(), source: z.string().optional(), /** Wall time of featurizer fit + router fit. */ seconds: z.number().nonnegative().optional() }).optional(),
+  trainingData: z
+    .object({
+      digest: z.string(),
+      rows: z.number().int(),
+      source: z.string().optional(),
+      /** Wall time of featurizer fit + router fit. */ seconds: z.number().nonnegative().optional(),
+    })
+    .optional(),
   metrics: z.record(z.string(), z.unknown()).default({}),
   calibrations: z.record(z.string(), z.unknown()).default({}),
   backend: z.string().optional(),
@@ -44,8 +51,19 @@ export interface LoadedArtifact {
  */
 export function safeRel(p: string): string {
   const parts = p.split(/[\\/]/);
-  if (p === '' || p.includes('\0') || isAbsolute(p) || win32.isAbsolute(p) || /^[a-zA-Z]:/.test(p) || parts.some((s) => s === '' || s === '.' || s === '..') || p === 'manifest.json' || p === MANIFEST_DIGEST)
-    throw new ArtifactError(`illegal artifact file name "${p}"`, { fix: 'artifact file names are relative paths inside the artifact folder, without "..", and not manifest.json / manifest.sha256' });
+  if (
+    p === '' ||
+    p.includes('\0') ||
+    isAbsolute(p) ||
+    win32.isAbsolute(p) ||
+    /^[a-zA-Z]:/.test(p) ||
+    parts.some((s) => s === '' || s === '.' || s === '..') ||
+    p === 'manifest.json' ||
+    p === MANIFEST_DIGEST
+  )
+    throw new ArtifactError(`illegal artifact file name "${p}"`, {
+      fix: 'artifact file names are relative paths inside the artifact folder, without "..", and not manifest.json / manifest.sha256',
+    });
   return p;
 }
 
@@ -170,10 +188,18 @@ export function writeArtifact(dir: string, manifest: Omit<Manifest, 'files' | 'f
 /** Check manifest.json's bytes against manifest.sha256; throws ArtifactError naming the fix. */
 function checkManifestDigest(root: string, bytes: Buffer): void {
   const dp = join(root, MANIFEST_DIGEST);
-  if (!existsSync(dp)) throw new ArtifactError(`${MANIFEST_DIGEST} is missing: manifest.json is not covered by a checksum`, { where: dp, fix: 're-train the artifact, or if you trust it as it is: llmr models seal <artifact>' });
+  if (!existsSync(dp))
+    throw new ArtifactError(`${MANIFEST_DIGEST} is missing: manifest.json is not covered by a checksum`, {
+      where: dp,
+      fix: 're-train the artifact, or if you trust it as it is: llmr models seal <artifact>',
+    });
   const want = readFileSync(dp, 'utf8').trim().split(/\s+/)[0] ?? '';
   const got = sha256Hex(bytes);
-  if (want !== got) throw new ArtifactError(`manifest.json was modified: sha256 ${got.slice(0, 12)}… ≠ ${MANIFEST_DIGEST} ${want.slice(0, 12)}…`, { where: join(root, 'manifest.json'), fix: 're-train or restore the artifact; do not edit manifest.json by hand (prices: retrain with --prices, or `llmr models seal` after a deliberate edit)' });
+  if (want !== got)
+    throw new ArtifactError(`manifest.json was modified: sha256 ${got.slice(0, 12)}… ≠ ${MANIFEST_DIGEST} ${want.slice(0, 12)}…`, {
+      where: join(root, 'manifest.json'),
+      fix: 're-train or restore the artifact; do not edit manifest.json by hand (prices: retrain with --prices, or `llmr models seal` after a deliberate edit)',
+    });
 }
 
 /** Record manifest.json's digest (for an artifact written before digests, or after a deliberate edit). */
@@ -191,7 +217,11 @@ export function sealArtifact(dir: string): string {
 export function readArtifact(dir: string): LoadedArtifact {
   const root = resolve(dir);
   const mpath = join(root, 'manifest.json');
-  if (!existsSync(mpath)) throw new ArtifactError(`no manifest.json in ${root}`, { where: root, fix: 'point at an artifact folder (models/<name>/<version>), e.g. from `llmr models list`' });
+  if (!existsSync(mpath))
+    throw new ArtifactError(`no manifest.json in ${root}`, {
+      where: root,
+      fix: 'point at an artifact folder (models/<name>/<version>), e.g. from `llmr models list`',
+    });
   const mbytes = readFileSync(mpath);
   checkManifestDigest(root, mbytes);
   let raw: unknown;
@@ -206,14 +236,22 @@ export function readArtifact(dir: string): LoadedArtifact {
     throw new ArtifactError(`manifest.json field ${issue.path.join('.')}: ${issue.message}`, { where: mpath, fix: 're-train or restore the artifact' });
   }
   const manifest = parsed.data;
-  if (manifest.formatVersion > ARTIFACT_FORMAT_VERSION) throw new ArtifactError(`artifact format ${manifest.formatVersion} is newer than this library reads (${ARTIFACT_FORMAT_VERSION})`, { where: mpath, fix: 'upgrade llm-router-tfjs' });
+  if (manifest.formatVersion > ARTIFACT_FORMAT_VERSION)
+    throw new ArtifactError(`artifact format ${manifest.formatVersion} is newer than this library reads (${ARTIFACT_FORMAT_VERSION})`, {
+      where: mpath,
+      fix: 'upgrade llm-router-tfjs',
+    });
   const files: Record<string, Uint8Array> = {};
   for (const [rel, sum] of Object.entries(manifest.files)) {
     const p = join(root, safeRel(rel));
     if (!existsSync(p)) throw new ArtifactError(`artifact file ${rel} is missing`, { where: p, fix: 're-train or restore the artifact; it is incomplete' });
     const bytes = readFileSync(p);
     const got = sha256Hex(bytes);
-    if (got !== sum) throw new ArtifactError(`artifact file ${rel} is corrupted: sha256 ${got.slice(0, 12)}… ≠ manifest ${sum.slice(0, 12)}…`, { where: p, fix: 're-train or restore the artifact; do not edit its files by hand' });
+    if (got !== sum)
+      throw new ArtifactError(`artifact file ${rel} is corrupted: sha256 ${got.slice(0, 12)}… ≠ manifest ${sum.slice(0, 12)}…`, {
+        where: p,
+        fix: 're-train or restore the artifact; do not edit its files by hand',
+      });
     files[rel] = bytes;
   }
   return { dir: root, manifest, files };
@@ -262,7 +300,10 @@ export function listArtifacts(root: string): ArtifactListing[] {
 
 /** A version string that sorts by time: 20261121T201500Z. */
 export function newVersion(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /**
@@ -274,10 +315,14 @@ export function resolveArtifactDir(ref: string, root = 'models'): string {
   for (const c of candidates) {
     if (existsSync(join(c, 'manifest.json'))) return resolve(c);
     if (existsSync(c) && statSync(c).isDirectory()) {
-      const versions = readdirSync(c).filter((v) => !v.startsWith('.') && existsSync(join(c, v, 'manifest.json'))).sort();
+      const versions = readdirSync(c)
+        .filter((v) => !v.startsWith('.') && existsSync(join(c, v, 'manifest.json')))
+        .sort();
       if (versions.length) return resolve(join(c, versions[versions.length - 1]!));
     }
   }
   const known = listArtifacts(root).map((a) => `${a.name}/${a.version}`);
-  throw new ArtifactError(`no artifact at "${ref}"`, { fix: known.length ? `known artifacts: ${known.join(', ')}` : `train one first: llmr train router knn --data <file>` });
+  throw new ArtifactError(`no artifact at "${ref}"`, {
+    fix: known.length ? `known artifacts: ${known.join(', ')}` : `train one first: llmr train router knn --data <file>`,
+  });
 }

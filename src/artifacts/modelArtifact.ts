@@ -73,10 +73,28 @@ export interface LoadedModelArtifact {
 /** Read, verify and check the kind of an artifact, and restore its featurizer. */
 export async function loadModelArtifact(dir: string, artifact: 'router' | 'ranker'): Promise<LoadedModelArtifact> {
   const { manifest, files } = readArtifact(dir);
-  if (manifest.artifact !== artifact) throw new LlmrError(`${dir} holds a ${manifest.artifact} artifact, not a ${artifact}`, { field: 'artifact', fix: `pass a ${artifact} artifact (llmr models list)` });
-  if (!manifest.featurizer) throw new LlmrError(`${artifact} artifact ${dir} has no featurizer section`, { field: 'manifest.featurizer', fix: 're-train the artifact' });
-  const pick = (prefix: string) => Object.fromEntries(Object.entries(files).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  if (manifest.artifact !== artifact)
+    throw new LlmrError(`${dir} holds a ${manifest.artifact} artifact, not a ${artifact}`, {
+      field: 'artifact',
+      fix: `pass a ${artifact} artifact (llmr models list)`,
+    });
+  if (!manifest.featurizer)
+    throw new LlmrError(`${artifact} artifact ${dir} has no featurizer section`, { field: 'manifest.featurizer', fix: 're-train the artifact' });
+  const pick = (prefix: string) =>
+    Object.fromEntries(
+      Object.entries(files)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
   const featurizer = await loadFeaturizer({ kind: manifest.featurizer.kind, config: manifest.featurizer.config, files: pick('featurizer/') });
-  const meta: ModelMeta = { name: manifest.name, version: manifest.version, trainingData: manifest.trainingData, metrics: manifest.metrics, calibrations: manifest.calibrations, backend: manifest.backend, createdAt: manifest.createdAt };
+  const meta: ModelMeta = {
+    name: manifest.name,
+    version: manifest.version,
+    trainingData: manifest.trainingData,
+    metrics: manifest.metrics,
+    calibrations: manifest.calibrations,
+    backend: manifest.backend,
+    createdAt: manifest.createdAt,
+  };
   return { manifest, featurizer, files: pick(`${artifact}/`), meta };
 }

@@ -64,7 +64,8 @@ async function tryBackend(name: BackendName, wasmThreads: number, forced: boolea
       const probe = await probeWebGpuAdapter();
       if (!probe.ok) throw new Error(probe.reason);
       // A software adapter (SwiftShader: Vulkan on the CPU) is correct but slower than wasm: only when asked for.
-      if (probe.info.software && !forced) throw new Error(`only a software adapter: ${adapterLabel(probe.info)}, slower than wasm; LLMR_BACKEND=webgpu uses it`);
+      if (probe.info.software && !forced)
+        throw new Error(`only a software adapter: ${adapterLabel(probe.info)}, slower than wasm; LLMR_BACKEND=webgpu uses it`);
       const g = globalThis as { navigator?: { gpu?: unknown } };
       Object.assign(globalThis, probe.globals);
       Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu: probe.gpu }, configurable: true, writable: true });
@@ -123,7 +124,13 @@ export function currentBackend(): BackendInfo | null {
 /** Probe every backend without switching the running one (for `llmr doctor`). */
 export async function probeBackends(): Promise<BackendAttempt[]> {
   const out: BackendAttempt[] = [];
-  const probes: Record<BackendName, string> = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node', webgpu: 'webgpu', wasm: '@tensorflow/tfjs-backend-wasm', cpu: '@tensorflow/tfjs-backend-cpu' };
+  const probes: Record<BackendName, string> = {
+    'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+    tensorflow: '@tensorflow/tfjs-node',
+    webgpu: 'webgpu',
+    wasm: '@tensorflow/tfjs-backend-wasm',
+    cpu: '@tensorflow/tfjs-backend-cpu',
+  };
   for (const name of BACKEND_ORDER) {
     try {
       await import(probes[name] as string);

@@ -43,7 +43,11 @@ export function defaultWasmThreads(): number {
 export function parseWasmThreads(value: string | undefined, field = 'LLMR_WASM_THREADS'): number {
   if (value === undefined || value.trim() === '' || value.trim() === 'auto') return defaultWasmThreads();
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) throw new LlmrError(`${field} must be "auto" or an integer from 1 to ${MAX_WASM_THREADS}, got "${value}"`, { field, fix: `set ${field}=auto (every core, at most ${MAX_WASM_THREADS}) or a number of threads from 1 to ${MAX_WASM_THREADS}` });
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS)
+    throw new LlmrError(`${field} must be "auto" or an integer from 1 to ${MAX_WASM_THREADS}, got "${value}"`, {
+      field,
+      fix: `set ${field}=auto (every core, at most ${MAX_WASM_THREADS}) or a number of threads from 1 to ${MAX_WASM_THREADS}`,
+    });
   return n;
 }
 
@@ -69,7 +73,10 @@ function scriptFiles(): ScriptFiles {
   const workerText = `URL.createObjectURL = () => ${JSON.stringify(main)}; URL.revokeObjectURL = () => {};\n${workerBody}`;
   if (!existsSync(main) || !existsSync(worker)) {
     mkdirSync(dir, { recursive: true });
-    for (const [path, text] of [[main, mainText], [worker, workerText]] as const) {
+    for (const [path, text] of [
+      [main, mainText],
+      [worker, workerText],
+    ] as const) {
       const tmp = `${path}.${process.pid}.tmp`;
       writeFileSync(tmp, text);
       renameSync(tmp, path);

@@ -47,7 +47,16 @@ export function describeAdapter(adapter: unknown): AdapterInfo {
 
 function libraryDirs(env: NodeJS.ProcessEnv): string[] {
   const dirs = (env.LD_LIBRARY_PATH ?? '').split(delimiter).filter(Boolean);
-  return [...dirs, '/lib', '/usr/lib', '/lib64', '/usr/lib64', '/usr/local/lib', `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`];
+  return [
+    ...dirs,
+    '/lib',
+    '/usr/lib',
+    '/lib64',
+    '/usr/lib64',
+    '/usr/local/lib',
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+  ];
 }
 
 /** Whether the dynamic linker can find libvulkan.so.1 (LD_LIBRARY_PATH, the usual folders, ld.so.cache). */
@@ -64,7 +73,14 @@ export function hasVulkanLoader(env: NodeJS.ProcessEnv = process.env): boolean {
 export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): string[] {
   const named = (env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES || '').split(delimiter).filter(Boolean);
   if (named.length) return named.filter((f) => existsSync(f));
-  const roots = [env.XDG_CONFIG_HOME, '/etc/xdg', '/etc', env.XDG_DATA_HOME ?? (env.HOME ? join(env.HOME, '.local/share') : undefined), '/usr/local/share', '/usr/share'];
+  const roots = [
+    env.XDG_CONFIG_HOME,
+    '/etc/xdg',
+    '/etc',
+    env.XDG_DATA_HOME ?? (env.HOME ? join(env.HOME, '.local/share') : undefined),
+    '/usr/local/share',
+    '/usr/share',
+  ];
   const out: string[] = [];
   for (const r of roots) {
     if (!r) continue;
@@ -79,7 +95,11 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): string[] {
 }
 
 /** Where Debian's chromium (and Chrome) keep the SwiftShader Vulkan driver, a CPU implementation of Vulkan. */
-const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json', '/opt/google/chrome/vk_swiftshader_icd.json'];
+const SWIFTSHADER_ICDS = [
+  '/usr/lib/chromium/vk_swiftshader_icd.json',
+  '/usr/lib/chromium-browser/vk_swiftshader_icd.json',
+  '/opt/google/chrome/vk_swiftshader_icd.json',
+];
 
 /** The SwiftShader ICD manifest on this machine, or null: LLMR_SWIFTSHADER_ICD, a SwiftShader entry of VK_ICD_FILENAMES, else chromium's. */
 export function findSwiftShaderIcd(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -107,7 +127,7 @@ export function swiftShaderEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Pro
 /** What to tell a person who wants the software adapter. */
 export function swiftShaderHint(env: NodeJS.ProcessEnv = process.env): string {
   const icd = findSwiftShaderIcd(env);
-  if (!icd) return 'for a software adapter install Debian\'s chromium (it ships the SwiftShader Vulkan driver)';
+  if (!icd) return "for a software adapter install Debian's chromium (it ships the SwiftShader Vulkan driver)";
   const e = swiftShaderEnv(env)!;
   return `for the software adapter run with VK_ICD_FILENAMES=${icd}${e.LD_LIBRARY_PATH && e.LD_LIBRARY_PATH !== env.LD_LIBRARY_PATH ? ` LD_LIBRARY_PATH=${dirname(icd)}` : ''} LLMR_BACKEND=webgpu`;
 }
@@ -125,8 +145,13 @@ export function probeWebGpuAdapter(): Promise<AdapterProbe> {
 
 async function probe(): Promise<AdapterProbe> {
   if (process.platform === 'linux') {
-    if (!hasVulkanLoader()) return { ok: false, reason: `no Vulkan loader (libvulkan.so.1), which Dawn needs on Linux: install libvulkan1 (and a GPU's Vulkan driver); ${swiftShaderHint()}` };
-    if (vulkanDrivers().length === 0) return { ok: false, reason: `no Vulkan driver (no ICD manifest in VK_ICD_FILENAMES or */vulkan/icd.d), so no WebGPU adapter; ${swiftShaderHint()}` };
+    if (!hasVulkanLoader())
+      return {
+        ok: false,
+        reason: `no Vulkan loader (libvulkan.so.1), which Dawn needs on Linux: install libvulkan1 (and a GPU's Vulkan driver); ${swiftShaderHint()}`,
+      };
+    if (vulkanDrivers().length === 0)
+      return { ok: false, reason: `no Vulkan driver (no ICD manifest in VK_ICD_FILENAMES or */vulkan/icd.d), so no WebGPU adapter; ${swiftShaderHint()}` };
   }
   let mod: { create: (o: string[]) => GpuLike; globals: Record<string, unknown> };
   try {

@@ -65,7 +65,8 @@ export function resolveChain(t: Pick<CascadeTable, 'models'>, chain: readonly (s
   if (chain.length === 0) throw new LlmrError('a cascade needs at least one model', { field: 'chain', fix: `use models from: ${t.models.join(', ')}` });
   const out = chain.map((c, k) => {
     const j = typeof c === 'number' ? c : t.models.indexOf(c);
-    if (!(j >= 0 && j < t.models.length)) throw new LlmrError(`cascade model "${c}" is not in the data`, { field: `chain[${k}]`, fix: `use models from: ${t.models.join(', ')}` });
+    if (!(j >= 0 && j < t.models.length))
+      throw new LlmrError(`cascade model "${c}" is not in the data`, { field: `chain[${k}]`, fix: `use models from: ${t.models.join(', ')}` });
     return j;
   });
   if (new Set(out).size !== out.length) throw new LlmrError('a cascade calls each model at most once', { field: 'chain' });
@@ -141,10 +142,22 @@ export function cascadePoints(t: CascadeTable, chain: readonly (string | number)
  * at each τ, so the cascade gets the routers' hull, AIQ, bootstrap intervals and task slices. `t` must be
  * the evaluated table's rows (cascadeTable / rewardTable of that EvalTable).
  */
-export function cascadeSeries(t: CascadeTable, chain: readonly (string | number)[], opts: { taus?: readonly number[]; name?: string; digest?: string; description?: string } = {}): SeriesInput {
+export function cascadeSeries(
+  t: CascadeTable,
+  chain: readonly (string | number)[],
+  opts: { taus?: readonly number[]; name?: string; digest?: string; description?: string } = {},
+): SeriesInput {
   const c = resolveChain(t, chain);
   const knobs = [...(opts.taus ?? tauGrid(t, c))];
-  return { name: opts.name ?? `cascade ${c.map((j) => t.models[j]).join(' → ')}`, kind: 'cascade', digest: opts.digest, description: opts.description, knobs, knobLabel: 'τ', outcomes: knobs.map((tau) => replayCascade(t, c, tau)) };
+  return {
+    name: opts.name ?? `cascade ${c.map((j) => t.models[j]).join(' → ')}`,
+    kind: 'cascade',
+    digest: opts.digest,
+    description: opts.description,
+    knobs,
+    knobLabel: 'τ',
+    outcomes: knobs.map((tau) => replayCascade(t, c, tau)),
+  };
 }
 
 export interface CascadeCurve {
@@ -158,14 +171,25 @@ export interface CascadeCurve {
 }
 
 /** Points, non-decreasing hull and AIQ of one chain (maxCost default: the costliest point or single model). */
-export function cascadeCurve(t: CascadeTable, chain: readonly (string | number)[], opts: { taus?: readonly number[]; maxCost?: number; name?: string } = {}): CascadeCurve {
+export function cascadeCurve(
+  t: CascadeTable,
+  chain: readonly (string | number)[],
+  opts: { taus?: readonly number[]; maxCost?: number; name?: string } = {},
+): CascadeCurve {
   const c = resolveChain(t, chain);
   const points = cascadePoints(t, c, opts.taus);
   const hull = nonDecreasingHull(points.map((p) => [p.cost, p.quality] as const));
   const singleMax = Math.max(...t.models.map((_, j) => t.cost.reduce((s, r) => s + r[j]!, 0) / t.cost.length));
   const maxCost = opts.maxCost ?? Math.max(singleMax, ...points.map((p) => p.cost));
   const within = clipHull(hull, maxCost);
-  return { name: opts.name ?? `cascade ${c.map((j) => t.models[j]).join(' → ')}`, chain: c.map((j) => t.models[j]!), points, hull, aiq: within.length ? aiq(within, maxCost) : Number.NaN, maxCost };
+  return {
+    name: opts.name ?? `cascade ${c.map((j) => t.models[j]).join(' → ')}`,
+    chain: c.map((j) => t.models[j]!),
+    points,
+    hull,
+    aiq: within.length ? aiq(within, maxCost) : Number.NaN,
+    maxCost,
+  };
 }
 
 /** Every chain of 1..maxLength of the candidate models, each in price order (Σ C(n, k) chains). */
@@ -187,7 +211,10 @@ export function priceOrderedChains(t: Pick<CascadeTable, 'models' | 'cost'>, max
  * whose hull has the largest AIQ up to the costliest single model's mean cost (a cascade that costs more than
  * always calling the best model is not worth running).
  */
-export function selectChain(t: CascadeTable, opts: { maxLength?: number; candidates?: readonly (string | number)[] } = {}): { chain: string[]; aiq: number; tried: number } {
+export function selectChain(
+  t: CascadeTable,
+  opts: { maxLength?: number; candidates?: readonly (string | number)[] } = {},
+): { chain: string[]; aiq: number; tried: number } {
   const chains = priceOrderedChains(t, opts.maxLength ?? 3, opts.candidates);
   const cols = [...new Set(chains.flat())];
   const maxCost = Math.max(...cols.map((j) => t.cost.reduce((s, r) => s + r[j]!, 0) / t.cost.length));
@@ -217,7 +244,13 @@ export interface CascadeCalibration {
  * single τ serves all stages, so a tight budget is often best met by a shorter chain). Reports the test
  * outcome when a test table is given.
  */
-export function calibrateCascade(goal: CalibrationGoal, cal: CascadeTable, chain: readonly (string | number)[], test?: CascadeTable, alternatives: readonly (readonly (string | number)[])[] = []): CascadeCalibration {
+export function calibrateCascade(
+  goal: CalibrationGoal,
+  cal: CascadeTable,
+  chain: readonly (string | number)[],
+  test?: CascadeTable,
+  alternatives: readonly (readonly (string | number)[])[] = [],
+): CascadeCalibration {
   const main = resolveChain(cal, chain);
   const chains = goal.kind === 'share' ? [main] : [main, ...alternatives.map((c) => resolveChain(cal, c))];
   const points = chains.flatMap((c) => cascadePoints(cal, c, tauGrid(cal, c, 1000)).map((p) => ({ ...p, chain: c })));

@@ -56,11 +56,18 @@ export function parseCsvRows(text: string, where = 'csv'): CsvRow[] {
         closed = true;
         break;
       }
-      if (!closed) throw new LlmrError(`${where} line ${startLine}: unterminated quoted field`, { where: `${where}:${startLine}`, fix: 'close the quote; a literal quote inside a quoted field is written ""' });
+      if (!closed)
+        throw new LlmrError(`${where} line ${startLine}: unterminated quoted field`, {
+          where: `${where}:${startLine}`,
+          fix: 'close the quote; a literal quote inside a quoted field is written ""',
+        });
       atFieldStart = false;
       const next = text[i];
       if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-        throw new LlmrError(`${where} line ${line}: unexpected character ${JSON.stringify(next)} after a closing quote`, { where: `${where}:${line}`, fix: 'quote the whole field and double any quote inside it ("")' });
+        throw new LlmrError(`${where} line ${line}: unexpected character ${JSON.stringify(next)} after a closing quote`, {
+          where: `${where}:${line}`,
+          fix: 'quote the whole field and double any quote inside it ("")',
+        });
       }
       continue;
     }
@@ -98,14 +105,20 @@ export function parseCsv(text: string, where = 'csv'): { header: string[]; rows:
   if (all.length === 0) throw new LlmrError(`${where}: empty CSV (no header row)`, { where, fix: 'the first line must name the columns' });
   const header = all[0]!.fields;
   // a blank line (one empty field) is not a record
-  const rows = all.slice(1).filter((r) => !(r.fields.length === 1 && r.fields[0] === '')).map((r) => {
-    if (r.fields.length !== header.length) {
-      throw new LlmrError(`${where} line ${r.line}: ${r.fields.length} fields, header has ${header.length}`, { where: `${where}:${r.line}`, fix: 'quote fields that contain commas or line breaks' });
-    }
-    const values: Record<string, string> = {};
-    header.forEach((h, k) => (values[h] = r.fields[k]!));
-    return { values, line: r.line };
-  });
+  const rows = all
+    .slice(1)
+    .filter((r) => !(r.fields.length === 1 && r.fields[0] === ''))
+    .map((r) => {
+      if (r.fields.length !== header.length) {
+        throw new LlmrError(`${where} line ${r.line}: ${r.fields.length} fields, header has ${header.length}`, {
+          where: `${where}:${r.line}`,
+          fix: 'quote fields that contain commas or line breaks',
+        });
+      }
+      const values: Record<string, string> = {};
+      header.forEach((h, k) => (values[h] = r.fields[k]!));
+      return { values, line: r.line };
+    });
   return { header, rows };
 }
 

@@ -77,7 +77,15 @@ export function scoreStats(records: readonly ScoreRecord[]): ScoreStats {
     if (vals.length === models.length) complete++;
     if (vals.length) best.push(Math.max(...vals));
   }
-  return { kind: 'scores', rows: records.length, models: per, tasks: countTasks(records), complete, meanPromptChars: mean(records.map((r) => r.prompt.length)) ?? 0, oracleMeanScore: mean(best) };
+  return {
+    kind: 'scores',
+    rows: records.length,
+    models: per,
+    tasks: countTasks(records),
+    complete,
+    meanPromptChars: mean(records.map((r) => r.prompt.length)) ?? 0,
+    oracleMeanScore: mean(best),
+  };
 }
 
 export function pairwiseStats(records: readonly PairwiseRecord[]): PairwiseStats {
@@ -124,13 +132,21 @@ export function formatStats(s: ScoreStats | PairwiseStats): string {
     lines.push(`oracle mean score: ${fmt(s.oracleMeanScore)}; mean prompt length: ${s.meanPromptChars.toFixed(0)} chars`, '');
     const w = Math.max(5, ...s.models.map((m) => m.model.length));
     lines.push(`${'model'.padEnd(w)}  mean score  coverage  mean cost (USD)`);
-    for (const m of s.models) lines.push(`${m.model.padEnd(w)}  ${fmt(m.meanScore).padStart(10)}  ${(100 * m.coverage).toFixed(1).padStart(7)}%  ${m.meanCost === null ? '-' : m.meanCost.toExponential(3)}`);
+    for (const m of s.models)
+      lines.push(
+        `${m.model.padEnd(w)}  ${fmt(m.meanScore).padStart(10)}  ${(100 * m.coverage).toFixed(1).padStart(7)}%  ${m.meanCost === null ? '-' : m.meanCost.toExponential(3)}`,
+      );
   } else {
-    lines.push(`pairwise log: ${s.rows} rows, ${s.models.length} models, ${Object.keys(s.tasks).length} tasks; winner a ${s.winners.a}, b ${s.winners.b}, tie ${s.winners.tie}`);
+    lines.push(
+      `pairwise log: ${s.rows} rows, ${s.models.length} models, ${Object.keys(s.tasks).length} tasks; winner a ${s.winners.a}, b ${s.winners.b}, tie ${s.winners.tie}`,
+    );
     lines.push(`with both responses: ${s.withResponses}; with votes: ${s.withVotes}; mean prompt length: ${s.meanPromptChars.toFixed(0)} chars`, '');
     const w = Math.max(5, ...s.models.map((m) => m.model.length));
     lines.push(`${'model'.padEnd(w)}  pairs   wins  losses  ties  win rate`);
-    for (const m of s.models) lines.push(`${m.model.padEnd(w)}  ${String(m.appearances).padStart(5)}  ${String(m.wins).padStart(5)}  ${String(m.losses).padStart(6)}  ${String(m.ties).padStart(4)}  ${fmt(m.winRate).padStart(8)}`);
+    for (const m of s.models)
+      lines.push(
+        `${m.model.padEnd(w)}  ${String(m.appearances).padStart(5)}  ${String(m.wins).padStart(5)}  ${String(m.losses).padStart(6)}  ${String(m.ties).padStart(4)}  ${fmt(m.winRate).padStart(8)}`,
+      );
   }
   lines.push('', 'tasks:');
   for (const [t, n] of Object.entries(s.tasks).slice(0, 30)) lines.push(`  ${t}: ${n}`);

@@ -18,5 +18,9 @@ export function detectKind(rows: readonly RawRow[], file: string): RecordKind {
     if (keys.includes('scores') || keys.some((k) => k.startsWith(FLAT_PREFIXES.score))) return 'scores';
     if (keys.includes('winner')) return 'pairwise';
   }
-  throw new LlmrError(`${file}: cannot tell whether this is a score table or a pairwise log`, { where: file, field: '--kind', fix: 'pass --kind scores or --kind pairwise (see data/FORMATS.md)' });
+  throw new LlmrError(`${file}: cannot tell whether this is a score table or a pairwise log`, {
+    where: file,
+    field: '--kind',
+    fix: 'pass --kind scores or --kind pairwise (see data/FORMATS.md)',
+  });
 }

@@ -38,7 +38,10 @@ export function numberCell(v: unknown, column: string): number | null {
     const n = Number(s);
     if (Number.isFinite(n)) return n;
   }
-  throw new LlmrError(`${column}: expected a number, got ${JSON.stringify(v)}`, { field: column, fix: 'scores and costs must be numbers (blank = not scored)' });
+  throw new LlmrError(`${column}: expected a number, got ${JSON.stringify(v)}`, {
+    field: column,
+    fix: 'scores and costs must be numbers (blank = not scored)',
+  });
 }
 
 function textCell(v: unknown): string | undefined {
@@ -69,12 +72,25 @@ const FLAT_PAIRWISE_COLUMNS = [...FLAT_BASE_COLUMNS, 'model_a', 'model_b', 'winn
 /** An unknown flat column is an error (a `costs:gpt-4` column would otherwise be dropped without a word). */
 function checkColumns(row: Record<string, unknown>, kind: RecordKind): void {
   for (const k of Object.keys(row)) {
-    if (kind === 'pairwise' ? (FLAT_PAIRWISE_COLUMNS as readonly string[]).includes(k) : (FLAT_BASE_COLUMNS as readonly string[]).includes(k) || Object.values(FLAT_PREFIXES).some((p) => k.startsWith(p))) continue;
+    if (
+      kind === 'pairwise'
+        ? (FLAT_PAIRWISE_COLUMNS as readonly string[]).includes(k)
+        : (FLAT_BASE_COLUMNS as readonly string[]).includes(k) || Object.values(FLAT_PREFIXES).some((p) => k.startsWith(p))
+    )
+      continue;
     const colon = k.indexOf(':');
     const prefix = kind === 'scores' && colon > 0 ? closest(k.slice(0, colon + 1), Object.values(FLAT_PREFIXES)) : undefined;
     const hint = prefix !== undefined ? prefix + k.slice(colon + 1) : closest(k, kind === 'pairwise' ? FLAT_PAIRWISE_COLUMNS : FLAT_BASE_COLUMNS);
-    const valid = kind === 'pairwise' ? FLAT_PAIRWISE_COLUMNS.join(', ') : `${FLAT_BASE_COLUMNS.join(', ')}, ${Object.values(FLAT_PREFIXES).map((p) => `${p}<model>`).join(', ')}`;
-    throw new LlmrError(`unknown column "${k}"${hint ? ` (did you mean "${hint}"?)` : ''}`, { field: k, fix: `rename or drop the column; known columns: ${valid}` });
+    const valid =
+      kind === 'pairwise'
+        ? FLAT_PAIRWISE_COLUMNS.join(', ')
+        : `${FLAT_BASE_COLUMNS.join(', ')}, ${Object.values(FLAT_PREFIXES)
+            .map((p) => `${p}<model>`)
+            .join(', ')}`;
+    throw new LlmrError(`unknown column "${k}"${hint ? ` (did you mean "${hint}"?)` : ''}`, {
+      field: k,
+      fix: `rename or drop the column; known columns: ${valid}`,
+    });
   }
 }
 
@@ -124,7 +140,13 @@ export function flatRowToRecord(row: Record<string, unknown>, kind: RecordKind, 
 }
 
 /** The flat columns of a score record (inverse of flatRowToRecord for scores). */
-export function scoreRecordToFlatRow(r: { id: string; prompt: string; task?: string; scores: Record<string, number | null>; cost?: Record<string, number | null> }): Record<string, string | number | null> {
+export function scoreRecordToFlatRow(r: {
+  id: string;
+  prompt: string;
+  task?: string;
+  scores: Record<string, number | null>;
+  cost?: Record<string, number | null>;
+}): Record<string, string | number | null> {
   const out: Record<string, string | number | null> = { id: r.id, prompt: r.prompt, task: r.task ?? null };
   for (const [m, s] of Object.entries(r.scores)) out[FLAT_PREFIXES.score + m] = s;
   for (const [m, c] of Object.entries(r.cost ?? {})) out[FLAT_PREFIXES.cost + m] = c;

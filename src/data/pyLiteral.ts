@@ -15,7 +15,10 @@ class PyListReader {
 
   fail(what: string): never {
     const { src, i } = this;
-    throw new LlmrError(`${this.where}: ${what} at offset ${i} in ${JSON.stringify(src.slice(Math.max(0, i - 20), i + 20))}`, { where: this.where, fix: "expected a Python list of strings such as ['text']" });
+    throw new LlmrError(`${this.where}: ${what} at offset ${i} in ${JSON.stringify(src.slice(Math.max(0, i - 20), i + 20))}`, {
+      where: this.where,
+      fix: "expected a Python list of strings such as ['text']",
+    });
   }
 
   ws(): void {
@@ -116,7 +119,11 @@ class PyListReader {
       let s = this.str();
       this.ws();
       // adjacent literals concatenate: 'a' 'b'
-      while (src[this.i] === "'" || src[this.i] === '"' || (isPrefix(src[this.i]) && (src[this.i + 1] === "'" || src[this.i + 1] === '"' || isPrefix(src[this.i + 1])))) {
+      while (
+        src[this.i] === "'" ||
+        src[this.i] === '"' ||
+        (isPrefix(src[this.i]) && (src[this.i + 1] === "'" || src[this.i + 1] === '"' || isPrefix(src[this.i + 1])))
+      ) {
         s += this.str();
         this.ws();
       }

@@ -33,7 +33,7 @@ export interface RawRow {
   parseError?: string;
 }
 
-function jsonlRows(text: string, name: string): RawRow[] {
+function jsonlRows(text: string, _name: string): RawRow[] {
   const out: RawRow[] = [];
   const lines = text.split('\n');
   lines.forEach((raw, k) => {
@@ -54,9 +54,16 @@ function jsonRows(text: string, name: string): RawRow[] {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new LlmrError(`${name}: invalid JSON (${(e as Error).message})`, { where: name, fix: 'a .json data file must be one JSON array of records (use .jsonl for one record per line)' });
+    throw new LlmrError(`${name}: invalid JSON (${(e as Error).message})`, {
+      where: name,
+      fix: 'a .json data file must be one JSON array of records (use .jsonl for one record per line)',
+    });
   }
-  if (!Array.isArray(v)) throw new LlmrError(`${name}: expected a JSON array of records, got ${v === null ? 'null' : typeof v}`, { where: name, fix: 'wrap the records in [ ... ], or write JSONL' });
+  if (!Array.isArray(v))
+    throw new LlmrError(`${name}: expected a JSON array of records, got ${v === null ? 'null' : typeof v}`, {
+      where: name,
+      fix: 'wrap the records in [ ... ], or write JSONL',
+    });
   return v.map((value, k) => ({ value, where: `record ${k + 1}`, rowNumber: k + 1, flat: false }));
 }
 
@@ -76,7 +83,7 @@ function plainArrowValue(v: unknown): unknown {
 }
 
 function arrowRows(bytes: Uint8Array, name: string): RawRow[] {
-  let table;
+  let table: ReturnType<typeof tableFromIPC>;
   try {
     // file format starts with "ARROW1"; stream format with the 0xFFFFFFFF continuation marker
     const magic = Buffer.from(bytes.subarray(0, 6)).toString('latin1');
@@ -84,7 +91,10 @@ function arrowRows(bytes: Uint8Array, name: string): RawRow[] {
     if (magic !== 'ARROW1' && !stream) throw new Error('no Arrow magic bytes');
     table = tableFromIPC(bytes);
   } catch (e) {
-    throw new LlmrError(`${name}: not a readable Arrow IPC file (${(e as Error).message})`, { where: name, fix: 'write Arrow IPC (file or stream format), e.g. pyarrow.feather.write_feather' });
+    throw new LlmrError(`${name}: not a readable Arrow IPC file (${(e as Error).message})`, {
+      where: name,
+      fix: 'write Arrow IPC (file or stream format), e.g. pyarrow.feather.write_feather',
+    });
   }
   const out: RawRow[] = [];
   let k = 0;
@@ -104,7 +114,12 @@ async function parquetRows(bytes: Uint8Array, name: string): Promise<RawRow[]> {
   } catch (e) {
     throw new LlmrError(`${name}: not a readable Parquet file (${(e as Error).message})`, { where: name, fix: 'write Parquet with snappy or no compression' });
   }
-  return rows.map((r, k) => ({ value: Object.fromEntries(Object.entries(r).map(([c, v]) => [c, typeof v === 'bigint' ? Number(v) : v])), where: `row ${k + 1}`, rowNumber: k + 1, flat: true }));
+  return rows.map((r, k) => ({
+    value: Object.fromEntries(Object.entries(r).map(([c, v]) => [c, typeof v === 'bigint' ? Number(v) : v])),
+    where: `row ${k + 1}`,
+    rowNumber: k + 1,
+    flat: true,
+  }));
 }
 
 /** Every row of a data file, unvalidated, in file order. */
@@ -136,13 +151,24 @@ function issueText(issue: z.core.$ZodIssue): string {
  * Validate one raw row as a record of `kind`. Returns the record, or an LlmrError naming file, line/row and
  * field, e.g. `data.jsonl line 17: scores.gpt-4: expected number, received string`.
  */
-export function checkRow<K extends RecordKind>(row: RawRow, kind: K, file: string): { ok: true; record: K extends 'scores' ? ScoreRecord : PairwiseRecord } | { ok: false; error: LlmrError } {
+export function checkRow<K extends RecordKind>(
+  row: RawRow,
+  kind: K,
+  file: string,
+): { ok: true; record: K extends 'scores' ? ScoreRecord : PairwiseRecord } | { ok: false; error: LlmrError } {
   const at = `${file} ${row.where}`;
-  if (row.parseError !== undefined) return { ok: false, error: new LlmrError(`${at}: ${row.parseError}`, { where: at, fix: 'each line must be one JSON object' }) };
+  if (row.parseError !== undefined)
+    return { ok: false, error: new LlmrError(`${at}: ${row.parseError}`, { where: at, fix: 'each line must be one JSON object' }) };
   let value = row.value;
   try {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { ok: false, error: new LlmrError(`${at}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, { where: at, fix: 'each record is one object' }) };
+      return {
+        ok: false,
+        error: new LlmrError(`${at}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, {
+          where: at,
+          fix: 'each record is one object',
+        }),
+      };
     }
     const obj = value as Record<string, unknown>;
     if (row.flat || isFlatRow(obj, kind)) value = flatRowToRecord(obj, kind, row.rowNumber);
@@ -154,7 +180,10 @@ export function checkRow<K extends RecordKind>(row: RawRow, kind: K, file: strin
   if (r.success) return { ok: true, record: r.data as K extends 'scores' ? ScoreRecord : PairwiseRecord };
   const issue = r.error.issues[0]!;
   const more = r.error.issues.length > 1 ? ` (+${r.error.issues.length - 1} more)` : '';
-  const fix = kind === 'scores' ? 'a score record is {"id", "prompt", "scores": {"<model>": number|null}, ...}; see data/FORMATS.md' : 'a pairwise record is {"id", "prompt", "model_a", "model_b", "winner": "a"|"b"|"tie", ...}; see data/FORMATS.md';
+  const fix =
+    kind === 'scores'
+      ? 'a score record is {"id", "prompt", "scores": {"<model>": number|null}, ...}; see data/FORMATS.md'
+      : 'a pairwise record is {"id", "prompt", "model_a", "model_b", "winner": "a"|"b"|"tie", ...}; see data/FORMATS.md';
   if (issue.code === 'unrecognized_keys') {
     const parent = issue.path.map(String).join('.');
     const key = issue.keys[0]!;
@@ -162,7 +191,14 @@ export function checkRow<K extends RecordKind>(row: RawRow, kind: K, file: strin
     const known = parent === '' ? RECORD_KEYS[kind] : ['input', 'output'];
     const hint = closest(key, known);
     const text = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
-    return { ok: false, error: new LlmrError(`${at}: ${text}${more}`, { where: at, field, fix: hint ? `rename "${key}" to "${hint}"` : `remove "${key}"; known keys: ${known.join(', ')}` }) };
+    return {
+      ok: false,
+      error: new LlmrError(`${at}: ${text}${more}`, {
+        where: at,
+        field,
+        fix: hint ? `rename "${key}" to "${hint}"` : `remove "${key}"; known keys: ${known.join(', ')}`,
+      }),
+    };
   }
   const field = issue.path.map(String).join('.') || '(record)';
   return { ok: false, error: new LlmrError(`${at}: ${field}: ${issueText(issue)}${more}`, { where: at, field, fix }) };

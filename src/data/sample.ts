@@ -85,15 +85,39 @@ export async function makeSample(sharedDir: string, outDir: string): Promise<Sam
     writeJsonl(join(sampleDir, name), records);
     files[name] = { kind, rows: records.length, digest: recordsDigest(records), source, license, ...(note ? { note } : {}) };
   };
-  put('llmrouter-train.jsonl.gz', train, 'scores', llmSource, 'MIT', `${train.length} of ${llm.splits.train!.length} train rows, stratified by task (salted prompt hash), after dropping the ${llm.splits.train!.length - trainPool.length} whose question is also in test`);
+  put(
+    'llmrouter-train.jsonl.gz',
+    train,
+    'scores',
+    llmSource,
+    'MIT',
+    `${train.length} of ${llm.splits.train!.length} train rows, stratified by task (salted prompt hash), after dropping the ${llm.splits.train!.length - trainPool.length} whose question is also in test`,
+  );
   put('llmrouter-test.jsonl.gz', test, 'scores', llmSource, 'MIT', 'all test rows');
   writeJson(join(sampleDir, 'llmrouter-prices.json'), llm.prices);
-  files['llmrouter-prices.json'] = { kind: 'prices', rows: Object.keys(llm.prices).length, digest: recordsDigest([llm.prices]), source: 'github.com/ulab-uiuc/LLMRouter@4e7a796942ce26e9d5f2b93191c7c2585c99c2e3 data/example_data/llm_candidates/default_llm.json', license: 'MIT' };
-  put('pandalm-pairs.jsonl.gz', pairs, 'pairwise', 'github.com/WeOpenML/PandaLM@3871806e72b4832f815ecafd24d3503c73403f48 data/testset-v1.json', 'Apache-2.0', 'all 999 human-labelled pairs, majority winner + 3 votes');
+  files['llmrouter-prices.json'] = {
+    kind: 'prices',
+    rows: Object.keys(llm.prices).length,
+    digest: recordsDigest([llm.prices]),
+    source: 'github.com/ulab-uiuc/LLMRouter@4e7a796942ce26e9d5f2b93191c7c2585c99c2e3 data/example_data/llm_candidates/default_llm.json',
+    license: 'MIT',
+  };
+  put(
+    'pandalm-pairs.jsonl.gz',
+    pairs,
+    'pairwise',
+    'github.com/WeOpenML/PandaLM@3871806e72b4832f815ecafd24d3503c73403f48 data/testset-v1.json',
+    'Apache-2.0',
+    'all 999 human-labelled pairs, majority winner + 3 votes',
+  );
   // byte copies of the upstream licenses (write + rename: the shared copies are read-only)
   writeFileAtomic(join(outDir, 'licenses', 'LLMRouter-LICENSE'), readFileSync(join(sharedDir, 'llmrouter-ulab-9model', 'LICENSE')));
   writeFileAtomic(join(outDir, 'licenses', 'PandaLM-LICENSE'), readFileSync(join(sharedDir, 'pandalm-human-pairwise', 'LICENSE')));
-  const manifest: SampleManifest = { description: 'Offline demo sample: LLMRouter score tables (MIT) and PandaLM human pairwise labels (Apache-2.0). See ../ATTRIBUTION.md.', generatedBy: 'llmr data make-sample', files };
+  const manifest: SampleManifest = {
+    description: 'Offline demo sample: LLMRouter score tables (MIT) and PandaLM human pairwise labels (Apache-2.0). See ../ATTRIBUTION.md.',
+    generatedBy: 'llmr data make-sample',
+    files,
+  };
   writeJson(join(sampleDir, 'MANIFEST.json'), manifest);
   return manifest;
 }
@@ -101,6 +125,11 @@ export async function makeSample(sharedDir: string, outDir: string): Promise<Sam
 /** Read and zod-check data/sample/MANIFEST.json. */
 export function readSampleManifest(path: string): SampleManifest {
   const r = SampleManifestSchema.safeParse(JSON.parse(readTextFile(path)));
-  if (!r.success) throw new LlmrError(`${path}: invalid manifest: ${r.error.issues[0]!.message}`, { where: path, field: r.error.issues[0]!.path.join('.'), fix: 'regenerate with llmr data make-sample' });
+  if (!r.success)
+    throw new LlmrError(`${path}: invalid manifest: ${r.error.issues[0]!.message}`, {
+      where: path,
+      field: r.error.issues[0]!.path.join('.'),
+      fix: 'regenerate with llmr data make-sample',
+    });
   return r.data;
 }

@@ -23,7 +23,9 @@ export const ScoreRecordSchema = z.strictObject({
   id: z.string().min(1),
   prompt: z.string(),
   task: z.string().optional(),
-  scores: z.record(modelName, z.number().finite().nullable()).refine((s) => Object.keys(s).length > 0, 'scores is empty: name at least one model, e.g. {"gpt-4": 1}'),
+  scores: z
+    .record(modelName, z.number().finite().nullable())
+    .refine((s) => Object.keys(s).length > 0, 'scores is empty: name at least one model, e.g. {"gpt-4": 1}'),
   cost: z.record(modelName, z.number().nonnegative().nullable()).optional(),
   tokens: z.record(modelName, TokenCountsSchema).optional(),
   responses: z.record(modelName, z.string()).optional(),

@@ -36,27 +36,39 @@ const HASH_BITS = { sha256: 256, sha1: 160, md5: 128 } as const;
 
 /** A plain-hash unit: the digest of `salt + prompt` as an integer over 2^bits (or mod `buckets`). */
 export function plainHashUnit(prompt: string, hash: Exclude<SplitHash, 'salted'>, salt = '', buckets?: number): number {
-  const h = BigInt('0x' + createHash(hash).update(salt + prompt, 'utf8').digest('hex'));
+  const h = BigInt(
+    '0x' +
+      createHash(hash)
+        .update(salt + prompt, 'utf8')
+        .digest('hex'),
+  );
   if (buckets !== undefined) return Number(h % BigInt(buckets)) / buckets;
   // BigInt → Number rounds to nearest like Python's int / int true division; dividing by a power of 2 is exact
   return Number(h) / 2 ** HASH_BITS[hash];
 }
 
 function checkHash(opts: SplitOptions): void {
-  if (opts.hash !== undefined && !(SPLIT_HASHES as readonly string[]).includes(opts.hash)) throw new UnknownOptionError('split hash', String(opts.hash), SPLIT_HASHES, 'hash');
+  if (opts.hash !== undefined && !(SPLIT_HASHES as readonly string[]).includes(opts.hash))
+    throw new UnknownOptionError('split hash', String(opts.hash), SPLIT_HASHES, 'hash');
   if (opts.buckets !== undefined) {
-    if (!Number.isInteger(opts.buckets) || opts.buckets < 1) throw new LlmrError(`buckets must be a positive integer, got ${opts.buckets}`, { field: 'buckets', fix: 'e.g. --buckets 100' });
+    if (!Number.isInteger(opts.buckets) || opts.buckets < 1)
+      throw new LlmrError(`buckets must be a positive integer, got ${opts.buckets}`, { field: 'buckets', fix: 'e.g. --buckets 100' });
     if ((opts.hash ?? 'salted') === 'salted') throw new LlmrError('buckets needs a plain hash', { field: 'buckets', fix: 'add --hash sha256 (or md5, sha1)' });
   }
 }
 
 function checkFractions(fractions: readonly number[], names: readonly string[]): void {
   if (fractions.length === 0 || fractions.length !== names.length) {
-    throw new LlmrError(`${fractions.length} fractions for ${names.length} split names`, { field: 'fractions', fix: 'give one fraction per split, e.g. --fractions 0.8,0.1,0.1 for train/validation/test' });
+    throw new LlmrError(`${fractions.length} fractions for ${names.length} split names`, {
+      field: 'fractions',
+      fix: 'give one fraction per split, e.g. --fractions 0.8,0.1,0.1 for train/validation/test',
+    });
   }
-  if (fractions.some((f) => !Number.isFinite(f) || f < 0)) throw new LlmrError(`fractions must be non-negative numbers, got ${fractions.join(',')}`, { field: 'fractions', fix: 'e.g. --fractions 0.8,0.1,0.1' });
+  if (fractions.some((f) => !Number.isFinite(f) || f < 0))
+    throw new LlmrError(`fractions must be non-negative numbers, got ${fractions.join(',')}`, { field: 'fractions', fix: 'e.g. --fractions 0.8,0.1,0.1' });
   const sum = fractions.reduce((a, b) => a + b, 0);
-  if (Math.abs(sum - 1) > 1e-6) throw new LlmrError(`fractions must sum to 1, got ${fractions.join(',')} (sum ${sum})`, { field: 'fractions', fix: 'e.g. --fractions 0.8,0.1,0.1' });
+  if (Math.abs(sum - 1) > 1e-6)
+    throw new LlmrError(`fractions must sum to 1, got ${fractions.join(',')} (sum ${sum})`, { field: 'fractions', fix: 'e.g. --fractions 0.8,0.1,0.1' });
 }
 
 /** A uniform number in [0, 1) from the salted prompt text (sha256, first 52 bits). */
@@ -100,6 +112,7 @@ export function splitRecords<T extends { prompt: string }>(records: readonly T[]
 /** Parse "0.8,0.1,0.1" (CLI flag) into numbers, with an error naming the flag. */
 export function parseFractions(s: string): number[] {
   const parts = s.split(',').map((x) => Number(x.trim()));
-  if (parts.some((x) => !Number.isFinite(x))) throw new LlmrError(`--fractions must be comma-separated numbers, got "${s}"`, { field: '--fractions', fix: 'e.g. --fractions 0.8,0.1,0.1' });
+  if (parts.some((x) => !Number.isFinite(x)))
+    throw new LlmrError(`--fractions must be comma-separated numbers, got "${s}"`, { field: '--fractions', fix: 'e.g. --fractions 0.8,0.1,0.1' });
   return parts;
 }

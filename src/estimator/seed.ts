@@ -22,7 +22,8 @@ export function resolveSeed(sources: { flag?: unknown; params?: unknown; config?
     const v = sources[source];
     if (v === undefined || v === null || v === '') continue;
     const n = typeof v === 'string' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n)) throw new LlmrError(`${fields[source]} must be an integer, got ${JSON.stringify(v)}`, { field: fields[source], fix: 'pass an integer seed, e.g. 42' });
+    if (typeof n !== 'number' || !Number.isInteger(n))
+      throw new LlmrError(`${fields[source]} must be an integer, got ${JSON.stringify(v)}`, { field: fields[source], fix: 'pass an integer seed, e.g. 42' });
     return { seed: n, source };
   }
   return { seed: DEFAULT_SEED, source: 'default' };

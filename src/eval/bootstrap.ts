@@ -36,7 +36,11 @@ export function percentileInterval(values: readonly number[], alpha = 0.05): Boo
  * Bootstrap several metrics at once: `metric(rows)` returns a record of named values for one resample.
  * Returns the percentile interval of each name.
  */
-export function bootstrap(rows: number, metric: (rows: Int32Array) => Record<string, number>, opts: { replicates?: number; seed?: number; alpha?: number } = {}): Record<string, BootstrapInterval> {
+export function bootstrap(
+  rows: number,
+  metric: (rows: Int32Array) => Record<string, number>,
+  opts: { replicates?: number; seed?: number; alpha?: number } = {},
+): Record<string, BootstrapInterval> {
   const replicates = opts.replicates ?? 200;
   const values = new Map<string, number[]>();
   for (const idx of resamples(rows, replicates, opts.seed ?? 0)) {

@@ -30,7 +30,12 @@ export function parseGoal(text: string, flag = '--goal'): CalibrationGoal {
   if (!m) throw new LlmrError(`${flag} must be share=…, budget=… or quality=…, got "${text}"`, { field: flag, fix });
   const v = Number(m[2]!.replace(/%$/, ''));
   if (!Number.isFinite(v)) throw new LlmrError(`${flag} ${m[1]}: "${m[2]}" is not a number`, { field: flag, fix });
-  const raw = m[1] === 'share' ? { kind: 'share', share: m[2]!.endsWith('%') ? v / 100 : v } : m[1] === 'budget' ? { kind: 'budget', usdPer1k: v } : { kind: 'quality', min: v };
+  const raw =
+    m[1] === 'share'
+      ? { kind: 'share', share: m[2]!.endsWith('%') ? v / 100 : v }
+      : m[1] === 'budget'
+        ? { kind: 'budget', usdPer1k: v }
+        : { kind: 'quality', min: v };
   const r = CalibrationGoalSchema.safeParse(raw);
   if (!r.success) throw new LlmrError(`${flag} ${m[1]}: ${r.error.issues[0]!.message}`, { field: flag, fix });
   return r.data;
@@ -83,7 +88,11 @@ function achieved(t: EvalTable, r: RouterPredictions, policy: Policy): Achieved 
 function strongOf(t: EvalTable, r: RouterPredictions, strong?: string): number {
   if (strong !== undefined) {
     const j = t.models.indexOf(strong);
-    if (j < 0) throw new LlmrError(`strong model "${strong}" is not in the data; models: ${t.models.join(', ')}`, { field: 'strong', fix: `use one of: ${t.models.join(', ')}` });
+    if (j < 0)
+      throw new LlmrError(`strong model "${strong}" is not in the data; models: ${t.models.join(', ')}`, {
+        field: 'strong',
+        fix: `use one of: ${t.models.join(', ')}`,
+      });
     return j;
   }
   const mean = t.models.map((_, j) => r.expectedCost.reduce((s, c) => s + c[j]!, 0));
@@ -103,7 +112,13 @@ export interface CalibrateOptions {
  * Calibrate on `cal` (the router's predictions on it in `calPred`) and, when given, report the achieved
  * cost/quality/share on `test`.
  */
-export function calibrate(goal: CalibrationGoal, cal: EvalTable, calPred: RouterPredictions, opts: CalibrateOptions = {}, test?: { table: EvalTable; pred: RouterPredictions }): CalibrationEntry {
+export function calibrate(
+  goal: CalibrationGoal,
+  cal: EvalTable,
+  calPred: RouterPredictions,
+  opts: CalibrateOptions = {},
+  test?: { table: EvalTable; pred: RouterPredictions },
+): CalibrationEntry {
   const pairMode = opts.weak !== undefined || cal.models.length === 2;
   const s = strongOf(cal, calPred, opts.strong);
   const strong = cal.models[s]!;
@@ -118,7 +133,11 @@ export function calibrate(goal: CalibrationGoal, cal: EvalTable, calPred: Router
   if (pairMode) {
     knob = 'threshold';
     const w = opts.weak !== undefined ? cal.models.indexOf(opts.weak) : 1 - s;
-    if (w < 0) throw new LlmrError(`weak model "${opts.weak}" is not in the data; models: ${cal.models.join(', ')}`, { field: 'weak', fix: `use one of: ${cal.models.join(', ')}` });
+    if (w < 0)
+      throw new LlmrError(`weak model "${opts.weak}" is not in the data; models: ${cal.models.join(', ')}`, {
+        field: 'weak',
+        fix: `use one of: ${cal.models.join(', ')}`,
+      });
     if (w === s) throw new LlmrError('strong and weak models must differ', { field: 'weak' });
     weak = cal.models[w]!;
     const score = calPred.pred.map((p) => p[s]! - p[w]!);

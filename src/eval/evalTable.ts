@@ -36,10 +36,29 @@ export function completeRecords(records: readonly ScoreRecord[], models: readonl
  * evaluates rows with every model's score). Costs: `record.cost[model]` where present (logged USD per call),
  * else `prices.cost(model, prompt)`.
  */
-export function evalTableFromRecords(name: string, records: readonly ScoreRecord[], prices: PriceTable, models: readonly string[] = modelsOf(records)): EvalTable {
-  if (models.length === 0) throw new LlmrError(`${name}: the test data names no models`, { field: 'scores', fix: 'each record needs scores: {"<model>": number}' });
-  for (const m of models) if (!prices.has(m) && !records.some((r) => typeof r.cost?.[m] === 'number')) throw new LlmrError(`${name}: model "${m}" has neither logged costs nor a price`, { field: 'prices', fix: `add "${m}" to the price table` });
-  const t: EvalTable = { name, ids: [], prompts: [], models: [...models], quality: [], cost: [], tasks: [], costSource: { logged: 0, priceTable: 0 }, dropped: 0, digest: '' };
+export function evalTableFromRecords(
+  name: string,
+  records: readonly ScoreRecord[],
+  prices: PriceTable,
+  models: readonly string[] = modelsOf(records),
+): EvalTable {
+  if (models.length === 0)
+    throw new LlmrError(`${name}: the test data names no models`, { field: 'scores', fix: 'each record needs scores: {"<model>": number}' });
+  for (const m of models)
+    if (!prices.has(m) && !records.some((r) => typeof r.cost?.[m] === 'number'))
+      throw new LlmrError(`${name}: model "${m}" has neither logged costs nor a price`, { field: 'prices', fix: `add "${m}" to the price table` });
+  const t: EvalTable = {
+    name,
+    ids: [],
+    prompts: [],
+    models: [...models],
+    quality: [],
+    cost: [],
+    tasks: [],
+    costSource: { logged: 0, priceTable: 0 },
+    dropped: 0,
+    digest: '',
+  };
   for (const r of records) {
     const q = Float64Array.from(models, (m) => {
       const v = r.scores[m];
@@ -64,7 +83,11 @@ export function evalTableFromRecords(name: string, records: readonly ScoreRecord
     t.cost.push(c);
     t.tasks!.push(r.task);
   }
-  if (t.ids.length === 0) throw new LlmrError(`${name}: no row has a score for every model (${models.join(', ')})`, { field: 'scores', fix: 'evaluate on rows scored for every candidate, or pass fewer models' });
+  if (t.ids.length === 0)
+    throw new LlmrError(`${name}: no row has a score for every model (${models.join(', ')})`, {
+      field: 'scores',
+      fix: 'evaluate on rows scored for every candidate, or pass fewer models',
+    });
   if (t.tasks!.every((x) => x === undefined)) delete t.tasks;
   t.digest = tableDigest(t);
   return t;

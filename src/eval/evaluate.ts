@@ -202,11 +202,21 @@ function resolvePair(t: EvalTable, pair: PairSpec | null | undefined, warnings: 
   if (pair) {
     const s = t.models.indexOf(pair.strong);
     const w = t.models.indexOf(pair.weak);
-    if (s < 0) throw new LlmrError(`strong model "${pair.strong}" is not in the test data; models: ${t.models.join(', ')}`, { field: 'strong', fix: `use one of: ${t.models.join(', ')}` });
-    if (w < 0) throw new LlmrError(`weak model "${pair.weak}" is not in the test data; models: ${t.models.join(', ')}`, { field: 'weak', fix: `use one of: ${t.models.join(', ')}` });
+    if (s < 0)
+      throw new LlmrError(`strong model "${pair.strong}" is not in the test data; models: ${t.models.join(', ')}`, {
+        field: 'strong',
+        fix: `use one of: ${t.models.join(', ')}`,
+      });
+    if (w < 0)
+      throw new LlmrError(`weak model "${pair.weak}" is not in the test data; models: ${t.models.join(', ')}`, {
+        field: 'weak',
+        fix: `use one of: ${t.models.join(', ')}`,
+      });
     if (s === w) throw new LlmrError('strong and weak models must differ', { field: 'weak' });
     if (!(quality[s]! > quality[w]!))
-      warnings.push(`strong model ${t.models[s]} (quality ${quality[s]!.toFixed(3)}) is not better than weak ${t.models[w]} (${quality[w]!.toFixed(3)}) on these rows: APGR and CPT would be normalised by a gap ≤ 0, so they are not reported`);
+      warnings.push(
+        `strong model ${t.models[s]} (quality ${quality[s]!.toFixed(3)}) is not better than weak ${t.models[w]} (${quality[w]!.toFixed(3)}) on these rows: APGR and CPT would be normalised by a gap ≤ 0, so they are not reported`,
+      );
     return { s, w };
   }
   if (t.models.length !== 2) return null;
@@ -214,7 +224,9 @@ function resolvePair(t: EvalTable, pair: PairSpec | null | undefined, warnings: 
   const other = 1 - pricier;
   if (quality[pricier]! < quality[other]!) {
     // RouteLLM's strong model is the better one; by price alone the gap would be negative (APGR inverted, CPT 0%)
-    warnings.push(`the pricier model ${t.models[pricier]} (${usd(pricier)}) is worse (quality ${quality[pricier]!.toFixed(3)}) than ${t.models[other]} (${usd(other)}, ${quality[other]!.toFixed(3)}): always calling ${t.models[other]} is better and cheaper, so no router can gain over it; the strong/weak pair is taken by quality (strong = ${t.models[other]}) and APGR/CPT only measure how well a router orders the prompts`);
+    warnings.push(
+      `the pricier model ${t.models[pricier]} (${usd(pricier)}) is worse (quality ${quality[pricier]!.toFixed(3)}) than ${t.models[other]} (${usd(other)}, ${quality[other]!.toFixed(3)}): always calling ${t.models[other]} is better and cheaper, so no router can gain over it; the strong/weak pair is taken by quality (strong = ${t.models[other]}) and APGR/CPT only measure how well a router orders the prompts`,
+    );
     return { s: other, w: pricier };
   }
   return { s: pricier, w: other };
@@ -223,16 +235,28 @@ function resolvePair(t: EvalTable, pair: PairSpec | null | undefined, warnings: 
 function checkShape(t: EvalTable, r: RouterPredictions): void {
   const n = t.ids.length;
   const m = t.models.length;
-  if (r.pred.length !== n || r.expectedCost.length !== n) throw new LlmrError(`router "${r.name}": predictions for ${r.pred.length} rows, test set has ${n}`, { field: 'pred' });
-  if (r.pred.some((p) => p.length !== m) || r.expectedCost.some((c) => c.length !== m)) throw new LlmrError(`router "${r.name}": predictions must have one column per test model (${m})`, { field: 'pred' });
+  if (r.pred.length !== n || r.expectedCost.length !== n)
+    throw new LlmrError(`router "${r.name}": predictions for ${r.pred.length} rows, test set has ${n}`, { field: 'pred' });
+  if (r.pred.some((p) => p.length !== m) || r.expectedCost.some((c) => c.length !== m))
+    throw new LlmrError(`router "${r.name}": predictions must have one column per test model (${m})`, { field: 'pred' });
 }
 
 function checkSeries(t: EvalTable, s: SeriesInput): void {
   const n = t.ids.length;
-  if (s.knobs.length === 0 || s.outcomes.length !== s.knobs.length) throw new LlmrError(`series "${s.name}": ${s.outcomes.length} outcome sets for ${s.knobs.length} knob values (need one per knob, at least one)`, { field: 'extraSeries.outcomes' });
+  if (s.knobs.length === 0 || s.outcomes.length !== s.knobs.length)
+    throw new LlmrError(`series "${s.name}": ${s.outcomes.length} outcome sets for ${s.knobs.length} knob values (need one per knob, at least one)`, {
+      field: 'extraSeries.outcomes',
+    });
   s.outcomes.forEach((oc, k) => {
-    if (oc.choice.length !== n || oc.quality.length !== n || oc.cost.length !== n || (oc.calls && oc.calls.length !== n)) throw new LlmrError(`series "${s.name}": outcomes at knob ${s.knobs[k]} cover ${oc.choice.length} rows, the test set has ${n}`, { field: `extraSeries.outcomes[${k}]` });
-    for (let i = 0; i < n; i++) if (!(oc.choice[i]! >= 0 && oc.choice[i]! < t.models.length)) throw new LlmrError(`series "${s.name}": choice ${oc.choice[i]} at row ${i} is not a model column (0..${t.models.length - 1})`, { field: `extraSeries.outcomes[${k}].choice` });
+    if (oc.choice.length !== n || oc.quality.length !== n || oc.cost.length !== n || (oc.calls && oc.calls.length !== n))
+      throw new LlmrError(`series "${s.name}": outcomes at knob ${s.knobs[k]} cover ${oc.choice.length} rows, the test set has ${n}`, {
+        field: `extraSeries.outcomes[${k}]`,
+      });
+    for (let i = 0; i < n; i++)
+      if (!(oc.choice[i]! >= 0 && oc.choice[i]! < t.models.length))
+        throw new LlmrError(`series "${s.name}": choice ${oc.choice[i]} at row ${i} is not a model column (0..${t.models.length - 1})`, {
+          field: `extraSeries.outcomes[${k}].choice`,
+        });
   });
 }
 
@@ -240,7 +264,11 @@ function resolveReference(routers: readonly RouterPredictions[], reference: stri
   if (reference === undefined || reference === null) return -1;
   const k = routers.findIndex((r) => r.name === reference);
   const names = routers.map((r) => r.name);
-  if (k < 0) throw new LlmrError(`reference router "${reference}" is not among the evaluated routers (${names.join(', ') || 'none'})`, { field: 'reference', fix: `use one of: ${names.join(', ')}` });
+  if (k < 0)
+    throw new LlmrError(`reference router "${reference}" is not among the evaluated routers (${names.join(', ') || 'none'})`, {
+      field: 'reference',
+      fix: `use one of: ${names.join(', ')}`,
+    });
   return k;
 }
 
@@ -327,7 +355,12 @@ function prepare(t: EvalTable, routers: readonly RouterPredictions[], options: E
   const gridOf = (expectedCost: readonly Float64Array[]) => wtpGrid(expectedCost, qmax - qmin, o.wtpPoints);
   const grid = gridOf(t.cost);
   const po: PairOutcomes | null = pairIdx
-    ? { qStrong: t.quality.map((q) => q[pairIdx.s]!), qWeak: t.quality.map((q) => q[pairIdx.w]!), cStrong: t.cost.map((c) => c[pairIdx.s]!), cWeak: t.cost.map((c) => c[pairIdx.w]!) }
+    ? {
+        qStrong: t.quality.map((q) => q[pairIdx.s]!),
+        qWeak: t.quality.map((q) => q[pairIdx.w]!),
+        cStrong: t.cost.map((c) => c[pairIdx.s]!),
+        cWeak: t.cost.map((c) => c[pairIdx.w]!),
+      }
     : null;
   const sweep = (name: string, kind: string, pred: Float64Array[], expectedCost: Float64Array[], digest?: string): Swept => {
     const g = expectedCost === t.cost ? grid : gridOf(expectedCost);
@@ -421,7 +454,15 @@ function sweepPoints(c: EvalContext, s: Swept): OperatingPoint[] {
 function routerResults(c: EvalContext, full: RowMetrics): SeriesResult[] {
   return c.trained.map((s, k) => {
     const hull = full.trainedHulls[k]!;
-    const r: SeriesResult = { name: s.name, kind: s.kind, digest: s.digest, points: sweepPoints(c, s), hull, aiq: full.trainedAiq[k]!, pair: pairMetrics(c, full, s) };
+    const r: SeriesResult = {
+      name: s.name,
+      kind: s.kind,
+      digest: s.digest,
+      points: sweepPoints(c, s),
+      hull,
+      aiq: full.trainedAiq[k]!,
+      pair: pairMetrics(c, full, s),
+    };
     // per-call costs can take a router past the costliest model's mean cost: its AIQ stops there
     if (hull[hull.length - 1]![0] > full.maxCost * (1 + 1e-12)) r.clippedAt = full.maxCost;
     return r;
@@ -437,7 +478,12 @@ function extraResults(c: EvalContext, full: RowMetrics): SeriesResult[] {
       digest: s.digest,
       description: s.description,
       knobLabel: s.knobLabel,
-      points: s.outcomes.map((oc, q) => ({ knob: s.knobs[q]!, ...meanOutcome(oc), share: shareOf(c.t.models, oc.choice), ...(oc.calls ? { calls: mean(Array.from(oc.calls)) } : {}) })),
+      points: s.outcomes.map((oc, q) => ({
+        knob: s.knobs[q]!,
+        ...meanOutcome(oc),
+        share: shareOf(c.t.models, oc.choice),
+        ...(oc.calls ? { calls: mean(Array.from(oc.calls)) } : {}),
+      })),
       hull,
       aiq: full.extraAiq[k]!,
     };
@@ -578,7 +624,12 @@ function taskSlices(c: EvalContext): TaskSlice[] {
       best,
       zeroAiq: m.zeroAiq,
       oracle: { cost: orcT.cost, quality: orcT.quality },
-      routers: c.trained.map((s, k) => ({ name: s.name, aiq: m.trainedAiq[k]!, apgr: m.trainedApgr[k], maxQuality: Math.max(...m.trainedHulls[k]!.map((h) => h[1])) })),
+      routers: c.trained.map((s, k) => ({
+        name: s.name,
+        aiq: m.trainedAiq[k]!,
+        apgr: m.trainedApgr[k],
+        maxQuality: Math.max(...m.trainedHulls[k]!.map((h) => h[1])),
+      })),
       extra: c.extraSwept.map((s, k) => ({ name: s.name, aiq: m.extraAiq[k]!, maxQuality: Math.max(...m.extraHulls[k]!.map((h) => h[1])) })),
       random: { aiq: mean(m.randomAiq), apgr: m.randomApgr.length && m.randomApgr[0] !== undefined ? mean(m.randomApgr.map((x) => x!)) : undefined },
     });
@@ -648,7 +699,9 @@ export function evaluateRouters(t: EvalTable, routers: readonly RouterPrediction
     warnings: [...c.warnings],
   };
   if (full.degenerate)
-    out.warnings.push(`every model costs the same on these rows ($${(full.maxCost * 1000).toPrecision(3)}/1k queries): there is no cost–quality trade-off, so AIQ is reported as the quality each hull reaches at that cost`);
+    out.warnings.push(
+      `every model costs the same on these rows ($${(full.maxCost * 1000).toPrecision(3)}/1k queries): there is no cost–quality trade-off, so AIQ is reported as the quality each hull reaches at that cost`,
+    );
   attachPair(c, full, out);
   return out;
 }

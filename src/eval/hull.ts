@@ -48,11 +48,17 @@ export function nonDecreasingHull(points: readonly CostQuality[]): CostQuality[]
  */
 export function aiq(hull: readonly CostQuality[], maxCost: number): number {
   if (hull.length === 0) throw new LlmrError('AIQ of an empty hull', { field: 'hull' });
-  if (!(maxCost > 0)) throw new LlmrError(`AIQ needs a positive maximum cost, got ${maxCost}`, { field: 'maxCost', fix: 'the models must have positive costs' });
+  if (!(maxCost > 0))
+    throw new LlmrError(`AIQ needs a positive maximum cost, got ${maxCost}`, { field: 'maxCost', fix: 'the models must have positive costs' });
   const last = hull[hull.length - 1]!;
   if (last[0] > maxCost * (1 + 1e-12)) throw new LlmrError(`hull reaches cost ${last[0]} beyond the maximum ${maxCost}`, { field: 'maxCost' });
   const ext = [...hull, [maxCost, last[1]] as const];
-  return trapz(ext.map((p) => p[1]), ext.map((p) => p[0])) / maxCost;
+  return (
+    trapz(
+      ext.map((p) => p[1]),
+      ext.map((p) => p[0]),
+    ) / maxCost
+  );
 }
 
 /**

@@ -44,9 +44,14 @@ export interface OffPolicyResult {
 }
 
 export function offPolicyEstimate(rows: readonly LoggedDecision[], opts: { replicates?: number; seed?: number; alpha?: number } = {}): OffPolicyResult {
-  if (rows.length === 0) throw new LlmrError('no logged decisions with feedback to evaluate on', { field: 'rows', fix: 'collect score feedback on routed requests (POST /feedback) first' });
+  if (rows.length === 0)
+    throw new LlmrError('no logged decisions with feedback to evaluate on', {
+      field: 'rows',
+      fix: 'collect score feedback on routed requests (POST /feedback) first',
+    });
   rows.forEach((r, i) => {
-    if (!(r.propensity > 0 && r.propensity <= 1)) throw new LlmrError(`logged decision ${i} has propensity ${r.propensity}`, { field: `rows[${i}].propensity`, fix: 'propensities must be in (0, 1]' });
+    if (!(r.propensity > 0 && r.propensity <= 1))
+      throw new LlmrError(`logged decision ${i} has propensity ${r.propensity}`, { field: `rows[${i}].propensity`, fix: 'propensities must be in (0, 1]' });
   });
   const w = rows.map((r) => (r.target[r.chosen] ?? 0) / r.propensity);
   const dm = rows.map((r) => Object.entries(r.target).reduce((s, [m, p]) => s + p * (r.predicted[m] ?? 0), 0));
@@ -68,5 +73,14 @@ export function offPolicyEstimate(rows: readonly LoggedDecision[], opts: { repli
   const est = (k: keyof typeof point): Estimate => ({ value: point[k], ci: ci[k]! });
   const sw = w.reduce((s, x) => s + x, 0);
   const sw2 = w.reduce((s, x) => s + x * x, 0);
-  return { n: rows.length, logged: est('logged'), ips: est('ips'), snips: est('snips'), dr: est('dr'), direct: est('direct'), support: rows.filter((r) => (r.target[r.chosen] ?? 0) > 0).length / rows.length, effectiveSampleSize: sw2 > 0 ? (sw * sw) / sw2 : 0 };
+  return {
+    n: rows.length,
+    logged: est('logged'),
+    ips: est('ips'),
+    snips: est('snips'),
+    dr: est('dr'),
+    direct: est('direct'),
+    support: rows.filter((r) => (r.target[r.chosen] ?? 0) > 0).length / rows.length,
+    effectiveSampleSize: sw2 > 0 ? (sw * sw) / sw2 : 0,
+  };
 }

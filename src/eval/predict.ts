@@ -11,7 +11,11 @@ import type { RouterPredictions } from './evaluate.js';
 function columnMap(router: Router, t: EvalTable, name: string): number[] {
   const idx = new Map(router.models.map((m, j) => [m, j]));
   const missing = t.models.filter((m) => !idx.has(m));
-  if (missing.length) throw new LlmrError(`router "${name}" does not know model(s) ${missing.join(', ')} of the test data; it knows: ${router.models.join(', ')}`, { field: 'models', fix: 'evaluate on data with the models the router was trained on (or pass --models)' });
+  if (missing.length)
+    throw new LlmrError(`router "${name}" does not know model(s) ${missing.join(', ')} of the test data; it knows: ${router.models.join(', ')}`, {
+      field: 'models',
+      fix: 'evaluate on data with the models the router was trained on (or pass --models)',
+    });
   return t.models.map((m) => idx.get(m)!);
 }
 
@@ -21,7 +25,14 @@ function columnMap(router: Router, t: EvalTable, name: string): number[] {
  * pipeline's own prices, or `prices` when the evaluation is run under another price table (`eval router
  * --prices`).
  */
-export async function predictionsFromFeatures(p: RouterPipeline, t: EvalTable, features: readonly Float32Array[], name: string, digest?: string, prices: PriceTable = p.prices): Promise<RouterPredictions> {
+export async function predictionsFromFeatures(
+  p: RouterPipeline,
+  t: EvalTable,
+  features: readonly Float32Array[],
+  name: string,
+  digest?: string,
+  prices: PriceTable = p.prices,
+): Promise<RouterPredictions> {
   if (features.length !== t.ids.length) throw new LlmrError(`${features.length} feature rows for ${t.ids.length} test rows`, { field: 'features' });
   const cols = columnMap(p.router, t, name);
   const raw = await p.router.predict(features);
@@ -31,7 +42,14 @@ export async function predictionsFromFeatures(p: RouterPipeline, t: EvalTable, f
 }
 
 /** Featurize the table's prompts with the pipeline's featurizer (in chunks) and predict. */
-export async function pipelinePredictions(p: RouterPipeline, t: EvalTable, name = p.meta.name, digest?: string, chunk = 1024, prices?: PriceTable): Promise<RouterPredictions> {
+export async function pipelinePredictions(
+  p: RouterPipeline,
+  t: EvalTable,
+  name = p.meta.name,
+  digest?: string,
+  chunk = 1024,
+  prices?: PriceTable,
+): Promise<RouterPredictions> {
   const feats: Float32Array[] = [];
   for (let i = 0; i < t.prompts.length; i += chunk) feats.push(...(await p.featurizer.transform(t.prompts.slice(i, i + chunk))));
   return predictionsFromFeatures(p, t, feats, name, digest, prices);
@@ -52,8 +70,22 @@ export interface SavableModel {
 export async function modelDigest(featurizer: Featurizer, model: SavableModel, role: string, models?: readonly string[]): Promise<string> {
   const f = await featurizer.save();
   const r = await model.save();
-  const files = Object.fromEntries([...Object.entries(f.files).map(([k, v]) => [`featurizer/${k}`, sha256Hex(v)]), ...Object.entries(r.files).map(([k, v]) => [`${role}/${k}`, sha256Hex(v)])].sort());
-  return sha256Hex(JSON.stringify({ kind: model.kind, params: model.params, featurizer: { kind: f.kind, config: f.config }, models, state: sha256Hex(JSON.stringify(r.state)), files }));
+  const files = Object.fromEntries(
+    [
+      ...Object.entries(f.files).map(([k, v]) => [`featurizer/${k}`, sha256Hex(v)]),
+      ...Object.entries(r.files).map(([k, v]) => [`${role}/${k}`, sha256Hex(v)]),
+    ].sort(),
+  );
+  return sha256Hex(
+    JSON.stringify({
+      kind: model.kind,
+      params: model.params,
+      featurizer: { kind: f.kind, config: f.config },
+      models,
+      state: sha256Hex(JSON.stringify(r.state)),
+      files,
+    }),
+  );
 }
 
 /** Identity of a trained router pipeline (modelDigest of its featurizer and router). */

@@ -75,7 +75,10 @@ export function decileSweep(score: ArrayLike<number>, o: PairOutcomes, bins = 10
 
 /** Points in RouteLLM's order for the integral: by share ascending (stable). */
 export function byShare(points: readonly SharePoint[]): SharePoint[] {
-  return points.map((p, i) => ({ p, i })).sort((a, b) => a.p.share - b.p.share || a.i - b.i).map((x) => x.p);
+  return points
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.share - b.p.share || a.i - b.i)
+    .map((x) => x.p);
 }
 
 export interface ApgrResult {
@@ -86,10 +89,17 @@ export interface ApgrResult {
 /** AUC and APGR of a sweep, RouteLLM's `auc_metric` / `apgr_metric` (share as a fraction). */
 export function apgr(points: readonly SharePoint[], qWeak: number, qStrong: number): ApgrResult {
   if (points.length < 2) throw new LlmrError('APGR needs at least two operating points', { field: 'points' });
-  if (qStrong === qWeak) throw new LlmrError('APGR is undefined when the strong and weak models score the same', { field: 'pair', fix: 'choose a pair with different mean quality' });
+  if (qStrong === qWeak)
+    throw new LlmrError('APGR is undefined when the strong and weak models score the same', {
+      field: 'pair',
+      fix: 'choose a pair with different mean quality',
+    });
   const s = byShare(points);
   const x = s.map((p) => p.share);
-  const auc = trapz(s.map((p) => p.quality), x);
+  const auc = trapz(
+    s.map((p) => p.quality),
+    x,
+  );
   const width = x[x.length - 1]! - x[0]!;
   return { auc, apgr: (auc - qWeak * width) / ((qStrong - qWeak) * width) };
 }
@@ -116,7 +126,11 @@ export function cpt(points: readonly SharePoint[], qWeak: number, qStrong: numbe
   const env = monotoneEnvelope(points);
   const target = qWeak + p * (qStrong - qWeak);
   if (env.length === 0 || target > env[env.length - 1]!.quality + 1e-12) return Number.NaN;
-  return interp(target, env.map((e) => e.quality), env.map((e) => e.share));
+  return interp(
+    target,
+    env.map((e) => e.quality),
+    env.map((e) => e.share),
+  );
 }
 
 /**

@@ -33,7 +33,10 @@ export function routeRows(models: readonly string[], pred: readonly Float64Array
   const out = new Int32Array(pred.length);
   if (policy.kind === 'willingness-to-pay' || policy.kind === 'max-quality') {
     const wtp = policy.kind === 'willingness-to-pay' ? policy.wtp : 1;
-    const byName = models.map((m, j) => ({ m, j })).sort((a, b) => (a.m < b.m ? -1 : a.m > b.m ? 1 : 0)).map((x) => x.j);
+    const byName = models
+      .map((m, j) => ({ m, j }))
+      .sort((a, b) => (a.m < b.m ? -1 : a.m > b.m ? 1 : 0))
+      .map((x) => x.j);
     for (let i = 0; i < pred.length; i++) {
       const p = pred[i]!;
       const c = expectedCost[i]!;
@@ -62,7 +65,12 @@ export function routeRows(models: readonly string[], pred: readonly Float64Array
   for (let i = 0; i < pred.length; i++) {
     const p = pred[i]!;
     const c = expectedCost[i]!;
-    out[i] = idx.get(decide(models.map((m, j) => ({ model: m, quality: p[j]!, cost: c[j]! })), policy).model)!;
+    out[i] = idx.get(
+      decide(
+        models.map((m, j) => ({ model: m, quality: p[j]!, cost: c[j]! })),
+        policy,
+      ).model,
+    )!;
   }
   return out;
 }
@@ -117,7 +125,9 @@ export function shareOf(models: readonly string[], choice: Int32Array, rows?: Ar
  * tie-break); when nothing costs anything, [0, 1].
  */
 export function wtpGrid(expectedCost: readonly Float64Array[] | readonly (readonly Float64Array[])[], qualityRange: number, n = 64): number[] {
-  const tables = (expectedCost.length > 0 && !(expectedCost[0] instanceof Float64Array) ? expectedCost : [expectedCost]) as readonly (readonly Float64Array[])[];
+  const tables = (
+    expectedCost.length > 0 && !(expectedCost[0] instanceof Float64Array) ? expectedCost : [expectedCost]
+  ) as readonly (readonly Float64Array[])[];
   let gap = Infinity;
   let top = -Infinity;
   for (const table of tables) {

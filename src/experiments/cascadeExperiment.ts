@@ -38,8 +38,16 @@ export interface PreparedCascade {
  * `testTable` replaces the test table built from ds.records.test (e.g. the table routers are evaluated on:
  * the same rows and costs; its ids must be test records' ids).
  */
-export async function prepareCascade(pipeline: RankerPipeline, ds: RankDataset, opts: { chain?: string[]; maxLength?: number; testTable?: EvalTable } = {}): Promise<PreparedCascade> {
-  if (!ds.records || !ds.prices) throw new LlmrError(`cascade replay needs score records with responses and costs; ${ds.name} has none`, { field: 'dataset', fix: 'use --dataset routerbench' });
+export async function prepareCascade(
+  pipeline: RankerPipeline,
+  ds: RankDataset,
+  opts: { chain?: string[]; maxLength?: number; testTable?: EvalTable } = {},
+): Promise<PreparedCascade> {
+  if (!ds.records || !ds.prices)
+    throw new LlmrError(`cascade replay needs score records with responses and costs; ${ds.name} has none`, {
+      field: 'dataset',
+      fix: 'use --dataset routerbench',
+    });
   const prices = new PriceTable(ds.prices);
   const models = opts.testTable ? [...opts.testTable.models] : modelsOf(ds.records.test);
   const calT = evalTableFromRecords(`${ds.name}-calibration`, ds.records.validation, prices, models);
@@ -66,12 +74,21 @@ export async function cascadeExperiment(pipeline: RankerPipeline, ds: RankDatase
   const { quality, cost } = modelMeans(testT);
   const singles = models.map((m, j) => ({ model: m, cost: cost[j]!, quality: quality[j]! }));
   const maxCost = Math.max(...singles.map((s) => s.cost));
-  const curves: CascadeCurve[] = [cascadeCurve(test, selected.chain, { maxCost, name: `cascade ${selected.chain.join(' → ')}${opts.chain ? '' : ' (chosen on calibration)'}` })];
+  const curves: CascadeCurve[] = [
+    cascadeCurve(test, selected.chain, { maxCost, name: `cascade ${selected.chain.join(' → ')}${opts.chain ? '' : ' (chosen on calibration)'}` }),
+  ];
   if (classic.join() !== selected.chain.join()) curves.push(cascadeCurve(test, classic, { maxCost, name: `cascade ${classic.join(' → ')} (cheapest → best)` }));
   const alternatives = opts.chain ? [] : priceOrderedChains(cal, opts.maxLength ?? 3);
   const calibrations = (opts.goals ?? []).map((g) => calibrateCascade(g, cal, selected.chain, test, alternatives));
   const o = oracle(testT);
-  const rewardEval = evaluateRanker(ds.name, 'test', ds.test, await pipeline.comparePairs(ds.test), { name: pipeline.meta.name, kind: pipeline.kind }, { bootstrap: 200 });
+  const rewardEval = evaluateRanker(
+    ds.name,
+    'test',
+    ds.test,
+    await pipeline.comparePairs(ds.test),
+    { name: pipeline.meta.name, kind: pipeline.kind },
+    { bootstrap: 200 },
+  );
   return {
     title: `Cascade replay on ${ds.name} (reward model ${pipeline.meta.name})`,
     createdAt: (opts.now ?? new Date()).toISOString(),

@@ -51,7 +51,17 @@ export async function routerbenchCascade(table: EvalTable, opts: SharedCascadeOp
     log(`${table.name}: cascade ${chain.join(' → ')} replayed at ${taus.length} τ values in ${((Date.now() - t0) / 1000 - trainSeconds).toFixed(1)}s`);
     return {
       series: [series],
-      artifacts: [{ dataset: table.name, name: 'cascade', kind: `cascade (${pipeline.kind} reward model)`, digest, params: { ...pipeline.ranker.params, chain }, trainRows: ds.train.length, trainSeconds }],
+      artifacts: [
+        {
+          dataset: table.name,
+          name: 'cascade',
+          kind: `cascade (${pipeline.kind} reward model)`,
+          digest,
+          params: { ...pipeline.ranker.params, chain },
+          trainRows: ds.train.length,
+          trainSeconds,
+        },
+      ],
       notes: [
         `cascade reward model: ${pipeline.kind} on ${ds.train.length} right-vs-wrong response pairs from ${ds.records!.train.length} train prompts (early stopping on ${ds.validation.length} pairs of the ${ds.records!.validation.length} calibration prompts); right-vs-wrong pairwise accuracy of its rewards ${calAcc.accuracy.toFixed(3)} on calibration (${calAcc.pairs} pairs), ${testAcc.accuracy.toFixed(3)} on test (${testAcc.pairs} pairs)`,
       ],

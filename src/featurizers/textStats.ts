@@ -95,7 +95,8 @@ export class TextStatsFeaturizer implements Featurizer {
   }
 
   async fit(texts: readonly string[]): Promise<this> {
-    if (texts.length === 0) throw new LlmrError('cannot fit the textstats featurizer on zero prompts', { field: 'prompts', fix: 'pass at least one training prompt' });
+    if (texts.length === 0)
+      throw new LlmrError('cannot fit the textstats featurizer on zero prompts', { field: 'prompts', fix: 'pass at least one training prompt' });
     const d = this.dim;
     const mean = new Float64Array(d);
     const sq = new Float64Array(d);
@@ -139,7 +140,10 @@ export class TextStatsFeaturizer implements Featurizer {
     const bytes = state.files['moments.f64'];
     const d = TEXT_STATS.length;
     if (!Array.isArray(stats) || stats.join() !== TEXT_STATS.join() || !bytes || bytes.byteLength !== 2 * d * 8)
-      throw new LlmrError(`textstats featurizer state does not hold the statistics this version computes (${TEXT_STATS.join(', ')})`, { field: 'featurizer.config.stats', fix: 're-train the artifact with this version' });
+      throw new LlmrError(`textstats featurizer state does not hold the statistics this version computes (${TEXT_STATS.join(', ')})`, {
+        field: 'featurizer.config.stats',
+        fix: 're-train the artifact with this version',
+      });
     const f = new TextStatsFeaturizer(config);
     const moments = new Float64Array(new Uint8Array(bytes).buffer);
     f.mean = moments.slice(0, d);

@@ -78,7 +78,9 @@ function missingModelError(config: TransformersConfig, runtime: Runtime, check: 
     fix:
       `download the model folder from https://huggingface.co/${config.model} (${requiredFiles(config).join(', ')}) into ${check.dir} ` +
       `(or set LLMR_LOCAL_MODEL_PATH to the folder holding ${config.model}/), ` +
-      (runtime.allowRemoteModels ? 'or check network access to huggingface.co and the model id' : 'or set LLMR_ALLOW_REMOTE_MODELS=true on a machine with network access'),
+      (runtime.allowRemoteModels
+        ? 'or check network access to huggingface.co and the model id'
+        : 'or set LLMR_ALLOW_REMOTE_MODELS=true on a machine with network access'),
     code: 'featurizer_unavailable',
     cause,
   });
@@ -104,7 +106,11 @@ async function loadPipeline(config: TransformersConfig, runtime: Runtime): Promi
   env.cacheDir = join(runtime.cacheDir, 'transformers');
   let pipe: unknown;
   try {
-    pipe = await pipeline('feature-extraction', config.model, { quantized: config.quantized, revision: config.revision, local_files_only: !runtime.allowRemoteModels });
+    pipe = await pipeline('feature-extraction', config.model, {
+      quantized: config.quantized,
+      revision: config.revision,
+      local_files_only: !runtime.allowRemoteModels,
+    });
   } catch (e) {
     if (check.missing.length > 0) throw missingModelError(config, runtime, check, e);
     throw new LlmrError(`cannot load transformer model "${config.model}" from ${check.dir}: ${(e as Error).message}`, {
@@ -209,7 +215,8 @@ export async function transformersAvailable(config: Record<string, unknown> = {}
   const { config: c, runtime } = parseConfig(config);
   const check = checkLocal(c, runtime);
   if (check.missing.length === 0) return { ok: true };
-  if (runtime.allowRemoteModels) return { ok: true, needsDownload: true, reason: `${c.model} is not in ${check.dir}; it will be downloaded from the hub on first use (needs network)` };
+  if (runtime.allowRemoteModels)
+    return { ok: true, needsDownload: true, reason: `${c.model} is not in ${check.dir}; it will be downloaded from the hub on first use (needs network)` };
   const e = missingModelError(c, runtime, check);
   return { ok: false, reason: `${e.message}; fix: ${e.fix}` };
 }

@@ -30,7 +30,8 @@ export function resolveWinkPackage(from: string = import.meta.url): { source: Em
   }
   const { version, main } = JSON.parse(readFileSync(pj, 'utf8')) as { version: string; main?: string };
   const jsonPath = join(dirname(pj), main ?? `${WINK_PACKAGE}.json`);
-  if (!existsSync(jsonPath)) return { reason: `${WINK_PACKAGE}@${version} is installed but ${jsonPath} is missing (incomplete install); fix: ${WINK_INSTALL_FIX}` };
+  if (!existsSync(jsonPath))
+    return { reason: `${WINK_PACKAGE}@${version} is installed but ${jsonPath} is missing (incomplete install); fix: ${WINK_INSTALL_FIX}` };
   return { source: { jsonPath, key: `${WINK_PACKAGE}@${version}`, binName: `wink-sg-100d-${version}.bin` } };
 }
 
@@ -40,7 +41,11 @@ export function resolveWinkPackage(from: string = import.meta.url): { source: Em
  */
 export function customSource(path: string): EmbeddingSource {
   const jsonPath = resolve(path);
-  if (!existsSync(jsonPath)) throw new LlmrError(`word-vector file ${jsonPath} does not exist`, { field: 'featurizer.source', fix: `point source at a wink-format JSON file, or leave it unset to use ${WINK_PACKAGE}` });
+  if (!existsSync(jsonPath))
+    throw new LlmrError(`word-vector file ${jsonPath} does not exist`, {
+      field: 'featurizer.source',
+      fix: `point source at a wink-format JSON file, or leave it unset to use ${WINK_PACKAGE}`,
+    });
   const st = statSync(jsonPath);
   const digest = sha256Hex(`${jsonPath}\n${st.size}\n${st.mtimeMs}`).slice(0, 16);
   return { jsonPath, key: `file:${digest}`, binName: `word-vectors-${digest}.bin` };
@@ -81,10 +86,12 @@ export function convertWinkJson(source: EmbeddingSource): WordEmbeddingTable {
   const values = new Float32Array(words.length * dim);
   for (let i = 0; i < words.length; i++) {
     const v = vectors[words[i]!] as unknown[] | undefined;
-    if (!Array.isArray(v) || v.length < dim) throw new LlmrError(`${source.jsonPath}: word "${words[i]}" has no ${dim}-value vector`, { where: source.jsonPath, fix });
+    if (!Array.isArray(v) || v.length < dim)
+      throw new LlmrError(`${source.jsonPath}: word "${words[i]}" has no ${dim}-value vector`, { where: source.jsonPath, fix });
     for (let k = 0; k < dim; k++) {
       const x = v[k];
-      if (typeof x !== 'number' || !Number.isFinite(x)) throw new LlmrError(`${source.jsonPath}: word "${words[i]}" component ${k} is not a finite number`, { where: source.jsonPath, fix });
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        throw new LlmrError(`${source.jsonPath}: word "${words[i]}" component ${k} is not a finite number`, { where: source.jsonPath, fix });
       values[i * dim + k] = x;
     }
   }

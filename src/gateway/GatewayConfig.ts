@@ -15,7 +15,10 @@ export const UpstreamSchema = z
     /** OpenAI-compatible base URL, up to and including the version: `https://api.openai.com/v1`, `http://127.0.0.1:9000/v1`. */
     baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL such as http://127.0.0.1:9000/v1' }),
     /** Name of the environment variable that holds the upstream's API key (never the key itself). */
-    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'apiKeyEnv is the NAME of an environment variable, e.g. OPENAI_API_KEY').optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'apiKeyEnv is the NAME of an environment variable, e.g. OPENAI_API_KEY')
+      .optional(),
     /** TCP (+TLS) connect deadline per attempt. */
     connectTimeoutMs: z.number().int().positive().default(2_000),
     /** Deadline for the first byte of the answer (non-streaming: the whole answer) per attempt. */
@@ -84,8 +87,15 @@ export const GatewayConfigSchema = z
           .object({
             enabled: z.boolean().default(true),
             /** Conversation key: `x-llmr-session` header, then the request's `user` field. */
-            by: z.array(z.enum(['session', 'user'])).min(1).default(['session', 'user']),
-            ttlMs: z.number().int().positive().default(30 * 60_000),
+            by: z
+              .array(z.enum(['session', 'user']))
+              .min(1)
+              .default(['session', 'user']),
+            ttlMs: z
+              .number()
+              .int()
+              .positive()
+              .default(30 * 60_000),
             maxEntries: z.number().int().positive().default(100_000),
           })
           .strict()
@@ -98,7 +108,10 @@ export const GatewayConfigSchema = z
         /** Keep the routed prompt text in route records (else only a salted sha256). */
         storePrompt: z.boolean().default(false),
         /** Environment variable with the hash salt (default: a random salt per process). */
-        saltEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+        saltEnv: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .optional(),
       })
       .strict()
       .default({ storePrompt: false }),
@@ -109,13 +122,21 @@ export const GatewayConfigSchema = z
   .superRefine((c, ctx) => {
     const ups = Object.keys(c.upstreams);
     for (const [name, m] of Object.entries(c.models))
-      if (!Object.hasOwn(c.upstreams, m.upstream)) ctx.addIssue({ code: 'custom', path: ['models', name, 'upstream'], message: `unknown upstream "${m.upstream}"; configured upstreams: ${ups.join(', ')}` });
+      if (!Object.hasOwn(c.upstreams, m.upstream))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', name, 'upstream'],
+          message: `unknown upstream "${m.upstream}"; configured upstreams: ${ups.join(', ')}`,
+        });
   });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
 
 function pathOf(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
 }
 
 /** Validate a parsed config object; the first problem becomes an LlmrError naming the field's path. */
@@ -130,7 +151,12 @@ export function parseGatewayConfig(input: unknown, where = 'gateway config'): Ga
     field = [field, keys[0]].filter(Boolean).join('.');
     message = `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
   }
-  throw new LlmrError(`invalid gateway config: ${field || '(root)'}: ${message}`, { field: field || '(root)', where, code: 'invalid_config', fix: 'see the gateway section of README.md for the config format' });
+  throw new LlmrError(`invalid gateway config: ${field || '(root)'}: ${message}`, {
+    field: field || '(root)',
+    where,
+    code: 'invalid_config',
+    fix: 'see the gateway section of README.md for the config format',
+  });
 }
 
 /** Read a gateway config from a .json, .yaml or .yml file. */
@@ -139,14 +165,22 @@ export function loadGatewayConfig(path: string): GatewayConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new LlmrError(`cannot read gateway config ${path}: ${(e as Error).message}`, { where: path, field: '--gateway', fix: 'pass the path of a gateway.json or gateway.yaml file' });
+    throw new LlmrError(`cannot read gateway config ${path}: ${(e as Error).message}`, {
+      where: path,
+      field: '--gateway',
+      fix: 'pass the path of a gateway.json or gateway.yaml file',
+    });
   }
   let data: unknown;
   const yaml = /\.ya?ml$/i.test(extname(path));
   try {
     data = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    throw new LlmrError(`gateway config ${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(e as Error).message}`, { where: path, code: 'invalid_config', fix: yaml ? 'fix the YAML syntax' : 'fix the JSON syntax (or use a .yaml file)' });
+    throw new LlmrError(`gateway config ${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(e as Error).message}`, {
+      where: path,
+      code: 'invalid_config',
+      fix: yaml ? 'fix the YAML syntax' : 'fix the JSON syntax (or use a .yaml file)',
+    });
   }
   return parseGatewayConfig(data, path);
 }
@@ -159,17 +193,25 @@ export function checkRouterCandidates(config: GatewayConfig, routerModels: reado
   const configured = Object.keys(config.models);
   const missing = routerModels.filter((m) => !Object.hasOwn(config.models, m));
   if (missing.length)
-    throw new LlmrError(`gateway config lacks ${missing.length} of ${routerName}'s candidate models: ${missing.join(', ')}. Router candidates: ${routerModels.join(', ')}; configured models: ${configured.join(', ')}`, {
-      field: 'models',
-      code: 'invalid_config',
-      fix: `add ${missing.map((m) => `models.${m}`).join(', ')} (upstream, inputPerMTok, outputPerMTok) to the gateway config`,
-    });
+    throw new LlmrError(
+      `gateway config lacks ${missing.length} of ${routerName}'s candidate models: ${missing.join(', ')}. Router candidates: ${routerModels.join(', ')}; configured models: ${configured.join(', ')}`,
+      {
+        field: 'models',
+        code: 'invalid_config',
+        fix: `add ${missing.map((m) => `models.${m}`).join(', ')} (upstream, inputPerMTok, outputPerMTok) to the gateway config`,
+      },
+    );
 }
 
 /** The API key of an upstream from the environment; a missing variable is an error naming it (the key is never printed). */
 export function upstreamApiKey(name: string, u: UpstreamConfig, env: NodeJS.ProcessEnv = process.env): string | null {
   if (!u.apiKeyEnv) return null;
   const v = env[u.apiKeyEnv];
-  if (!v) throw new LlmrError(`upstream "${name}" reads its API key from $${u.apiKeyEnv}, which is not set`, { field: `upstreams.${name}.apiKeyEnv`, code: 'invalid_config', fix: `export ${u.apiKeyEnv}=… before starting, or drop apiKeyEnv for an upstream without auth` });
+  if (!v)
+    throw new LlmrError(`upstream "${name}" reads its API key from $${u.apiKeyEnv}, which is not set`, {
+      field: `upstreams.${name}.apiKeyEnv`,
+      code: 'invalid_config',
+      fix: `export ${u.apiKeyEnv}=… before starting, or drop apiKeyEnv for an upstream without auth`,
+    });
   return v;
 }

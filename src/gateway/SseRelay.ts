@@ -69,7 +69,8 @@ export class SseRelay {
         const d = c?.delta;
         if (!d) continue;
         if (typeof d.content === 'string') this.outputChars += d.content.length;
-        if (Array.isArray(d.tool_calls)) for (const t of d.tool_calls) if (typeof t?.function?.arguments === 'string') this.outputChars += t.function.arguments.length;
+        if (Array.isArray(d.tool_calls))
+          for (const t of d.tool_calls) if (typeof t?.function?.arguments === 'string') this.outputChars += t.function.arguments.length;
       }
     return !(this.dropUsageChunk && u && Array.isArray(j.choices) && j.choices.length === 0);
   }

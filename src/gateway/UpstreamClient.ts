@@ -45,7 +45,12 @@ export class UpstreamClient {
   /** POST JSON to `path` (relative to baseUrl). Rejects with UpstreamError on connect error / timeout / abort. */
   post(path: string, body: Buffer, signal: AbortSignal): Promise<IncomingMessage> {
     const url = new URL(path, this.base);
-    const headers: Record<string, string> = { ...this.config.headers, 'content-type': 'application/json', 'content-length': String(body.length), accept: 'application/json, text/event-stream' };
+    const headers: Record<string, string> = {
+      ...this.config.headers,
+      'content-type': 'application/json',
+      'content-length': String(body.length),
+      accept: 'application/json, text/event-stream',
+    };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -65,7 +70,9 @@ export class UpstreamClient {
         if (socket && !socket.connecting) return;
         fail(new UpstreamError('connect_timeout', `connect to ${this.name} timed out after ${this.config.connectTimeoutMs} ms`));
       });
-      firstByteDeadline.arm(this.config.timeoutMs, () => fail(new UpstreamError('timeout', `${this.name} sent no response within ${this.config.timeoutMs} ms`)));
+      firstByteDeadline.arm(this.config.timeoutMs, () =>
+        fail(new UpstreamError('timeout', `${this.name} sent no response within ${this.config.timeoutMs} ms`)),
+      );
       req.on('socket', (s) => {
         socket = s;
         s.setNoDelay(true);
@@ -112,7 +119,10 @@ export function readBody(res: IncomingMessage, deadlineMs: number, signal: Abort
     });
     res.on('close', () => {
       deadline.clear();
-      if (!res.complete) reject(signal.aborted ? new UpstreamError('aborted', 'client went away') : new UpstreamError('stream_error', 'upstream closed the connection mid-answer'));
+      if (!res.complete)
+        reject(
+          signal.aborted ? new UpstreamError('aborted', 'client went away') : new UpstreamError('stream_error', 'upstream closed the connection mid-answer'),
+        );
     });
   });
 }

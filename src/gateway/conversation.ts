@@ -18,7 +18,11 @@ export function routingPrompt(messages: readonly ChatMessageLike[], mode: Contex
       lastUser = i;
       break;
     }
-  if (mode === 'full') return messages.map((m) => contentText(m.content)).filter(Boolean).join('\n');
+  if (mode === 'full')
+    return messages
+      .map((m) => contentText(m.content))
+      .filter(Boolean)
+      .join('\n');
   if (lastUser < 0) {
     for (let i = messages.length - 1; i >= 0; i--) {
       const t = contentText(messages[i]!.content);

@@ -86,11 +86,15 @@ export async function startMockUpstream(o: MockUpstreamOptions = {}): Promise<Mo
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method === 'GET' && req.url?.replace(/\/$/, '') === '/v1/models') {
       const ids = [...behaviours.keys()].filter((k) => k !== '*');
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'mock' })) }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'mock' })) }));
       return;
     }
     if (req.method !== 'POST' || req.url?.replace(/\/$/, '') !== '/v1/chat/completions') {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `mock upstream: no route ${req.method} ${req.url}`, type: 'invalid_request_error' } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: `mock upstream: no route ${req.method} ${req.url}`, type: 'invalid_request_error' } }));
       return;
     }
     const chunks: Buffer[] = [];
@@ -131,14 +135,21 @@ export async function startMockUpstream(o: MockUpstreamOptions = {}): Promise<Mo
     const id = `chatcmpl-mock-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     if (!stream) {
-      const out: Record<string, unknown> = { id, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop', logprobs: null }] };
+      const out: Record<string, unknown> = {
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop', logprobs: null }],
+      };
       if (b.usage !== false) out.usage = usage;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.flushHeaders();
-    const event = (delta: Record<string, unknown>, finish: string | null) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
+    const event = (delta: Record<string, unknown>, finish: string | null) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
     await wait(b.firstByteDelayMs ?? 0);
     if (log.aborted) return;
     res.write(event({ role: 'assistant', content: '' }, null));
@@ -155,7 +166,8 @@ export async function startMockUpstream(o: MockUpstreamOptions = {}): Promise<Mo
     }
     res.write(event({}, 'stop'));
     const opts = body.stream_options as { include_usage?: unknown } | undefined;
-    if (b.usage !== false && opts?.include_usage === true) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
+    if (b.usage !== false && opts?.include_usage === true)
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   };
 

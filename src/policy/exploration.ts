@@ -23,7 +23,12 @@ function withChoice(base: Decision, model: string, policy: ExplorePolicy, propen
  * Probability that each candidate is chosen by an exploring policy (the logging policy's action distribution):
  * exact for ε-greedy, Monte Carlo (`policy.samples` draws) for Thompson sampling.
  */
-export function actionProbabilities(candidates: readonly CandidateScore[], policy: ExplorePolicy, decide: Decide, random: () => number = Math.random): Map<string, number> {
+export function actionProbabilities(
+  candidates: readonly CandidateScore[],
+  policy: ExplorePolicy,
+  decide: Decide,
+  random: () => number = Math.random,
+): Map<string, number> {
   const base = decide(candidates, policy.base);
   const pool = explorable(candidates, policy.maxCost);
   const p = new Map<string, number>(candidates.map((c) => [c.model, 0]));
@@ -44,7 +49,10 @@ export function actionProbabilities(candidates: readonly CandidateScore[], polic
 }
 
 function thompsonDraw(pool: readonly CandidateScore[], base: BasePolicy, sigma: number, decide: Decide, random: () => number): string {
-  return decide(pool.map((c) => ({ ...c, quality: c.quality + sigma * gaussian(random) })), base).model;
+  return decide(
+    pool.map((c) => ({ ...c, quality: c.quality + sigma * gaussian(random) })),
+    base,
+  ).model;
 }
 
 /**
@@ -56,7 +64,8 @@ function thompsonDraw(pool: readonly CandidateScore[], base: BasePolicy, sigma: 
 export function explore(candidates: readonly CandidateScore[], policy: ExplorePolicy, decide: Decide, random: () => number): Decision {
   const base = decide(candidates, policy.base);
   const pool = explorable(candidates, policy.maxCost);
-  if (pool.length === 0) return { ...withChoice(base, base.model, policy, 1, `${base.reason}; no candidate within the exploration cap $${policy.maxCost}`), explored: false };
+  if (pool.length === 0)
+    return { ...withChoice(base, base.model, policy, 1, `${base.reason}; no candidate within the exploration cap $${policy.maxCost}`), explored: false };
   if (policy.strategy === 'epsilon-greedy') {
     const probs = actionProbabilities(candidates, policy, decide);
     const model = random() < policy.epsilon ? pool[Math.min(pool.length - 1, Math.floor(random() * pool.length))]!.model : base.model;
@@ -67,5 +76,11 @@ export function explore(candidates: readonly CandidateScore[], policy: ExplorePo
   let hits = 0;
   for (let s = 0; s < policy.samples; s++) if (thompsonDraw(pool, policy.base, policy.sigma, decide, random) === model) hits++;
   const propensity = Math.max(hits, 1) / policy.samples;
-  return withChoice(base, model, policy, propensity, model === base.model ? `${base.reason} (Thompson draw, σ = ${policy.sigma})` : `Thompson draw (σ = ${policy.sigma}) chose ${model} over ${base.model}`);
+  return withChoice(
+    base,
+    model,
+    policy,
+    propensity,
+    model === base.model ? `${base.reason} (Thompson draw, σ = ${policy.sigma})` : `Thompson draw (σ = ${policy.sigma}) chose ${model} over ${base.model}`,
+  );
 }

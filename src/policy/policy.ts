@@ -9,7 +9,10 @@ import { explore } from './exploration.js';
 /** Bounds of the numeric policy fields (quality is a score in [0, 1]; money in USD). */
 export const POLICY_LIMITS = { maxWtp: 1e9, maxCost: 1e6 } as const;
 const num = (what: string, min: number, max: number) =>
-  z.number({ error: `${what} must be a number` }).refine(Number.isFinite, `${what} must be a finite number`).refine((v) => v >= min && v <= max, `${what} must be between ${min} and ${max}`);
+  z
+    .number({ error: `${what} must be a number` })
+    .refine(Number.isFinite, `${what} must be a finite number`)
+    .refine((v) => v >= min && v <= max, `${what} must be between ${min} and ${max}`);
 
 const BASE_POLICIES = [
   z.object({ kind: z.literal('max-quality') }).strict(),
@@ -19,7 +22,9 @@ const BASE_POLICIES = [
    * RouteLLM strong/weak threshold: the strong model when its predicted advantage
    * quality(strong) − quality(weak) ≥ threshold, else the weak model.
    */
-  z.object({ kind: z.literal('threshold'), strong: z.string().min(1), weak: z.string().min(1), threshold: num('threshold (a quality difference)', -1, 1) }).strict(),
+  z
+    .object({ kind: z.literal('threshold'), strong: z.string().min(1), weak: z.string().min(1), threshold: num('threshold (a quality difference)', -1, 1) })
+    .strict(),
   /** The cheapest model whose predicted quality ≥ target; if none reaches it, the best one. */
   z.object({ kind: z.literal('cheapest-above'), target: num('target (a quality score)', 0, 1) }).strict(),
   /** Best predicted quality among models whose expected cost ≤ maxCost (USD per request); if none fits, the cheapest. */
@@ -93,7 +98,8 @@ function order(a: RankedCandidate, b: RankedCandidate): number {
  */
 export function decide(candidates: readonly CandidateScore[], policy: Policy, random: () => number = Math.random): Decision {
   if (policy.kind === 'explore') return explore(candidates, policy, decide, random);
-  if (candidates.length === 0) throw new LlmrError('no candidate models to route between', { field: 'candidates', fix: 'pass at least one model the router knows' });
+  if (candidates.length === 0)
+    throw new LlmrError('no candidate models to route between', { field: 'candidates', fix: 'pass at least one model the router knows' });
   let ranked: RankedCandidate[];
   let reason: string;
   switch (policy.kind) {
@@ -109,11 +115,23 @@ export function decide(candidates: readonly CandidateScore[], policy: Policy, ra
       const strong = candidates.find((c) => c.model === policy.strong);
       const weak = candidates.find((c) => c.model === policy.weak);
       const names = candidates.map((c) => c.model);
-      if (!strong) throw new LlmrError(`threshold policy: strong model "${policy.strong}" is not a candidate; candidates: ${names.join(', ')}`, { field: 'policy.strong', fix: `use one of: ${names.join(', ')}` });
-      if (!weak) throw new LlmrError(`threshold policy: weak model "${policy.weak}" is not a candidate; candidates: ${names.join(', ')}`, { field: 'policy.weak', fix: `use one of: ${names.join(', ')}` });
+      if (!strong)
+        throw new LlmrError(`threshold policy: strong model "${policy.strong}" is not a candidate; candidates: ${names.join(', ')}`, {
+          field: 'policy.strong',
+          fix: `use one of: ${names.join(', ')}`,
+        });
+      if (!weak)
+        throw new LlmrError(`threshold policy: weak model "${policy.weak}" is not a candidate; candidates: ${names.join(', ')}`, {
+          field: 'policy.weak',
+          fix: `use one of: ${names.join(', ')}`,
+        });
       const advantage = strong.quality - weak.quality;
       const pick = advantage >= policy.threshold ? strong.model : weak.model;
-      ranked = candidates.map((c) => ({ ...c, utility: c.model === pick ? 1 : c.model === strong.model || c.model === weak.model ? 0 : -1, eligible: c.model === strong.model || c.model === weak.model }));
+      ranked = candidates.map((c) => ({
+        ...c,
+        utility: c.model === pick ? 1 : c.model === strong.model || c.model === weak.model ? 0 : -1,
+        eligible: c.model === strong.model || c.model === weak.model,
+      }));
       reason = `strong advantage ${advantage.toFixed(4)} ${advantage >= policy.threshold ? '≥' : '<'} threshold ${policy.threshold}`;
       break;
     }
@@ -134,7 +152,10 @@ export function decide(candidates: readonly CandidateScore[], policy: Policy, ra
       break;
     }
     case 'calibrated':
-      throw new LlmrError(`policy "calibrated" (${policy.name}) names a setting stored in a router artifact; decide() needs the resolved policy`, { field: 'policy', fix: 'route through RouterPipeline.route, which resolves calibrated policies from manifest.calibrations' });
+      throw new LlmrError(`policy "calibrated" (${policy.name}) names a setting stored in a router artifact; decide() needs the resolved policy`, {
+        field: 'policy',
+        fix: 'route through RouterPipeline.route, which resolves calibrated policies from manifest.calibrations',
+      });
   }
   ranked.sort(order);
   return { model: ranked[0]!.model, policy, reason, ranked };

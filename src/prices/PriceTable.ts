@@ -30,7 +30,10 @@ export class PriceTable {
     const r = PriceTableSchema.safeParse(entries);
     if (!r.success) {
       const issue = r.error.issues[0]!;
-      throw new LlmrError(`invalid price table: ${issue.message}`, { field: `prices.${issue.path.join('.')}`, fix: 'give each model perCall (USD) or inputPerMTok/outputPerMTok' });
+      throw new LlmrError(`invalid price table: ${issue.message}`, {
+        field: `prices.${issue.path.join('.')}`,
+        fix: 'give each model perCall (USD) or inputPerMTok/outputPerMTok',
+      });
     }
   }
 
@@ -45,7 +48,8 @@ export class PriceTable {
   /** Expected USD cost of sending `prompt` to `model`. Unknown model → error naming the known ones. */
   cost(model: string, prompt: string | number): number {
     const e = this.entries[model];
-    if (!e) throw new LlmrError(`no price for model "${model}"; priced: ${this.models.join(', ')}`, { field: 'prices', fix: 'add the model to the price table' });
+    if (!e)
+      throw new LlmrError(`no price for model "${model}"; priced: ${this.models.join(', ')}`, { field: 'prices', fix: 'add the model to the price table' });
     if (e.inputPerMTok === undefined && e.outputPerMTok === undefined) return e.perCall!;
     const inTok = typeof prompt === 'number' ? prompt : estimateTokens(prompt);
     const outTok = e.meanOutputTokens ?? 0;

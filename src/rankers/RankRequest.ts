@@ -20,7 +20,9 @@ const RankResponseObject = z
   .strict();
 
 /** One candidate response: a plain string, or `{ text, model? }`. */
-export const RankResponseSchema = z.union([nonBlank('response text', RANK_LIMITS.maxResponseChars), RankResponseObject]).transform((r) => (typeof r === 'string' ? { text: r } : r));
+export const RankResponseSchema = z
+  .union([nonBlank('response text', RANK_LIMITS.maxResponseChars), RankResponseObject])
+  .transform((r) => (typeof r === 'string' ? { text: r } : r));
 
 /** POST /rank body and RankerPipeline.rank() input. */
 export const RankRequestSchema = z
@@ -85,7 +87,10 @@ type Issue = { path: PropertyKey[]; message: string; code: string; errors?: Issu
 /** A response that is neither a string nor {text, model?}: report the branch that got furthest, not "Invalid input". */
 function unwrapUnion(issue: Issue): Issue {
   if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue;
-  const branch = issue.errors.map((b) => b[0]).filter((i): i is Issue => Boolean(i)).find((i) => i.path.length > 0 || i.code !== 'invalid_type');
+  const branch = issue.errors
+    .map((b) => b[0])
+    .filter((i): i is Issue => Boolean(i))
+    .find((i) => i.path.length > 0 || i.code !== 'invalid_type');
   if (!branch) return { ...issue, message: 'must be a non-empty string or an object {text, model?}' };
   return { ...branch, path: [...issue.path, ...branch.path] };
 }

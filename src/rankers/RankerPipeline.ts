@@ -51,8 +51,14 @@ export class RankerPipeline {
 
   /** P(a better than b) for each text pair (same arithmetic as rank(); used by evaluation). */
   async comparePairs(pairs: readonly TextPair[]): Promise<Float64Array> {
-    const { features, itemOf } = await featurizeGroups(this.featurizer, pairs.map((p) => ({ prompt: p.prompt, responses: [p.a, p.b] })));
-    return this.ranker.compare(features, itemOf.map(([a, b]) => [a!, b!] as const));
+    const { features, itemOf } = await featurizeGroups(
+      this.featurizer,
+      pairs.map((p) => ({ prompt: p.prompt, responses: [p.a, p.b] })),
+    );
+    return this.ranker.compare(
+      features,
+      itemOf.map(([a, b]) => [a!, b!] as const),
+    );
   }
 
   /** Scalar reward of each response of each group (reward models; cascades accept on it). */
@@ -71,8 +77,17 @@ export class RankerPipeline {
     const req = parseRankRequest(input);
     const reward = this.ranker.scoring === 'reward';
     const method: RankMethod = req.method ?? (reward ? 'reward' : req.reference !== undefined ? 'reference' : 'max-logits');
-    if (method === 'reward' && !reward) throw new LlmrError(`method "reward" needs a reward model; this ranker (${this.kind}) is pairwise`, { field: 'method', fix: 'use max-logits, max-wins, bubble or reference', code: 'unknown_option' });
-    if (method === 'reference' && req.reference === undefined) throw new LlmrError('method "reference" needs a reference response', { field: 'reference', fix: 'add "reference": "<a reference answer>" or choose another method' });
+    if (method === 'reward' && !reward)
+      throw new LlmrError(`method "reward" needs a reward model; this ranker (${this.kind}) is pairwise`, {
+        field: 'method',
+        fix: 'use max-logits, max-wins, bubble or reference',
+        code: 'unknown_option',
+      });
+    if (method === 'reference' && req.reference === undefined)
+      throw new LlmrError('method "reference" needs a reference response', {
+        field: 'reference',
+        fix: 'add "reference": "<a reference answer>" or choose another method',
+      });
     const n = req.responses.length;
     const responses: TextResponse[] = [...req.responses];
     if (method === 'reference') responses.push({ text: req.reference! });
@@ -95,7 +110,10 @@ export class RankerPipeline {
       else scores = r.slice(0, n);
     } else if (method === 'max-logits' || method === 'max-wins') {
       const pairs = upperPairs(n);
-      const p = await this.ranker.compare(features, pairs.map(([i, j]) => [items[i]!, items[j]!] as const));
+      const p = await this.ranker.compare(
+        features,
+        pairs.map(([i, j]) => [items[i]!, items[j]!] as const),
+      );
       comparisons = pairs.length;
       const full = matrixFromUpper(n, p);
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) matrix[i]![j] = full[i]![j]!;
@@ -110,7 +128,10 @@ export class RankerPipeline {
       scores = res.scores;
     } else {
       // reference: each response against the reference item (index n)
-      const p = await this.ranker.compare(features, items.slice(0, n).map((it) => [it, items[n]!] as const));
+      const p = await this.ranker.compare(
+        features,
+        items.slice(0, n).map((it) => [it, items[n]!] as const),
+      );
       comparisons = n;
       scores = out.vsReference = Array.from(p);
     }

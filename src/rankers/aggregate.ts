@@ -43,7 +43,11 @@ function checkSquare(p: PrefMatrix): number {
 
 function entry(p: PrefMatrix, i: number, j: number): number {
   const v = p[i]![j];
-  if (v === null || v === undefined || !Number.isFinite(v)) throw new LlmrError(`preference matrix entry [${i}][${j}] is missing`, { field: `matrix[${i}][${j}]`, fix: 'max-logits and max-wins need every pair compared' });
+  if (v === null || v === undefined || !Number.isFinite(v))
+    throw new LlmrError(`preference matrix entry [${i}][${j}] is missing`, {
+      field: `matrix[${i}][${j}]`,
+      fix: 'max-logits and max-wins need every pair compared',
+    });
   return v;
 }
 
@@ -104,12 +108,16 @@ export async function bubble(n: number, compare: (challenger: number, champion: 
 
 /** Indices ordered by score descending (ties by index ascending: deterministic). */
 export function orderByScore(scores: readonly number[]): number[] {
-  return scores.map((s, i) => ({ s, i })).sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.i);
+  return scores
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .map((x) => x.i);
 }
 
 /** Full preference matrix from the upper triangle of an antisymmetric comparator: P[j][i] = 1 − P[i][j], diagonal ½. */
 export function matrixFromUpper(n: number, upper: ArrayLike<number>): number[][] {
-  if (upper.length !== (n * (n - 1)) / 2) throw new LlmrError(`${upper.length} comparisons for ${n} responses; expected ${(n * (n - 1)) / 2}`, { field: 'comparisons' });
+  if (upper.length !== (n * (n - 1)) / 2)
+    throw new LlmrError(`${upper.length} comparisons for ${n} responses; expected ${(n * (n - 1)) / 2}`, { field: 'comparisons' });
   const m = Array.from({ length: n }, () => new Array<number>(n).fill(0.5));
   let k = 0;
   for (let i = 0; i < n; i++)

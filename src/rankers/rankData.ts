@@ -78,7 +78,14 @@ async function pairwiseSet(name: 'pandalm' | 'hh-rlhf', dir: string): Promise<Ra
   const records = Object.values(res.splits).flat();
   const { pairs, skipped } = textPairsFromRecords(records, dir);
   const s = splitPairs(pairs);
-  return { name, ...s, notes: [...res.notes, `${pairs.length} pairs (${skipped} without responses); split by prompt hash ${RANK_SPLIT.fractions.join('/')} → ${s.train.length}/${s.validation.length}/${s.test.length}`] };
+  return {
+    name,
+    ...s,
+    notes: [
+      ...res.notes,
+      `${pairs.length} pairs (${skipped} without responses); split by prompt hash ${RANK_SPLIT.fractions.join('/')} → ${s.train.length}/${s.validation.length}/${s.test.length}`,
+    ],
+  };
 }
 
 /**
@@ -90,7 +97,13 @@ export async function fileRankDataset(path: string, opts: { split?: 'hash' | 'al
   const records = await readRecords(path, 'pairwise');
   const { pairs, skipped } = textPairsFromRecords(records, basename(path));
   const s = opts.split === 'all' ? { train: [], validation: [], test: pairs } : splitPairs(pairs);
-  return { name: basename(path), ...s, notes: [`${basename(path)}: ${pairs.length} pairs (${skipped} without responses)${opts.split === 'all' ? ', all scored' : `; split by prompt hash ${RANK_SPLIT.fractions.join('/')} → ${s.train.length}/${s.validation.length}/${s.test.length}`}`] };
+  return {
+    name: basename(path),
+    ...s,
+    notes: [
+      `${basename(path)}: ${pairs.length} pairs (${skipped} without responses)${opts.split === 'all' ? ', all scored' : `; split by prompt hash ${RANK_SPLIT.fractions.join('/')} → ${s.train.length}/${s.validation.length}/${s.test.length}`}`,
+    ],
+  };
 }
 
 /** Load one ranker data set from the shared data root (the folder holding each set's folder). */
@@ -109,6 +122,9 @@ export async function loadRankDataset(name: RankDatasetName, sharedRoot: string,
     test,
     records: { train: split.train!, validation: split.validation!, test: res.splits.test! },
     prices: res.prices,
-    notes: [...res.notes, `right-vs-wrong response pairs, at most ${opts.maxPairsPerPrompt ?? 6} per prompt: ${train.length}/${validation.length}/${test.length} (train/validation/test; validation = 10% of train prompts by hash)`],
+    notes: [
+      ...res.notes,
+      `right-vs-wrong response pairs, at most ${opts.maxPairsPerPrompt ?? 6} per prompt: ${train.length}/${validation.length}/${test.length} (train/validation/test; validation = 10% of train prompts by hash)`,
+    ],
   };
 }

@@ -24,9 +24,15 @@ export interface ResponseGroup {
  * cheap text features, model). `itemOf[g][k]` is the item of response k of group g.
  */
 export async function featurizeGroups(featurizer: Featurizer, groups: readonly ResponseGroup[]): Promise<{ features: RankFeatures; itemOf: number[][] }> {
-  const prompts = await featurizeSparse(featurizer, groups.map((g) => g.prompt));
+  const prompts = await featurizeSparse(
+    featurizer,
+    groups.map((g) => g.prompt),
+  );
   const flat = groups.flatMap((g, gi) => g.responses.map((r) => ({ gi, r })));
-  const xs = await featurizeSparse(featurizer, flat.map((f) => f.r.text));
+  const xs = await featurizeSparse(
+    featurizer,
+    flat.map((f) => f.r.text),
+  );
   const items = flat.map(({ gi, r }, k) => {
     const item: RankFeatures['items'][number] = { prompt: gi, x: xs[k]!, extra: textFeatures(groups[gi]!.prompt, r.text, sparseDot(prompts[gi]!, xs[k]!)) };
     if (r.model !== undefined) item.model = r.model;

@@ -6,7 +6,16 @@ import { readTidy } from '../tf/read.js';
 import { glorotUniform, packWeights, unpackWeights, variableFrom, WeightSpecSchema } from '../tf/weights.js';
 import { TRAIN_PARAMS, trainConfigOf, trainVariables, type Objective, type StepContext, type TrainResult } from '../train/harness.js';
 import { Rng } from '../util/rng.js';
-import { sigmoidSym, type RankFeatures, type Ranker, type RankerScoring, type RankerSpec, type RankerState, type RankFitOptions, type RankTrainingSet } from './Ranker.js';
+import {
+  sigmoidSym,
+  type RankFeatures,
+  type Ranker,
+  type RankerScoring,
+  type RankerSpec,
+  type RankerState,
+  type RankFitOptions,
+  type RankTrainingSet,
+} from './Ranker.js';
 import { parseParams } from '../estimator/params.js';
 import { compareSparse, densifyRows } from './sparse.js';
 import { TEXT_FEATURE_COUNT } from './textFeatures.js';
@@ -143,7 +152,11 @@ export class RankNet implements Ranker {
       });
       return tf.tensor2d(buf, [pairs.length, c]);
     };
-    const ids = (side: 0 | 1) => tf.tensor1d(Int32Array.from(pairs, (pr) => this.modelId(items[pr[side]]!.model)), 'int32');
+    const ids = (side: 0 | 1) =>
+      tf.tensor1d(
+        Int32Array.from(pairs, (pr) => this.modelId(items[pr[side]]!.model)),
+        'int32',
+      );
     const rows = (vecs: Parameters<typeof densifyRows>[0]) => tf.tensor2d(densifyRows(vecs, this.dim), [pairs.length, this.dim]);
     return {
       xa: rows(pairs.map((pr) => items[pr[0]]!.x)),
@@ -163,7 +176,14 @@ export class RankNet implements Ranker {
   }
 
   /** g(first, second) for the rows of a batch, [n, 1]. */
-  private g(x1: tf.Tensor2D, c1: tf.Tensor2D, m1: tf.Tensor1D, e: { p: tf.Tensor2D; a: tf.Tensor2D; b: tf.Tensor2D } | null, c2: tf.Tensor2D, ctx?: StepContext): tf.Tensor2D {
+  private g(
+    x1: tf.Tensor2D,
+    c1: tf.Tensor2D,
+    m1: tf.Tensor1D,
+    e: { p: tf.Tensor2D; a: tf.Tensor2D; b: tf.Tensor2D } | null,
+    c2: tf.Tensor2D,
+    ctx?: StepContext,
+  ): tf.Tensor2D {
     const v = this.requireVars();
     const p = this.params;
     let out = dense(c1, v.q as unknown as tf.Tensor2D);
@@ -200,7 +220,10 @@ export class RankNet implements Ranker {
   /** Reward r(item) = g(item, ·) of a reward model, [n]. */
   private rewardRows(data: RankFeatures, items: readonly number[]): Promise<Float32Array> {
     return readTidy(() => {
-      const b = this.batch(data, items.map((i) => [i, i] as const));
+      const b = this.batch(
+        data,
+        items.map((i) => [i, i] as const),
+      );
       const v = this.requireVars();
       let e: { p: tf.Tensor2D; a: tf.Tensor2D; b: tf.Tensor2D } | null = null;
       if (v.proj) {
@@ -212,7 +235,11 @@ export class RankNet implements Ranker {
   }
 
   private checkData(data: RankFeatures, what: string): void {
-    if (data.dim !== this.dim) throw new LlmrError(`${what} features have ${data.dim} dims, the ${this.kind} ranker was trained on ${this.dim}`, { field: 'features', fix: 'use the featurizer stored with the ranker artifact' });
+    if (data.dim !== this.dim)
+      throw new LlmrError(`${what} features have ${data.dim} dims, the ${this.kind} ranker was trained on ${this.dim}`, {
+        field: 'features',
+        fix: 'use the featurizer stored with the ranker artifact',
+      });
   }
 
   private objective(data: RankTrainingSet): Objective & { accuracy(rows: readonly number[]): Promise<number>; groups: Int32Array } {
@@ -223,7 +250,13 @@ export class RankNet implements Ranker {
       groups: Int32Array.from(pairs, (p) => data.items[p.a]!.prompt),
       loss(rows, ctx) {
         const sel = rows.map((r) => pairs[r]!);
-        const d = self.diff(self.batch(data, sel.map((p) => [p.a, p.b] as const)), ctx);
+        const d = self.diff(
+          self.batch(
+            data,
+            sel.map((p) => [p.a, p.b] as const),
+          ),
+          ctx,
+        );
         const y = tf.tensor1d(Float32Array.from(sel, (p) => p.y));
         return maskedBceWithLogits(d, y, tf.onesLike(y));
       },
@@ -233,7 +266,14 @@ export class RankNet implements Ranker {
         let right = 0;
         for (let i = 0; i < sel.length; i += CHUNK) {
           const chunk = sel.slice(i, i + CHUNK);
-          const d = await readTidy(() => self.diff(self.batch(data, chunk.map((p) => [p.a, p.b] as const))));
+          const d = await readTidy(() =>
+            self.diff(
+              self.batch(
+                data,
+                chunk.map((p) => [p.a, p.b] as const),
+              ),
+            ),
+          );
           chunk.forEach((p, k) => {
             if ((d[k]! > 0 && p.y > 0.5) || (d[k]! < 0 && p.y < 0.5)) right++;
           });
@@ -269,7 +309,11 @@ export class RankNet implements Ranker {
     const cfg = trainConfigOf(this.params);
     this.initVars(this.dim, this.modelNames.length, cfg.seed);
     const train = this.objective(data);
-    if (train.size === 0) throw new LlmrError(`${this.kind} ranker: no training pairs${this.params.ties === 'skip' ? ' (all ties, and ties: "skip")' : ''}`, { field: 'data.pairs', fix: 'pass preference pairs with a winner' });
+    if (train.size === 0)
+      throw new LlmrError(`${this.kind} ranker: no training pairs${this.params.ties === 'skip' ? ' (all ties, and ties: "skip")' : ''}`, {
+        field: 'data.pairs',
+        fix: 'pass preference pairs with a winner',
+      });
     const validation = opts.validation ? this.objective(opts.validation) : undefined;
     const v = this.requireVars();
     const decay = Object.entries(v)
@@ -280,7 +324,8 @@ export class RankNet implements Ranker {
       groups: train.groups,
       decay,
       metric: (rows, obj) => (obj as typeof train).accuracy(rows),
-      onEpoch: (r) => opts.onProgress?.({ epoch: r.epoch, epochs: r.epochs, loss: r.loss, valLoss: r.valLoss, metric: r.metric, message: `lr ${r.lr.toExponential(2)}` }),
+      onEpoch: (r) =>
+        opts.onProgress?.({ epoch: r.epoch, epochs: r.epochs, loss: r.loss, valLoss: r.valLoss, metric: r.metric, message: `lr ${r.lr.toExponential(2)}` }),
     });
     return this;
   }
@@ -316,7 +361,11 @@ export class RankNet implements Ranker {
   }
 
   async reward(data: RankFeatures, items: readonly number[]): Promise<Float64Array> {
-    if (this.pairwise) throw new LlmrError(`the ${this.kind} ranker compares responses pairwise and has no scalar reward`, { field: 'method', fix: "use method 'max-logits', 'max-wins' or 'bubble', or a reward model (bradley-terry)" });
+    if (this.pairwise)
+      throw new LlmrError(`the ${this.kind} ranker compares responses pairwise and has no scalar reward`, {
+        field: 'method',
+        fix: "use method 'max-logits', 'max-wins' or 'bubble', or a reward model (bradley-terry)",
+      });
     this.requireVars();
     this.checkData(data, 'reward');
     const out = new Float64Array(items.length);
@@ -336,10 +385,17 @@ export class RankNet implements Ranker {
   /** Restore saved state into this (freshly constructed) ranker. */
   restore(st: RankerState): this {
     const parsed = StateSchema.safeParse(st.state);
-    if (!parsed.success) throw new LlmrError(`${this.kind} ranker state is malformed: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`, { field: 'state', fix: 're-train or re-save the artifact' });
+    if (!parsed.success)
+      throw new LlmrError(`${this.kind} ranker state is malformed: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`, {
+        field: 'state',
+        fix: 're-train or re-save the artifact',
+      });
     const s = parsed.data;
     if (s.extraMean.length !== TEXT_FEATURE_COUNT || s.extraStd.length !== TEXT_FEATURE_COUNT)
-      throw new LlmrError(`${this.kind} ranker state has ${s.extraMean.length} text features, this version computes ${TEXT_FEATURE_COUNT}`, { field: 'state.extraMean', fix: 're-train the ranker with this version' });
+      throw new LlmrError(`${this.kind} ranker state has ${s.extraMean.length} text features, this version computes ${TEXT_FEATURE_COUNT}`, {
+        field: 'state.extraMean',
+        fix: 're-train the ranker with this version',
+      });
     this.dim = s.dim;
     this.extraMean = Float32Array.from(s.extraMean);
     this.extraStd = Float32Array.from(s.extraStd);
@@ -365,17 +421,30 @@ export function rankNetSpec(kind: string, scoring: RankerScoring, description: s
 
 /** Shape checks of a ranker training set; errors name the offending pair or item. */
 export function checkTrainingSet(kind: string, data: RankTrainingSet, dim?: number): void {
-  if (dim !== undefined && data.dim !== dim) throw new LlmrError(`${kind} ranker: validation features have ${data.dim} dims, training ${dim}`, { field: 'validation', fix: 'featurize both with the same featurizer' });
-  if (data.pairs.length === 0) throw new LlmrError(`${kind} ranker needs at least one preference pair`, { field: 'data.pairs', fix: 'pass pairwise records with response_a and response_b' });
+  if (dim !== undefined && data.dim !== dim)
+    throw new LlmrError(`${kind} ranker: validation features have ${data.dim} dims, training ${dim}`, {
+      field: 'validation',
+      fix: 'featurize both with the same featurizer',
+    });
+  if (data.pairs.length === 0)
+    throw new LlmrError(`${kind} ranker needs at least one preference pair`, {
+      field: 'data.pairs',
+      fix: 'pass pairwise records with response_a and response_b',
+    });
   data.items.forEach((it, i) => {
-    if (!(it.prompt >= 0 && it.prompt < data.prompts.length)) throw new LlmrError(`item ${i} refers to prompt ${it.prompt}; there are ${data.prompts.length}`, { field: `data.items[${i}].prompt` });
-    if (it.extra.length !== TEXT_FEATURE_COUNT) throw new LlmrError(`item ${i} has ${it.extra.length} text features, expected ${TEXT_FEATURE_COUNT}`, { field: `data.items[${i}].extra` });
+    if (!(it.prompt >= 0 && it.prompt < data.prompts.length))
+      throw new LlmrError(`item ${i} refers to prompt ${it.prompt}; there are ${data.prompts.length}`, { field: `data.items[${i}].prompt` });
+    if (it.extra.length !== TEXT_FEATURE_COUNT)
+      throw new LlmrError(`item ${i} has ${it.extra.length} text features, expected ${TEXT_FEATURE_COUNT}`, { field: `data.items[${i}].extra` });
   });
   data.pairs.forEach((p, i) => {
     const n = data.items.length;
     if (!(p.a >= 0 && p.a < n && p.b >= 0 && p.b < n) || p.a === p.b || !(p.y >= 0 && p.y <= 1))
       throw new LlmrError(`pair ${i} is invalid (a ${p.a}, b ${p.b}, y ${p.y})`, { field: `data.pairs[${i}]`, fix: `a ≠ b < ${n}, y ∈ [0, 1]` });
-    if (data.items[p.a]!.prompt !== data.items[p.b]!.prompt) throw new LlmrError(`pair ${i} compares responses to different prompts`, { field: `data.pairs[${i}]`, fix: 'a pair compares two responses to one prompt' });
+    if (data.items[p.a]!.prompt !== data.items[p.b]!.prompt)
+      throw new LlmrError(`pair ${i} compares responses to different prompts`, {
+        field: `data.pairs[${i}]`,
+        fix: 'a pair compares two responses to one prompt',
+      });
   });
 }
-

@@ -50,7 +50,10 @@ export function textFeatures(prompt: string, response: string, cosine = 0): Floa
   const words = wordTokens(response);
   const pwords = wordTokens(prompt);
   const trimmed = response.trim();
-  const lines = response.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = response
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const tri = trigrams(words);
   const pset = new Set(pwords);
   const wset = new Set(words);

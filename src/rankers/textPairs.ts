@@ -33,7 +33,13 @@ export function textPairsFromRecords(records: readonly PairwiseRecord[], where =
       skipped++;
       continue;
     }
-    const p: TextPair = { id: r.id, prompt: r.prompt, a: { text: r.response_a, model: r.model_a }, b: { text: r.response_b, model: r.model_b }, y: Y[r.winner] };
+    const p: TextPair = {
+      id: r.id,
+      prompt: r.prompt,
+      a: { text: r.response_a, model: r.model_a },
+      b: { text: r.response_b, model: r.model_b },
+      y: Y[r.winner],
+    };
     if (r.task !== undefined) p.task = r.task;
     if (r.votes) p.votes = r.votes;
     pairs.push(p);

@@ -59,7 +59,9 @@ export class RouterPipeline {
     /** Cross-validated comparison with the Zero router (zeroGuard.ts); absent = never guarded. */
     readonly guard?: GuardState,
   ) {
-    for (const m of router.models) if (!prices.has(m)) throw new LlmrError(`model "${m}" has no price`, { field: 'prices', fix: `price every candidate; priced: ${prices.models.join(', ')}` });
+    for (const m of router.models)
+      if (!prices.has(m))
+        throw new LlmrError(`model "${m}" has no price`, { field: 'prices', fix: `price every candidate; priced: ${prices.models.join(', ')}` });
   }
 
   get models(): readonly string[] {
@@ -76,7 +78,12 @@ export class RouterPipeline {
     if (!candidates || candidates.length === 0) return [...this.router.models];
     const known = new Set(this.router.models);
     for (const [i, c] of candidates.entries())
-      if (!known.has(c)) throw new LlmrError(`unknown model "${c}" in candidates; this router knows: ${this.router.models.join(', ')}`, { field: `candidates[${i}]`, fix: `use models from: ${this.router.models.join(', ')}`, code: 'unknown_option' });
+      if (!known.has(c))
+        throw new LlmrError(`unknown model "${c}" in candidates; this router knows: ${this.router.models.join(', ')}`, {
+          field: `candidates[${i}]`,
+          fix: `use models from: ${this.router.models.join(', ')}`,
+          code: 'unknown_option',
+        });
     return [...new Set(candidates)];
   }
 
@@ -86,9 +93,18 @@ export class RouterPipeline {
     const stored = this.meta.calibrations ?? {};
     const names = Object.keys(stored);
     const entry = Object.hasOwn(stored, policy.name) ? (stored[policy.name] as { policy?: unknown } | undefined) : undefined;
-    if (!entry) throw new LlmrError(`no calibration named "${policy.name}" in this router${names.length ? `; stored: ${names.join(', ')}` : ''}`, { field: 'policy.name', code: 'unknown_option', fix: names.length ? `use one of: ${names.join(', ')}` : 'store one with: llmr calibrate <artifact> --data <file> --goal share=0.3 --name <name>' });
+    if (!entry)
+      throw new LlmrError(`no calibration named "${policy.name}" in this router${names.length ? `; stored: ${names.join(', ')}` : ''}`, {
+        field: 'policy.name',
+        code: 'unknown_option',
+        fix: names.length ? `use one of: ${names.join(', ')}` : 'store one with: llmr calibrate <artifact> --data <file> --goal share=0.3 --name <name>',
+      });
     const resolved = parsePolicy(entry.policy, `calibrations.${policy.name}.policy`);
-    if (resolved.kind === 'calibrated') throw new LlmrError(`calibration "${policy.name}" refers to another calibration`, { field: `calibrations.${policy.name}.policy`, fix: 're-run llmr calibrate' });
+    if (resolved.kind === 'calibrated')
+      throw new LlmrError(`calibration "${policy.name}" refers to another calibration`, {
+        field: `calibrations.${policy.name}.policy`,
+        fix: 're-run llmr calibrate',
+      });
     return resolved;
   }
 
@@ -148,7 +164,11 @@ export class RouterPipeline {
       kind: this.router.kind,
       meta: this.meta,
       featurizer: this.featurizer,
-      model: { params: this.router.params, state: { ...r.state, defaultPolicy: this.defaultPolicy, ...(this.guard ? { zeroGuard: this.guard } : {}) }, files: r.files },
+      model: {
+        params: this.router.params,
+        state: { ...r.state, defaultPolicy: this.defaultPolicy, ...(this.guard ? { zeroGuard: this.guard } : {}) },
+        files: r.files,
+      },
       candidates: [...this.router.models],
       prices: this.prices.toJSON(),
       extra,
@@ -162,5 +182,4 @@ export class RouterPipeline {
     const prices = new PriceTable((manifest.prices ?? {}) as PriceTableData);
     return new RouterPipeline(featurizer, router, prices, meta, defaultPolicy ?? { kind: 'max-quality' }, zeroGuard);
   }
-
 }

@@ -66,7 +66,8 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
     const p = this.params;
     const drop = (t: tf.Tensor2D) => (ctx?.training && p.dropout > 0 ? (tf.dropout(t, p.dropout, undefined, ctx.rng.int(2 ** 31)) as tf.Tensor2D) : t);
     let h = drop(x);
-    for (let i = 0; i < p.hidden.length; i++) h = drop(tf.relu((i === 0 ? denseInput : dense)(h, v[`w${i}`] as unknown as tf.Tensor2D, v[`b${i}`] as unknown as tf.Tensor1D)));
+    for (let i = 0; i < p.hidden.length; i++)
+      h = drop(tf.relu((i === 0 ? denseInput : dense)(h, v[`w${i}`] as unknown as tf.Tensor2D, v[`b${i}`] as unknown as tf.Tensor1D)));
     return l2NormalizeRows((p.hidden.length === 0 ? denseInput : dense)(h, v.wOut as unknown as tf.Tensor2D));
   }
 
@@ -121,7 +122,8 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
         const lse = logSumExpLast(tf.add(tf.reshape(z, [b, 1, nm]), tf.mul(tf.sub(1, m), NEG))) as tf.Tensor2D;
         const v = tf.tensor2d(valid, [b, nm]);
         let loss = tf.div(tf.sum(tf.mul(v, tf.sub(lse, z))), tf.maximum(tf.sum(v), 1)) as tf.Scalar;
-        if (groups && this.params.sampleWeight > 0 && b > 1) loss = tf.add(loss, tf.mul(this.sampleLoss(e, rows, groups), this.params.sampleWeight)) as tf.Scalar;
+        if (groups && this.params.sampleWeight > 0 && b > 1)
+          loss = tf.add(loss, tf.mul(this.sampleLoss(e, rows, groups), this.params.sampleWeight)) as tf.Scalar;
         return loss;
       },
     };
@@ -175,12 +177,19 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
     init.wOut = { values: glorotUniform(rng, fanIn, p.dim), shape: [fanIn, p.dim] };
     init.K = { values: normalValues(rng, this.models.length * p.dim, 1), shape: [this.models.length, p.dim] };
     const vars = this.setVars(init);
-    const decay = Object.entries(vars).filter(([k]) => k.startsWith('w')).map(([, v]) => v);
-    this.lastTrain = await trainVariables(Object.values(vars), this.objective(data, this.groupsOf(data, seed)), { ...trainConfigOf(p), seed }, {
-      validation: opts.validation ? this.objective(opts.validation, this.groupsOf(opts.validation, seed)) : undefined,
-      decay,
-      onEpoch: this.progress(opts),
-    });
+    const decay = Object.entries(vars)
+      .filter(([k]) => k.startsWith('w'))
+      .map(([, v]) => v);
+    this.lastTrain = await trainVariables(
+      Object.values(vars),
+      this.objective(data, this.groupsOf(data, seed)),
+      { ...trainConfigOf(p), seed },
+      {
+        validation: opts.validation ? this.objective(opts.validation, this.groupsOf(opts.validation, seed)) : undefined,
+        decay,
+        onEpoch: this.progress(opts),
+      },
+    );
     await this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut);
     return this;
   }
@@ -192,7 +201,8 @@ export class ContrastiveRouter extends TfRouter<ContrastiveParams> {
 
 export const contrastiveSpec: RouterSpec = {
   kind: 'contrastive',
-  description: 'dual contrastive (RouterDC): query encoder + model embeddings, sample–model and sample–sample contrastive losses; calibrated to the score scale',
+  description:
+    'dual contrastive (RouterDC): query encoder + model embeddings, sample–model and sample–sample contrastive losses; calibrated to the score scale',
   trainsOn: 'scores',
   capabilities: { gradient: true, neighbours: false, explains: false },
   fastParams: { epochs: 25, batchSize: 16, lr: 1e-2, dim: 8, patience: 0, dropout: 0, sampleWeight: 1 },

@@ -94,7 +94,13 @@ export class EloRouter implements Router {
     this.calib = null;
     if (this.scale.observed > 0 && p.calibrationRows > 0) {
       const n = data.features.length;
-      const rows = n <= p.calibrationRows ? [...Array(n).keys()] : new Rng(opts.seed ?? p.seed).permutation(n).slice(0, p.calibrationRows).sort((a, b) => a - b);
+      const rows =
+        n <= p.calibrationRows
+          ? [...Array(n).keys()]
+          : new Rng(opts.seed ?? p.seed)
+              .permutation(n)
+              .slice(0, p.calibrationRows)
+              .sort((a, b) => a - b);
       const nm = this.models.length;
       const raw = new Float32Array(rows.length * nm);
       // Exact index: all leave-one-out neighbour lists from batched matMuls; HNSW: one search per row.
@@ -131,7 +137,11 @@ export class EloRouter implements Router {
   }
 
   private checkDim(x: Float32Array, where: string): void {
-    if (x.length !== this.dim) throw new LlmrError(`feature vector ${where} has ${x.length} dims, the elo router was trained on ${this.dim}`, { field: 'features', fix: 'use the featurizer stored with the router artifact' });
+    if (x.length !== this.dim)
+      throw new LlmrError(`feature vector ${where} has ${x.length} dims, the elo router was trained on ${this.dim}`, {
+        field: 'features',
+        fix: 'use the featurizer stored with the router artifact',
+      });
   }
 
   private neighbours(x: Float32Array, exclude = -1): SearchHit[] {
@@ -181,7 +191,10 @@ export class EloRouter implements Router {
     const lists: number[][] = batch.features.map(() => []);
     batch.pairs.forEach((p, i) => {
       if (!(p.row >= 0 && p.row < batch.features.length) || !(p.a >= 0 && p.a < nm) || !(p.b >= 0 && p.b < nm) || p.a === p.b || !(p.y >= 0 && p.y <= 1))
-        throw new LlmrError(`update pair ${i} is invalid (row ${p.row}, a ${p.a}, b ${p.b}, y ${p.y})`, { field: `pairs[${i}]`, fix: `row < ${batch.features.length}, a ≠ b < ${nm}, y ∈ [0,1]` });
+        throw new LlmrError(`update pair ${i} is invalid (row ${p.row}, a ${p.a}, b ${p.b}, y ${p.y})`, {
+          field: `pairs[${i}]`,
+          fix: `row < ${batch.features.length}, a ≠ b < ${nm}, y ∈ [0,1]`,
+        });
       if (!this.params.ties && p.y === 0.5) return;
       const [a, b, y] = p.a < p.b ? [p.a, p.b, p.y] : [p.b, p.a, 1 - p.y];
       lists[p.row]!.push(a, b, y);
@@ -244,7 +257,19 @@ export class EloRouter implements Router {
     // Exact indexes are rebuilt from features.f32 at load (no second copy of the vectors); HNSW graphs are stored.
     const ix = isExactKind(index.kind) ? null : saveRouterIndex(index);
     if (ix) files[ix.file] = ix.bytes;
-    return { state: { dim: this.dim, rows: this.features.length, index: index.kind, ...(ix ? { indexDescriptor: ix.descriptor } : {}), ids: this.ids, scale: this.scale, calibration: this.calib, global: Array.from(this.global) }, files };
+    return {
+      state: {
+        dim: this.dim,
+        rows: this.features.length,
+        index: index.kind,
+        ...(ix ? { indexDescriptor: ix.descriptor } : {}),
+        ids: this.ids,
+        scale: this.scale,
+        calibration: this.calib,
+        global: Array.from(this.global),
+      },
+      files,
+    };
   }
 
   /** Drop the index and stored rows (no native tensors to free). */
@@ -257,7 +282,11 @@ export class EloRouter implements Router {
   static async load(params: Record<string, unknown>, st: RouterState, models: readonly string[]): Promise<EloRouter> {
     const r = new EloRouter(params as Partial<EloParams>);
     const parsed = StateSchema.safeParse(st.state);
-    if (!parsed.success) throw new LlmrError(`elo router state is malformed: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`, { field: 'state', fix: 're-train or re-save the artifact' });
+    if (!parsed.success)
+      throw new LlmrError(`elo router state is malformed: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`, {
+        field: 'state',
+        fix: 're-train or re-save the artifact',
+      });
     const s = parsed.data;
     const need = (name: string) => {
       const f = st.files[name];
@@ -265,7 +294,8 @@ export class EloRouter implements Router {
       return f;
     };
     const feats = bytesF32(need('features.f32'));
-    if (feats.length !== s.rows * s.dim) throw new LlmrError(`elo features.f32 holds ${feats.length} values, expected ${s.rows} × ${s.dim}`, { field: 'files' });
+    if (feats.length !== s.rows * s.dim)
+      throw new LlmrError(`elo features.f32 holds ${feats.length} values, expected ${s.rows} × ${s.dim}`, { field: 'files' });
     r.models = [...models];
     r.dim = s.dim;
     r.ids = s.ids;
@@ -278,12 +308,15 @@ export class EloRouter implements Router {
     const nm = models.length;
     for (let k = 0; k + 4 <= flat.length; k += 4) {
       const [row, a, b, y] = [flat[k]!, flat[k + 1]!, flat[k + 2]!, flat[k + 3]!];
-      if (!(row >= 0 && row < s.rows && a >= 0 && a < nm && b >= 0 && b < nm && y >= 0 && y <= 1)) throw new LlmrError(`elo pairs.f64 entry ${k / 4} is out of range`, { field: 'files', fix: 're-train or re-save the artifact' });
+      if (!(row >= 0 && row < s.rows && a >= 0 && a < nm && b >= 0 && b < nm && y >= 0 && y <= 1))
+        throw new LlmrError(`elo pairs.f64 entry ${k / 4} is out of range`, { field: 'files', fix: 're-train or re-save the artifact' });
       lists[row]!.push(a, b, y);
     }
     r.pairs = { nModels: nm, byRow: lists.map((l) => Float64Array.from(l)), total: Math.floor(flat.length / 4) };
     r.collectGlobal();
-    r.index = isExactKind(s.index) ? buildRouterIndex(r.features, { ...r.params, search: 'exact', exactBelow: undefined }, r.params.k + 1) : loadRouterIndex({ kind: s.index, descriptor: s.indexDescriptor, dim: s.dim, rows: s.rows }, st.files, Math.max(r.params.ef, r.params.k + 1));
+    r.index = isExactKind(s.index)
+      ? buildRouterIndex(r.features, { ...r.params, search: 'exact', exactBelow: undefined }, r.params.k + 1)
+      : loadRouterIndex({ kind: s.index, descriptor: s.indexDescriptor, dim: s.dim, rows: s.rows }, st.files, Math.max(r.params.ef, r.params.k + 1));
     return r;
   }
 }
@@ -294,7 +327,8 @@ function addRow(stats: PairStats, l: Float64Array, w: number): void {
 
 export const eloSpec: RouterSpec = {
   kind: 'elo',
-  description: 'similarity-weighted Bradley–Terry/Elo ratings (RouteLLM sw_ranking, Eagle): global + nearest-neighbour ratings, online update(); calibrated to the score scale',
+  description:
+    'similarity-weighted Bradley–Terry/Elo ratings (RouteLLM sw_ranking, Eagle): global + nearest-neighbour ratings, online update(); calibrated to the score scale',
   trainsOn: 'either',
   capabilities: { gradient: false, neighbours: true, explains: true, learnsOnline: 'pairs' },
   fastParams: { k: 10 },

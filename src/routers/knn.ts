@@ -81,7 +81,9 @@ export class KnnRouter implements Router {
     this.scores = data.scores.map((r) => Float64Array.from(r));
     this.means = columnMeans(this.scores, this.models.length);
     const n = data.features.length;
-    this.index = buildRouterIndex(data.features, this.params, this.params.k, (done) => opts.onProgress?.({ epoch: done, epochs: n, message: 'building HNSW index' }));
+    this.index = buildRouterIndex(data.features, this.params, this.params.k, (done) =>
+      opts.onProgress?.({ epoch: done, epochs: n, message: 'building HNSW index' }),
+    );
     return this;
   }
 
@@ -91,7 +93,11 @@ export class KnnRouter implements Router {
   }
 
   private checkDim(x: Float32Array): void {
-    if (x.length !== this.dim) throw new LlmrError(`feature vector has ${x.length} dims, the knn router was trained on ${this.dim}`, { field: 'features', fix: 'use the featurizer stored with the router artifact' });
+    if (x.length !== this.dim)
+      throw new LlmrError(`feature vector has ${x.length} dims, the knn router was trained on ${this.dim}`, {
+        field: 'features',
+        fix: 'use the featurizer stored with the router artifact',
+      });
   }
 
   predictOne(x: Float32Array): Float64Array {
@@ -106,7 +112,9 @@ export class KnnRouter implements Router {
     if (!this.onlineIndex) return main;
     const base = this.scores.length;
     const extra = this.onlineIndex.searchMany(features, k);
-    return main.map((hits, i) => [...hits, ...extra[i]!.map((h) => ({ index: h.index + base, similarity: h.similarity }))].sort((a, b) => b.similarity - a.similarity).slice(0, k));
+    return main.map((hits, i) =>
+      [...hits, ...extra[i]!.map((h) => ({ index: h.index + base, similarity: h.similarity }))].sort((a, b) => b.similarity - a.similarity).slice(0, k),
+    );
   }
 
   private rowScores(i: number): Float64Array {
@@ -131,7 +139,11 @@ export class KnnRouter implements Router {
     this.requireIndex();
     const nm = this.models.length;
     const scores = batch.scores ?? [];
-    if (scores.length !== batch.features.length || batch.ids.length !== batch.features.length) throw new LlmrError(`learn(): ${batch.ids.length} ids, ${batch.features.length} feature rows and ${scores.length} score rows`, { field: 'batch', fix: 'one id, feature row and score row per prompt' });
+    if (scores.length !== batch.features.length || batch.ids.length !== batch.features.length)
+      throw new LlmrError(`learn(): ${batch.ids.length} ids, ${batch.features.length} feature rows and ${scores.length} score rows`, {
+        field: 'batch',
+        fix: 'one id, feature row and score row per prompt',
+      });
     batch.features.forEach((x, i) => {
       this.checkDim(x);
       if (scores[i]!.length !== nm) throw new LlmrError(`learn(): score row ${i} has ${scores[i]!.length} values for ${nm} models`, { field: `scores[${i}]` });
@@ -162,7 +174,7 @@ export class KnnRouter implements Router {
     const den = new Float64Array(nm);
     const { power, prior } = this.params;
     for (const h of hits) {
-      const w = power === 0 ? 1 : Math.pow(Math.max(h.similarity, 0), power) || 1e-12;
+      const w = power === 0 ? 1 : Math.max(h.similarity, 0) ** power || 1e-12;
       const row = this.rowScores(h.index);
       for (let j = 0; j < nm; j++) {
         const s = row[j]!;
@@ -241,9 +253,17 @@ export class KnnRouter implements Router {
   static async load(params: Record<string, unknown>, st: RouterState, models: readonly string[]): Promise<KnnRouter> {
     const r = new KnnRouter(params as Partial<KnnParams>);
     const parsed = KnnStateSchema.safeParse(st.state);
-    if (!parsed.success) throw new LlmrError(`knn router state is malformed: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, { field: 'state', fix: 're-train or re-save the artifact' });
+    if (!parsed.success)
+      throw new LlmrError(`knn router state is malformed: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, {
+        field: 'state',
+        fix: 're-train or re-save the artifact',
+      });
     const s = parsed.data;
-    if (s.ids.length !== s.rows || s.means.length !== models.length) throw new LlmrError(`knn router state lists ${s.ids.length} ids for ${s.rows} rows and ${s.means.length} means for ${models.length} models`, { field: 'state', fix: 're-train or re-save the artifact' });
+    if (s.ids.length !== s.rows || s.means.length !== models.length)
+      throw new LlmrError(`knn router state lists ${s.ids.length} ids for ${s.rows} rows and ${s.means.length} means for ${models.length} models`, {
+        field: 'state',
+        fix: 're-train or re-save the artifact',
+      });
     r.models = [...models];
     r.dim = s.dim;
     r.ids = s.ids;
@@ -259,7 +279,11 @@ export class KnnRouter implements Router {
       const n = s.online.length;
       const feats = bytesF32(need(st.files, 'online.f32'));
       const sc = bytesF64(need(st.files, 'online-scores.f64'));
-      if (feats.length !== n * s.dim || sc.length !== n * nm) throw new LlmrError(`knn online memory holds ${feats.length} feature and ${sc.length} score values for ${n} rows`, { field: 'files', fix: 're-save the artifact' });
+      if (feats.length !== n * s.dim || sc.length !== n * nm)
+        throw new LlmrError(`knn online memory holds ${feats.length} feature and ${sc.length} score values for ${n} rows`, {
+          field: 'files',
+          fix: 're-save the artifact',
+        });
       r.onlineIds = [...s.online];
       r.onlineFeatures = Array.from({ length: n }, (_, i) => feats.slice(i * s.dim, (i + 1) * s.dim));
       r.onlineScores = Array.from({ length: n }, (_, i) => sc.slice(i * nm, (i + 1) * nm));

@@ -89,13 +89,23 @@ export class MfRouter extends TfRouter<MfParams> {
     const vars = this.setVars(init);
     const train = this.objective(data);
     const validation = opts.validation ? this.objective(opts.validation) : undefined;
-    this.lastTrain = await trainVariables(Object.values(vars), train, { ...trainConfigOf(p), seed }, {
-      validation,
-      decay: [vars.W!],
-      metric: (rows, obj) => (obj as typeof train).accuracy(rows),
-      onEpoch: this.progress(opts),
-    });
-    await this.calibrate(data, p.calibration, opts.validation, this.lastTrain.heldOut.map((i) => train.rows[i]!));
+    this.lastTrain = await trainVariables(
+      Object.values(vars),
+      train,
+      { ...trainConfigOf(p), seed },
+      {
+        validation,
+        decay: [vars.W!],
+        metric: (rows, obj) => (obj as typeof train).accuracy(rows),
+        onEpoch: this.progress(opts),
+      },
+    );
+    await this.calibrate(
+      data,
+      p.calibration,
+      opts.validation,
+      this.lastTrain.heldOut.map((i) => train.rows[i]!),
+    );
     return this;
   }
 

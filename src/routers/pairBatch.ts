@@ -23,7 +23,10 @@ export function rowPairs(data: TrainingSet, opts: { ties: boolean }): RowPairs {
   const lists: number[][] = Array.from({ length: n }, () => []);
   pairs.forEach((p, i) => {
     if (!(p.row >= 0 && p.row < n) || !(p.a >= 0 && p.a < nm) || !(p.b >= 0 && p.b < nm) || p.a === p.b || !(p.y >= 0 && p.y <= 1))
-      throw new LlmrError(`pair ${i} is invalid (row ${p.row}, a ${p.a}, b ${p.b}, y ${p.y})`, { field: `data.pairs[${i}]`, fix: `row < ${n}, a ≠ b < ${nm}, y ∈ [0,1]` });
+      throw new LlmrError(`pair ${i} is invalid (row ${p.row}, a ${p.a}, b ${p.b}, y ${p.y})`, {
+        field: `data.pairs[${i}]`,
+        fix: `row < ${n}, a ≠ b < ${nm}, y ∈ [0,1]`,
+      });
     if (!opts.ties && p.y === 0.5) return;
     const [a, b, y] = p.a < p.b ? [p.a, p.b, p.y] : [p.b, p.a, 1 - p.y];
     lists[p.row]!.push(a, b, y);

@@ -67,7 +67,13 @@ function solve(h: Float64Array, g: Float64Array, n: number): Float64Array | null
  * Ridge logistic regression with soft targets: rows of `x` (d features, an intercept is added last and not
  * penalised beyond `interceptRidge`), NaN targets skipped. Returns d + 1 coefficients and the row count.
  */
-export function fitLogistic(x: readonly ArrayLike<number>[], t: ArrayLike<number>, ridge: number, interceptRidge = 1e-6, iterations = 50): { coef: Float64Array; n: number } {
+export function fitLogistic(
+  x: readonly ArrayLike<number>[],
+  t: ArrayLike<number>,
+  ridge: number,
+  interceptRidge = 1e-6,
+  iterations = 50,
+): { coef: Float64Array; n: number } {
   const d = x[0]?.length ?? 0;
   const p = d + 1;
   const coef = new Float64Array(p);
@@ -132,7 +138,13 @@ export function fitCalibration(kind: CalibrationKind, raw: Float32Array, targets
     const out: Calibration = { kind, a: [], b: [], n: [] };
     for (let j = 0; j < nModels; j++) {
       const xs = col(raw, j);
-      const f = fitLogistic(Array.from(xs, (v) => [v]), col(targets, j), opts.ridge ?? 1e-3, opts.ridge ?? 1e-3, opts.iterations);
+      const f = fitLogistic(
+        Array.from(xs, (v) => [v]),
+        col(targets, j),
+        opts.ridge ?? 1e-3,
+        opts.ridge ?? 1e-3,
+        opts.iterations,
+      );
       out.a.push(f.coef[0]!);
       out.b.push(f.coef[1]!);
       out.n.push(f.n);

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { LlmrError, NotFittedError } from '../errors.js';
 import { range, rowsTensor } from '../tf/batch.js';
@@ -66,7 +66,11 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
   }
 
   protected checkDim(x: Float32Array, where: string): void {
-    if (x.length !== this.dim) throw new LlmrError(`feature vector ${where} has ${x.length} dims, the ${this.kind} router was trained on ${this.dim}`, { field: 'features', fix: 'use the featurizer stored with the router artifact' });
+    if (x.length !== this.dim)
+      throw new LlmrError(`feature vector ${where} has ${x.length} dims, the ${this.kind} router was trained on ${this.dim}`, {
+        field: 'features',
+        fix: 'use the featurizer stored with the router artifact',
+      });
   }
 
   /** Validate a training (and validation) set and set models, dim and score scale from it. */
@@ -103,7 +107,8 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
    * harness held out (`heldOutRows`, data row indices), else (no validation at all) the training rows.
    */
   protected async calibrate(data: TrainingSet, kind: CalibrationKind, validation: TrainingSet | undefined, heldOutRows: readonly number[]): Promise<void> {
-    const set = validation ?? (heldOutRows.length > 0 ? { features: heldOutRows.map((r) => data.features[r]!), scores: heldOutRows.map((r) => data.scores[r]!) } : data);
+    const set =
+      validation ?? (heldOutRows.length > 0 ? { features: heldOutRows.map((r) => data.features[r]!), scores: heldOutRows.map((r) => data.scores[r]!) } : data);
     const raw = await this.rawOutputs(set.features);
     this.calib = fitCalibration(kind, raw, unitTargets(this.scale, set.scores, range(set.features.length), this.models.length), this.models.length);
   }
@@ -122,7 +127,8 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
 
   /** Per-epoch report → the Router progress callback. */
   protected progress(opts: FitOptions): (r: EpochReport) => void {
-    return (r) => opts.onProgress?.({ epoch: r.epoch, epochs: r.epochs, loss: r.loss, valLoss: r.valLoss, metric: r.metric, message: `lr ${r.lr.toExponential(2)}` });
+    return (r) =>
+      opts.onProgress?.({ epoch: r.epoch, epochs: r.epochs, loss: r.loss, valLoss: r.valLoss, metric: r.metric, message: `lr ${r.lr.toExponential(2)}` });
   }
 
   async save(): Promise<RouterState> {
@@ -134,13 +140,20 @@ export abstract class TfRouter<P extends Record<string, unknown>> implements Rou
   /** Restore a router of this kind from saved state (used by each subclass's static load). */
   protected restore(st: RouterState, models: readonly string[]): this {
     const parsed = BaseStateSchema.safeParse(st.state);
-    if (!parsed.success) throw new LlmrError(`${this.kind} router state is malformed: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`, { field: 'state', fix: 're-train or re-save the artifact' });
+    if (!parsed.success)
+      throw new LlmrError(`${this.kind} router state is malformed: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`, {
+        field: 'state',
+        fix: 're-train or re-save the artifact',
+      });
     const s = parsed.data;
     this.models = [...models];
     this.dim = s.dim;
     this.scale = s.scale;
     this.calib = s.calibration;
-    if (this.calib && calibrationModels(this.calib) !== models.length) throw new LlmrError(`${this.kind} router calibration covers ${calibrationModels(this.calib)} models, the artifact lists ${models.length}`, { field: 'state.calibration' });
+    if (this.calib && calibrationModels(this.calib) !== models.length)
+      throw new LlmrError(`${this.kind} router calibration covers ${calibrationModels(this.calib)} models, the artifact lists ${models.length}`, {
+        field: 'state.calibration',
+      });
     this.restoreExtra(st.state);
     this.setVars(unpackWeights(s.weights, st.files[WEIGHTS_FILE], `${this.kind} router`));
     return this;

@@ -41,7 +41,11 @@ export function pricesFromRecords(records: readonly ScoreRecord[], models: reado
   for (const m of models) costs[m] = records.map((r) => r.cost?.[m]);
   const t = PriceTable.fromObservedCosts(costs);
   const missing = models.filter((m) => !t.has(m));
-  if (missing.length) throw new LlmrError(`no price for ${missing.join(', ')}: the data has no per-call cost for them and no price table was given`, { field: 'prices', fix: 'pass --prices prices.json ({"<model>": {"inputPerMTok": .., "outputPerMTok": .., "meanOutputTokens": ..}} or {"perCall": usd})' });
+  if (missing.length)
+    throw new LlmrError(`no price for ${missing.join(', ')}: the data has no per-call cost for them and no price table was given`, {
+      field: 'prices',
+      fix: 'pass --prices prices.json ({"<model>": {"inputPerMTok": .., "outputPerMTok": .., "meanOutputTokens": ..}} or {"perCall": usd})',
+    });
   return t;
 }
 
@@ -82,20 +86,39 @@ export async function trainRouter(records: readonly ScoreRecord[], o: TrainRoute
     progress({ stage: 'featurize', epoch: Math.min(i + batch, prompts.length), epochs: prompts.length, message: 'prompts featurized' });
   }
   const data = buildTrainingSet(records, x, models);
-  const validation = o.validation?.length ? buildTrainingSet(o.validation, await transform(featurizer, o.validation.map((r) => r.prompt)), models) : undefined;
+  const validation = o.validation?.length
+    ? buildTrainingSet(
+        o.validation,
+        await transform(
+          featurizer,
+          o.validation.map((r) => r.prompt),
+        ),
+        models,
+      )
+    : undefined;
   const router = await fitRouter(o.kind, o.params ?? {}, data, { seed: o.seed, validation, onProgress: (p) => progress({ ...p, stage: 'fit' }) });
   let guard: GuardState | undefined;
   const folds = o.guard === false ? 0 : (o.guard?.folds ?? 5);
   if (folds >= 2 && records.length >= 4 * folds) {
     progress({ stage: 'guard', epoch: 0, epochs: folds, message: `cross-validating against the Zero router (${folds} folds)` });
-    const oof = await outOfFoldPredictions(data, (d, held) => fitRouter(o.kind, o.params ?? {}, d, { seed: o.seed, queryRows: held }), { folds, salt: o.guard ? o.guard.salt : undefined });
+    const oof = await outOfFoldPredictions(data, (d, held) => fitRouter(o.kind, o.params ?? {}, d, { seed: o.seed, queryRows: held }), {
+      folds,
+      salt: o.guard ? o.guard.salt : undefined,
+    });
     const cost = records.map((r) => Float64Array.from(models, (m) => prices.cost(m, r.prompt)));
     guard = guardFromPredictions(data, oof, cost, { ...(o.guard || {}), folds });
   }
-  return new RouterPipeline(featurizer, router, prices, {
-    name: o.name ?? `${o.kind}-router`,
-    version: o.version ?? 'dev',
-    backend: o.backend,
-    trainingData: { digest: recordsDigest(records), rows: records.length, source: o.source, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) },
-  }, undefined, guard);
+  return new RouterPipeline(
+    featurizer,
+    router,
+    prices,
+    {
+      name: o.name ?? `${o.kind}-router`,
+      version: o.version ?? 'dev',
+      backend: o.backend,
+      trainingData: { digest: recordsDigest(records), rows: records.length, source: o.source, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) },
+    },
+    undefined,
+    guard,
+  );
 }

@@ -4,14 +4,27 @@ import { modelsOf } from '../data/schemas.js';
 import type { PairObservation, TrainingSet } from './Router.js';
 
 /** Build a TrainingSet from score-table records and their feature vectors (same order). */
-export function buildTrainingSet(records: readonly ScoreRecord[], features: readonly Float32Array[], models: readonly string[] = modelsOf(records)): TrainingSet {
+export function buildTrainingSet(
+  records: readonly ScoreRecord[],
+  features: readonly Float32Array[],
+  models: readonly string[] = modelsOf(records),
+): TrainingSet {
   if (records.length !== features.length) throw new LlmrError(`${records.length} records but ${features.length} feature vectors`, { field: 'features' });
   if (models.length === 0) throw new LlmrError('the training data names no models', { field: 'scores', fix: 'each record needs scores: {"<model>": number}' });
-  const scores = records.map((r) => Float64Array.from(models, (m) => {
-    const v = r.scores[m];
-    return typeof v === 'number' ? v : Number.NaN;
-  }));
-  return { ids: records.map((r) => r.id), features: [...features], models: [...models], scores, tasks: records.map((r) => r.task), prompts: records.map((r) => r.prompt) };
+  const scores = records.map((r) =>
+    Float64Array.from(models, (m) => {
+      const v = r.scores[m];
+      return typeof v === 'number' ? v : Number.NaN;
+    }),
+  );
+  return {
+    ids: records.map((r) => r.id),
+    features: [...features],
+    models: [...models],
+    scores,
+    tasks: records.map((r) => r.task),
+    prompts: records.map((r) => r.prompt),
+  };
 }
 
 /**

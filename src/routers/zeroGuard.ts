@@ -92,7 +92,12 @@ function meanSe(d: number[]): { mean: number; se: number } {
  * Fit the guard from out-of-fold predictions: `oof[i][j]` predicted quality of model j on training row i
  * (from a router that did not see row i), `cost[i][j]` the expected cost the router decides with.
  */
-export function guardFromPredictions(data: TrainingSet, oof: readonly Float64Array[], cost: readonly Float64Array[], o: GuardOptions & { folds: number }): GuardState {
+export function guardFromPredictions(
+  data: TrainingSet,
+  oof: readonly Float64Array[],
+  cost: readonly Float64Array[],
+  o: GuardOptions & { folds: number },
+): GuardState {
   const m = data.models.length;
   const mm = modelMeansOf(data, cost);
   const means = Object.fromEntries(data.models.map((name, j) => [name, { quality: mm.quality[j]!, cost: mm.cost[j]! }]));
@@ -127,7 +132,14 @@ export function guardFromPredictions(data: TrainingSet, oof: readonly Float64Arr
   });
   const zq = zeroModelAt(means, Infinity);
   const mq = meanSe(diffs(Infinity, idx.get(zq)!));
-  return { folds: o.folds, rows: data.scores.length, z, means, points, maxQuality: { zeroModel: zq, gain: mq.mean, se: mq.se, better: mq.mean > z * mq.se && mq.mean > 0 } };
+  return {
+    folds: o.folds,
+    rows: data.scores.length,
+    z,
+    means,
+    points,
+    maxQuality: { zeroModel: zq, gain: mq.mean, se: mq.se, better: mq.mean > z * mq.se && mq.mean > 0 },
+  };
 }
 
 /** Row indices of each cross-validation fold, by prompt-id hash (deterministic, order-free). */
@@ -143,7 +155,11 @@ export function guardFolds(ids: readonly string[], folds: number, salt = 'llmr-g
  * Out-of-fold predictions on a training set: for each fold, `fitFold` trains a fresh router on the other
  * folds (fitRouter: pairs, size defaults and seed as for the full fit) and it predicts the held-out rows.
  */
-export async function outOfFoldPredictions(data: TrainingSet, fitFold: (d: TrainingSet, heldRows: number) => Promise<{ predict(x: readonly Float32Array[]): Promise<Float64Array[]>; dispose?(): void }>, o: { folds: number; salt?: string }): Promise<Float64Array[]> {
+export async function outOfFoldPredictions(
+  data: TrainingSet,
+  fitFold: (d: TrainingSet, heldRows: number) => Promise<{ predict(x: readonly Float32Array[]): Promise<Float64Array[]>; dispose?(): void }>,
+  o: { folds: number; salt?: string },
+): Promise<Float64Array[]> {
   const out: Float64Array[] = new Array(data.scores.length);
   const parts = guardFolds(data.ids, o.folds, o.salt);
   for (const held of parts) {
@@ -166,11 +182,19 @@ export async function outOfFoldPredictions(data: TrainingSet, fitFold: (d: Train
 }
 
 /** What the guard decides for one policy: `null` = route by the router; else the Zero router's model and why. */
-export function guardDecision(g: GuardState, policy: Policy, candidates: readonly string[], allModels: readonly string[]): { model: string; reason: string } | null {
+export function guardDecision(
+  g: GuardState,
+  policy: Policy,
+  candidates: readonly string[],
+  allModels: readonly string[],
+): { model: string; reason: string } | null {
   if (candidates.length !== allModels.length) return null; // compared over every model only
   if (policy.kind === 'max-quality') {
     if (g.maxQuality.better) return null;
-    return { model: g.maxQuality.zeroModel, reason: `guard: under max-quality the router's cross-validated quality was not above always calling ${g.maxQuality.zeroModel} (gain ${g.maxQuality.gain.toFixed(4)} ± ${g.maxQuality.se.toFixed(4)} over ${g.rows} training rows, ${g.folds} folds), so routing as the Zero router would` };
+    return {
+      model: g.maxQuality.zeroModel,
+      reason: `guard: under max-quality the router's cross-validated quality was not above always calling ${g.maxQuality.zeroModel} (gain ${g.maxQuality.gain.toFixed(4)} ± ${g.maxQuality.se.toFixed(4)} over ${g.rows} training rows, ${g.folds} folds), so routing as the Zero router would`,
+    };
   }
   if (policy.kind !== 'willingness-to-pay' || g.points.length === 0) return null;
   // the grid point nearest in log willingness to pay (0 is its own point)
@@ -183,7 +207,10 @@ export function guardDecision(g: GuardState, policy: Policy, candidates: readonl
   if (w === 0) near = g.points.find((p) => p.wtp === 0) ?? near;
   if (near.better) return null;
   const model = zeroModelAt(g.means, w);
-  return { model, reason: `guard: at willingness to pay ${w} the router's cross-validated utility was not above always calling ${model} (gain ${near.gain.toExponential(2)} ± ${near.se.toExponential(2)} at ${near.wtp.toExponential(2)}, ${g.rows} training rows, ${g.folds} folds), so routing as the Zero router would` };
+  return {
+    model,
+    reason: `guard: at willingness to pay ${w} the router's cross-validated utility was not above always calling ${model} (gain ${near.gain.toExponential(2)} ± ${near.se.toExponential(2)} at ${near.wtp.toExponential(2)}, ${g.rows} training rows, ${g.folds} folds), so routing as the Zero router would`,
+  };
 }
 
 /**

@@ -81,7 +81,8 @@ export class SqlStore implements Store {
   private droppedRoutes = 0;
   private routeWriter: Promise<void> | null = null;
   private routeWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private lastRouteError: unknown = null;
+  /** The last error of a route-record write (null once a write succeeds again). */
+  lastRouteError: unknown = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly feedbackQueue: FeedbackJob[] = [];
   private feedbackWriters = 0;
@@ -95,7 +96,14 @@ export class SqlStore implements Store {
     this.kind = db.kind;
     this.location = db.location;
     this.storePrompts = opts.storePrompts ?? false;
-    this.opts = { storePrompts: this.storePrompts, maxPendingRoutes: opts.maxPendingRoutes ?? 10_000, routeBatch: opts.routeBatch ?? 500, feedbackBatch: opts.feedbackBatch ?? 500, salt: opts.salt, log: opts.log };
+    this.opts = {
+      storePrompts: this.storePrompts,
+      maxPendingRoutes: opts.maxPendingRoutes ?? 10_000,
+      routeBatch: opts.routeBatch ?? 500,
+      feedbackBatch: opts.feedbackBatch ?? 500,
+      salt: opts.salt,
+      log: opts.log,
+    };
   }
 
   /** Apply pending migrations, load the salt, and return a ready store. */
@@ -105,7 +113,9 @@ export class SqlStore implements Store {
       await s.migrate();
     } catch (e) {
       await db.close().catch(() => {});
-      throw db.isUnavailable(e) && !(e instanceof StoreUnavailableError) ? new StoreUnavailableError(`${db.kind} store ${db.location} is unavailable: ${(e as Error).message}`, { cause: e }) : e;
+      throw db.isUnavailable(e) && !(e instanceof StoreUnavailableError)
+        ? new StoreUnavailableError(`${db.kind} store ${db.location} is unavailable: ${(e as Error).message}`, { cause: e })
+        : e;
     }
     return s;
   }
@@ -150,7 +160,12 @@ export class SqlStore implements Store {
     try {
       rec = this.privateRoute(record);
     } catch (e) {
-      this.opts.log?.({ level: 'error', msg: 'route record rejected by schema', routeId: (record as { routeId?: unknown })?.routeId, error: (e as Error).message });
+      this.opts.log?.({
+        level: 'error',
+        msg: 'route record rejected by schema',
+        routeId: (record as { routeId?: unknown })?.routeId,
+        error: (e as Error).message,
+      });
       return;
     }
     this.pending.set(rec.routeId, rec);
@@ -173,7 +188,22 @@ export class SqlStore implements Store {
     if (recs.length === 0) return;
     const params: SqlValue[] = [];
     for (const r of recs)
-      params.push(r.routeId, ms(r.time), r.source, r.routerName, r.routerVersion, r.chosenModel, r.answeredModel, r.costUsd ?? r.estimatedCostUsd, r.latencyMs, r.status, r.propensity ?? null, r.promptHash, r.userId, JSON.stringify(r));
+      params.push(
+        r.routeId,
+        ms(r.time),
+        r.source,
+        r.routerName,
+        r.routerVersion,
+        r.chosenModel,
+        r.answeredModel,
+        r.costUsd ?? r.estimatedCostUsd,
+        r.latencyMs,
+        r.status,
+        r.propensity ?? null,
+        r.promptHash,
+        r.userId,
+        JSON.stringify(r),
+      );
     await tx.query(
       `INSERT INTO llmr_route_records (route_id, time_ms, source, router_name, router_version, chosen_model, answered_model, cost_usd, latency_ms, status, propensity, prompt_hash, user_id, record) VALUES ${valuesClause(recs.length, 14)} ON CONFLICT (route_id) DO NOTHING`,
       params,
@@ -195,7 +225,12 @@ export class SqlStore implements Store {
       } catch (e) {
         this.lastRouteError = e;
         const unavailable = this.db.isUnavailable(e);
-        this.opts.log?.({ level: 'warn', msg: unavailable ? 'store unavailable; route records kept in memory, retrying' : 'route record write failed', pending: this.pending.size, error: (e as Error).message });
+        this.opts.log?.({
+          level: 'warn',
+          msg: unavailable ? 'store unavailable; route records kept in memory, retrying' : 'route record write failed',
+          pending: this.pending.size,
+          error: (e as Error).message,
+        });
         if (!unavailable) for (const r of batch) this.pending.delete(r.routeId), this.droppedRoutes++;
         this.settleRouteWaiters(unavailable ? e : null);
         if (unavailable && !this.closed) {
@@ -277,7 +312,8 @@ export class SqlStore implements Store {
         for (let i = 0; i < unique.length; i += this.opts.feedbackBatch) {
           const chunk = unique.slice(i, i + this.opts.feedbackBatch);
           const params: SqlValue[] = [];
-          for (const f of chunk) params.push(f.feedbackId, f.routeId, ms(f.time), f.kind, f.model, f.score, f.winner, f.loser, f.tie, f.promptHash, f.prompt, f.userId);
+          for (const f of chunk)
+            params.push(f.feedbackId, f.routeId, ms(f.time), f.kind, f.model, f.score, f.winner, f.loser, f.tie, f.promptHash, f.prompt, f.userId);
           const rows = await tx.query(
             `INSERT INTO llmr_feedback (feedback_id, route_id, time_ms, kind, model, score, winner, loser, tie, prompt_hash, prompt, user_id) VALUES ${valuesClause(chunk.length, 12)} ON CONFLICT (feedback_id) DO NOTHING RETURNING feedback_id`,
             params,
@@ -308,7 +344,9 @@ export class SqlStore implements Store {
 
   private unavailable(e: unknown): unknown {
     if (e instanceof StoreUnavailableError) return e;
-    return this.db.isUnavailable(e) ? new StoreUnavailableError(`${this.kind} store ${this.location} is unavailable: ${(e as Error).message}`, { cause: e }) : e;
+    return this.db.isUnavailable(e)
+      ? new StoreUnavailableError(`${this.kind} store ${this.location} is unavailable: ${(e as Error).message}`, { cause: e })
+      : e;
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -327,7 +365,9 @@ export class SqlStore implements Store {
       where += ` AND coalesce(answered_model, chosen_model) = $${params.length}`;
     }
     params.push(Math.max(1, Math.min(opts.limit ?? 100, 10_000)));
-    const rows = await this.guard(() => this.db.query(`SELECT record FROM llmr_route_records WHERE ${where} ORDER BY time_ms DESC, route_id LIMIT $${params.length}`, params));
+    const rows = await this.guard(() =>
+      this.db.query(`SELECT record FROM llmr_route_records WHERE ${where} ORDER BY time_ms DESC, route_id LIMIT $${params.length}`, params),
+    );
     return rows.map((r) => JSON.parse(String(r.record)) as RouteRecord);
   }
 
@@ -356,7 +396,9 @@ export class SqlStore implements Store {
       where += ` AND route_id = $${params.length}`;
     }
     params.push(Math.max(1, Math.min(opts.limit ?? 100, 100_000)));
-    const rows = await this.guard(() => this.db.query(`SELECT * FROM llmr_feedback WHERE ${where} ORDER BY time_ms DESC, feedback_id LIMIT $${params.length}`, params));
+    const rows = await this.guard(() =>
+      this.db.query(`SELECT * FROM llmr_feedback WHERE ${where} ORDER BY time_ms DESC, feedback_id LIMIT $${params.length}`, params),
+    );
     return rows.map((r) => this.feedbackFrom(r));
   }
 
@@ -375,7 +417,15 @@ export class SqlStore implements Store {
         params,
       ),
     );
-    return rows.map((r) => ({ bucket: iso(r.bucket), model: String(r.model), routes: num(r.routes), costUsd: num(r.cost), meanLatencyMs: num(r.mean_latency), p95LatencyMs: num(r.p95_latency), errors: num(r.errors) }));
+    return rows.map((r) => ({
+      bucket: iso(r.bucket),
+      model: String(r.model),
+      routes: num(r.routes),
+      costUsd: num(r.cost),
+      meanLatencyMs: num(r.mean_latency),
+      p95LatencyMs: num(r.p95_latency),
+      errors: num(r.errors),
+    }));
   }
 
   async modelFeedback(opts: TimeRange = {}): Promise<ModelFeedbackRow[]> {
@@ -426,10 +476,17 @@ export class SqlStore implements Store {
     const where = rangeWhere('r.time_ms', opts, params);
     const has = opts.all ? '' : ` AND EXISTS (SELECT 1 FROM llmr_feedback f WHERE f.route_id = r.route_id)`;
     const limit = opts.limit ? ` LIMIT ${Math.max(1, Math.floor(opts.limit))}` : '';
-    const routes = await this.guard(() => this.db.query(`SELECT r.route_id, r.record FROM llmr_route_records r WHERE ${where}${has} ORDER BY r.time_ms, r.route_id${limit}`, params));
+    const routes = await this.guard(() =>
+      this.db.query(`SELECT r.route_id, r.record FROM llmr_route_records r WHERE ${where}${has} ORDER BY r.time_ms, r.route_id${limit}`, params),
+    );
     const byId = new Map<string, LabelledRoute>(routes.map((r) => [String(r.route_id), { route: JSON.parse(String(r.record)) as RouteRecord, feedback: [] }]));
     if (byId.size === 0) return [];
-    const fb = await this.guard(() => this.db.query(`SELECT f.* FROM llmr_feedback f JOIN llmr_route_records r ON r.route_id = f.route_id WHERE ${where} ORDER BY f.time_ms, f.feedback_id`, params));
+    const fb = await this.guard(() =>
+      this.db.query(
+        `SELECT f.* FROM llmr_feedback f JOIN llmr_route_records r ON r.route_id = f.route_id WHERE ${where} ORDER BY f.time_ms, f.feedback_id`,
+        params,
+      ),
+    );
     for (const r of fb) byId.get(String(r.route_id))?.feedback.push(this.feedbackFrom(r));
     return [...byId.values()];
   }
@@ -437,22 +494,30 @@ export class SqlStore implements Store {
   async preferences(opts: TimeRange = {}): Promise<FeedbackRecord[]> {
     const params: SqlValue[] = [];
     const where = rangeWhere('time_ms', opts, params);
-    const rows = await this.guard(() => this.db.query(`SELECT * FROM llmr_feedback WHERE kind = 'preference' AND route_id IS NULL AND ${where} ORDER BY time_ms, feedback_id`, params));
+    const rows = await this.guard(() =>
+      this.db.query(`SELECT * FROM llmr_feedback WHERE kind = 'preference' AND route_id IS NULL AND ${where} ORDER BY time_ms, feedback_id`, params),
+    );
     return rows.map((r) => this.feedbackFrom(r));
   }
 
   async stats(): Promise<StoreStats> {
     const one = async (sql: string) => (await this.guard(() => this.db.query(sql)))[0]!;
-    const r = await one(`SELECT count(*) AS n, min(time_ms) AS first, max(time_ms) AS last, count(DISTINCT f.route_id) AS rated FROM llmr_route_records r LEFT JOIN (SELECT DISTINCT route_id FROM llmr_feedback) f ON f.route_id = r.route_id`);
+    const r = await one(
+      `SELECT count(*) AS n, min(time_ms) AS first, max(time_ms) AS last, count(DISTINCT f.route_id) AS rated FROM llmr_route_records r LEFT JOIN (SELECT DISTINCT route_id FROM llmr_feedback) f ON f.route_id = r.route_id`,
+    );
     const f = await this.guard(() => this.db.query(`SELECT kind, count(*) AS n FROM llmr_feedback GROUP BY kind ORDER BY kind`));
     const mv = await one(`SELECT count(*) AS n FROM llmr_model_versions`);
     const scoreJoin = `LEFT JOIN (SELECT route_id, count(*) AS n, sum(score) AS s FROM llmr_feedback WHERE kind <> 'preference' GROUP BY route_id) f ON f.route_id = r.route_id`;
     const models = await this.guard(() =>
-      this.db.query(`SELECT r.chosen_model AS model, count(*) AS routes, coalesce(sum(r.cost_usd), 0) AS cost, coalesce(sum(f.n), 0) AS fb, sum(f.s) AS s FROM llmr_route_records r ${scoreJoin} GROUP BY 1 ORDER BY 2 DESC, 1`),
+      this.db.query(
+        `SELECT r.chosen_model AS model, count(*) AS routes, coalesce(sum(r.cost_usd), 0) AS cost, coalesce(sum(f.n), 0) AS fb, sum(f.s) AS s FROM llmr_route_records r ${scoreJoin} GROUP BY 1 ORDER BY 2 DESC, 1`,
+      ),
     );
     const week = `(CAST(floor((r.time_ms - ${WEEK_OFFSET_MS}) / ${BUCKET_MS.week}.0) AS BIGINT) * ${BUCKET_MS.week} + ${WEEK_OFFSET_MS})`;
     const weeks = await this.guard(() =>
-      this.db.query(`SELECT ${week} AS week, coalesce(r.answered_model, r.chosen_model) AS model, count(*) AS routes, coalesce(sum(r.cost_usd), 0) AS cost, coalesce(sum(f.n), 0) AS fb, sum(f.s) AS s FROM llmr_route_records r ${scoreJoin} GROUP BY 1, 2 ORDER BY 1, 2`),
+      this.db.query(
+        `SELECT ${week} AS week, coalesce(r.answered_model, r.chosen_model) AS model, count(*) AS routes, coalesce(sum(r.cost_usd), 0) AS cost, coalesce(sum(f.n), 0) AS fb, sum(f.s) AS s FROM llmr_route_records r ${scoreJoin} GROUP BY 1, 2 ORDER BY 1, 2`,
+      ),
     );
     const routes = num(r.n);
     const byKind = Object.fromEntries(f.map((x) => [String(x.kind), num(x.n)]));
@@ -468,7 +533,14 @@ export class SqlStore implements Store {
       firstRoute: r.first === null ? null : iso(r.first),
       lastRoute: r.last === null ? null : iso(r.last),
       feedbackRate: routes ? num(r.rated) / routes : 0,
-      models: models.map((m) => ({ model: String(m.model), routes: num(m.routes), share: routes ? num(m.routes) / routes : 0, costUsd: num(m.cost), meanScore: mean(m), feedback: num(m.fb) })),
+      models: models.map((m) => ({
+        model: String(m.model),
+        routes: num(m.routes),
+        share: routes ? num(m.routes) / routes : 0,
+        costUsd: num(m.cost),
+        meanScore: mean(m),
+        feedback: num(m.fb),
+      })),
       weeks: weeks.map((w) => ({ week: iso(w.week).slice(0, 10), model: String(w.model), routes: num(w.routes), costUsd: num(w.cost), meanScore: mean(w) })),
       pendingRouteWrites: this.pending.size,
       droppedRouteWrites: this.droppedRoutes,
@@ -480,26 +552,19 @@ export class SqlStore implements Store {
   async recordModelVersion(v: ModelVersionRecord): Promise<void> {
     await this.guard(() =>
       this.db.transaction((tx) =>
-        tx.query(`INSERT INTO llmr_model_versions (id, router_name, version, time_ms, actor, step, data_digest, metrics, promoted, reason, parent_version) VALUES ${valuesClause(1, 11)} ON CONFLICT (id) DO NOTHING`, [
-          v.id,
-          v.routerName,
-          v.version,
-          ms(v.time),
-          v.actor,
-          v.step,
-          v.dataDigest,
-          JSON.stringify(v.metrics),
-          v.promoted,
-          v.reason,
-          v.parentVersion,
-        ]),
+        tx.query(
+          `INSERT INTO llmr_model_versions (id, router_name, version, time_ms, actor, step, data_digest, metrics, promoted, reason, parent_version) VALUES ${valuesClause(1, 11)} ON CONFLICT (id) DO NOTHING`,
+          [v.id, v.routerName, v.version, ms(v.time), v.actor, v.step, v.dataDigest, JSON.stringify(v.metrics), v.promoted, v.reason, v.parentVersion],
+        ),
       ),
     );
   }
 
   async modelVersions(routerName?: string): Promise<ModelVersionRecord[]> {
     const rows = await this.guard(() =>
-      routerName ? this.db.query(`SELECT * FROM llmr_model_versions WHERE router_name = $1 ORDER BY time_ms, id`, [routerName]) : this.db.query(`SELECT * FROM llmr_model_versions ORDER BY time_ms, id`),
+      routerName
+        ? this.db.query(`SELECT * FROM llmr_model_versions WHERE router_name = $1 ORDER BY time_ms, id`, [routerName])
+        : this.db.query(`SELECT * FROM llmr_model_versions ORDER BY time_ms, id`),
     );
     return rows.map((r) => ({
       id: String(r.id),
@@ -524,7 +589,10 @@ export class SqlStore implements Store {
     for (const [id, r] of this.pending) if (ms(r.time) < t) this.pending.delete(id);
     return this.guard(() =>
       this.db.transaction(async (tx) => {
-        const f = await tx.query(`DELETE FROM llmr_feedback WHERE time_ms < $1 OR route_id IN (SELECT route_id FROM llmr_route_records WHERE time_ms < $1) RETURNING feedback_id`, [t]);
+        const f = await tx.query(
+          `DELETE FROM llmr_feedback WHERE time_ms < $1 OR route_id IN (SELECT route_id FROM llmr_route_records WHERE time_ms < $1) RETURNING feedback_id`,
+          [t],
+        );
         const r = await tx.query(`DELETE FROM llmr_route_records WHERE time_ms < $1 RETURNING route_id`, [t]);
         return { routes: r.length, feedback: f.length };
       }),
@@ -547,7 +615,12 @@ export class SqlStore implements Store {
           routes += (await tx.query(`DELETE FROM llmr_route_records WHERE route_id IN (${ph}) RETURNING route_id`, chunk)).length;
         }
         if (by.userId !== undefined) {
-          feedback += (await tx.query(`DELETE FROM llmr_feedback WHERE user_id = $1 OR route_id IN (SELECT route_id FROM llmr_route_records WHERE user_id = $1) RETURNING feedback_id`, [by.userId])).length;
+          feedback += (
+            await tx.query(
+              `DELETE FROM llmr_feedback WHERE user_id = $1 OR route_id IN (SELECT route_id FROM llmr_route_records WHERE user_id = $1) RETURNING feedback_id`,
+              [by.userId],
+            )
+          ).length;
           routes += (await tx.query(`DELETE FROM llmr_route_records WHERE user_id = $1 RETURNING route_id`, [by.userId])).length;
         }
         return { routes, feedback };

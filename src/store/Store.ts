@@ -183,7 +183,11 @@ export interface Store extends RouteRecordSink {
 export class StoreUnavailableError extends LlmrError {
   readonly retryAfterS: number;
   constructor(message: string, opts: { cause?: unknown; retryAfterS?: number } = {}) {
-    super(message, { code: 'store_unavailable', fix: 'retry after a few seconds; the operator should check LLMR_STORE_URL and that the database is up', cause: opts.cause });
+    super(message, {
+      code: 'store_unavailable',
+      fix: 'retry after a few seconds; the operator should check LLMR_STORE_URL and that the database is up',
+      cause: opts.cause,
+    });
     this.name = 'StoreUnavailableError';
     this.retryAfterS = opts.retryAfterS ?? 5;
   }

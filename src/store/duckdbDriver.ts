@@ -30,7 +30,10 @@ export class DuckDbDriver implements SqlDriver {
       instance = await DuckDBInstance.create(file);
     } catch (e) {
       const msg = (e as Error).message;
-      if (/lock/i.test(msg)) throw new StoreUnavailableError(`DuckDB file ${file} is locked by another process (DuckDB allows one server per file): ${msg.split('\n')[0]}`, { cause: e });
+      if (/lock/i.test(msg))
+        throw new StoreUnavailableError(`DuckDB file ${file} is locked by another process (DuckDB allows one server per file): ${msg.split('\n')[0]}`, {
+          cause: e,
+        });
       throw e;
     }
     const writer = await instance.connect();
@@ -70,7 +73,9 @@ export class DuckDbDriver implements SqlDriver {
   }
 
   isUnavailable(e: unknown): boolean {
-    return e instanceof StoreUnavailableError || /IO Error|Could not set lock|database has been closed|connection was closed/i.test((e as Error)?.message ?? '');
+    return (
+      e instanceof StoreUnavailableError || /IO Error|Could not set lock|database has been closed|connection was closed/i.test((e as Error)?.message ?? '')
+    );
   }
 
   private check(): void {

@@ -59,11 +59,18 @@ export class OnlineLearner {
       if (!routerSpec(p.router.kind).capabilities.learnsOnline || !p.router.learn) return 0;
       const since = p.meta.createdAt ? new Date(p.meta.createdAt) : undefined;
       const items: LabelledFeedback[] = [];
-      for (const { route, feedback } of await store.labelledRoutes({ since })) for (const f of feedback) items.push({ feedback: f, prompt: route.prompt ?? f.prompt });
+      for (const { route, feedback } of await store.labelledRoutes({ since }))
+        for (const f of feedback) items.push({ feedback: f, prompt: route.prompt ?? f.prompt });
       for (const f of await store.preferences({ since })) items.push({ feedback: f, prompt: f.prompt });
       items.sort((a, b) => Date.parse(a.feedback.time) - Date.parse(b.feedback.time));
       const n = await this.apply(p, items.slice(-(this.o.maxReplay ?? 10_000)));
-      this.o.log?.({ level: 'info', msg: 'online learning: feedback replayed from the store', router: `${p.meta.name}/${p.meta.version}`, rows: n, since: since?.toISOString() ?? null });
+      this.o.log?.({
+        level: 'info',
+        msg: 'online learning: feedback replayed from the store',
+        router: `${p.meta.name}/${p.meta.version}`,
+        rows: n,
+        since: since?.toISOString() ?? null,
+      });
       return n;
     });
     this.running = run.then(
@@ -91,10 +98,22 @@ export class OnlineLearner {
       await p.router.learn({ ids: rows.map((r) => `feedback:${r.feedback.feedbackId}`), features, scores });
       return rows.length;
     }
-    const rows = items.filter((i) => i.prompt !== null && i.feedback.kind === 'preference' && idx.has(i.feedback.winner ?? '') && idx.has(i.feedback.loser ?? '') && i.feedback.winner !== i.feedback.loser);
+    const rows = items.filter(
+      (i) =>
+        i.prompt !== null &&
+        i.feedback.kind === 'preference' &&
+        idx.has(i.feedback.winner ?? '') &&
+        idx.has(i.feedback.loser ?? '') &&
+        i.feedback.winner !== i.feedback.loser,
+    );
     if (!rows.length) return 0;
     const features = await p.featurizer.transform(rows.map((r) => r.prompt!));
-    const pairs: PairObservation[] = rows.map((r, row) => ({ row, a: idx.get(r.feedback.winner!)!, b: idx.get(r.feedback.loser!)!, y: r.feedback.tie ? 0.5 : 1 }));
+    const pairs: PairObservation[] = rows.map((r, row) => ({
+      row,
+      a: idx.get(r.feedback.winner!)!,
+      b: idx.get(r.feedback.loser!)!,
+      y: r.feedback.tie ? 0.5 : 1,
+    }));
     await p.router.learn({ ids: rows.map((r) => `feedback:${r.feedback.feedbackId}`), features, pairs });
     return rows.length;
   }

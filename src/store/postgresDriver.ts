@@ -4,7 +4,19 @@ import { StoreUnavailableError } from './Store.js';
 import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './SqlDriver.js';
 
 /** Connection-level failures: the database is down or unreachable (retry), not a bad statement. */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
 
 // BIGINT (int8) as a JS number: times in ms and counts fit in 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -30,10 +42,14 @@ export class PostgresDriver implements SqlDriver {
     try {
       u = new URL(url);
     } catch {
-      throw new LlmrError(`LLMR_STORE_URL is not a URL: ${url.replace(/:[^:@/]*@/, ':***@')}`, { field: 'LLMR_STORE_URL', fix: 'postgres://user[:password]@host:5432/database[?schema=name]' });
+      throw new LlmrError(`LLMR_STORE_URL is not a URL: ${url.replace(/:[^:@/]*@/, ':***@')}`, {
+        field: 'LLMR_STORE_URL',
+        fix: 'postgres://user[:password]@host:5432/database[?schema=name]',
+      });
     }
     const schema = u.searchParams.get('schema');
-    if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new LlmrError(`schema "${schema}" is not a plain lower-case identifier`, { field: 'LLMR_STORE_URL.schema', fix: 'use letters, digits and _ only' });
+    if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw new LlmrError(`schema "${schema}" is not a plain lower-case identifier`, { field: 'LLMR_STORE_URL.schema', fix: 'use letters, digits and _ only' });
     u.searchParams.delete('schema');
     const pool = new pg.Pool({
       connectionString: u.toString(),
@@ -60,7 +76,8 @@ export class PostgresDriver implements SqlDriver {
   }
 
   private wrap(e: unknown): unknown {
-    if (this.isUnavailable(e) && !(e instanceof StoreUnavailableError)) return new StoreUnavailableError(`PostgreSQL store ${this.location} is unavailable: ${(e as Error).message}`, { cause: e });
+    if (this.isUnavailable(e) && !(e instanceof StoreUnavailableError))
+      return new StoreUnavailableError(`PostgreSQL store ${this.location} is unavailable: ${(e as Error).message}`, { cause: e });
     return e;
   }
 
@@ -111,7 +128,9 @@ export class PostgresDriver implements SqlDriver {
     if (e instanceof StoreUnavailableError) return true;
     const x = e as { code?: string; message?: string } | undefined;
     if (x?.code && (UNAVAILABLE_CODES.has(x.code) || x.code.startsWith('08'))) return true;
-    return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|not queryable/i.test(x?.message ?? '');
+    return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|not queryable/i.test(
+      x?.message ?? '',
+    );
   }
 
   async close(): Promise<void> {

@@ -94,7 +94,19 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
   const version = nextVersion(join(o.modelsDir, o.name));
   const steps: ModelVersionRecord[] = [];
   const step = async (s: ModelVersionRecord['step'], promoted: boolean, reason: string, metrics: Record<string, unknown>, dataDigest: string | null) => {
-    const rec: ModelVersionRecord = { id: randomUUID(), routerName: o.name, version, time: new Date().toISOString(), actor, step: s, dataDigest, metrics, promoted, reason, parentVersion: manifest.version };
+    const rec: ModelVersionRecord = {
+      id: randomUUID(),
+      routerName: o.name,
+      version,
+      time: new Date().toISOString(),
+      actor,
+      step: s,
+      dataDigest,
+      metrics,
+      promoted,
+      reason,
+      parentVersion: manifest.version,
+    };
     await o.store.recordModelVersion(rec);
     steps.push(rec);
     log(`[${s}] ${reason}`);
@@ -104,7 +116,9 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
     // 1. Data: store feedback in the window, newest share held out.
     const scores = await scoreRecordsFromStore(o.store, { since: o.since });
     const prefs = await pairRecordsFromStore(o.store, { since: o.since });
-    const order = scores.records.map((_, i) => i).sort((a, b) => scores.times[a]! - scores.times[b]! || (scores.records[a]!.id < scores.records[b]!.id ? -1 : 1));
+    const order = scores.records
+      .map((_, i) => i)
+      .sort((a, b) => scores.times[a]! - scores.times[b]! || (scores.records[a]!.id < scores.records[b]!.id ? -1 : 1));
     const nHold = Math.floor(order.length * (o.holdoutFraction ?? 0.2));
     const holdIdx = order.slice(order.length - nHold);
     const trainIdx = order.slice(0, order.length - nHold);
@@ -122,13 +136,19 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
       storeTimes.push(prefs.times[i]!);
     });
     const fresh = dedupe(
-      storeRecs.filter((r) => !holdPrompts.has(r.prompt)).map((r) => ({ ...r, scores: Object.fromEntries(Object.entries(r.scores).filter(([m]) => known.has(m))) })),
+      storeRecs
+        .filter((r) => !holdPrompts.has(r.prompt))
+        .map((r) => ({ ...r, scores: Object.fromEntries(Object.entries(r.scores).filter(([m]) => known.has(m))) })),
       storeTimes.filter((_, i) => !holdPrompts.has(storeRecs[i]!.prompt)),
     );
     const originalPath = o.originalData === undefined ? (manifest.trainingData?.source ?? null) : o.originalData;
     let original: ScoreRecord[] = [];
     if (originalPath) {
-      if (!existsSync(originalPath)) throw new LlmrError(`original training data ${originalPath} not found`, { field: '--data', fix: 'pass --data <file> (the serving version was trained on it), or --no-original to train on the store only' });
+      if (!existsSync(originalPath))
+        throw new LlmrError(`original training data ${originalPath} not found`, {
+          field: '--data',
+          fix: 'pass --data <file> (the serving version was trained on it), or --no-original to train on the store only',
+        });
       original = (await readRecords(originalPath, 'scores')).filter((r) => !holdPrompts.has(r.prompt));
     }
     // Store feedback overrides the original scores of the same prompt for the models it rates.
@@ -145,25 +165,62 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
     let weighted = 0;
     for (const [, i] of byPrompt) {
       const r = fresh.records[i]!;
-      const w = Math.pow(0.5, Math.max(0, now - fresh.times[i]!) / halfLife);
+      const w = 0.5 ** (Math.max(0, now - fresh.times[i]!) / halfLife);
       const copies = Math.max(1, Math.round(maxCopies * w));
       for (let c = 0; c < copies; c++) merged.push(c === 0 ? r : { ...r, id: `${r.id}#${c + 1}` });
       weighted += copies;
     }
-    if (merged.length === 0) throw new LlmrError('no training data: the store holds no usable feedback and there is no original data', { field: '--data', fix: 'collect feedback with POST /feedback (prompts stored), or pass --data' });
+    if (merged.length === 0)
+      throw new LlmrError('no training data: the store holds no usable feedback and there is no original data', {
+        field: '--data',
+        fix: 'collect feedback with POST /feedback (prompts stored), or pass --data',
+      });
     digest = recordsDigest(merged);
-    const dataMetrics = { originalRows: original.length, storeScoreRows: scores.records.length, storePreferenceRows: prefs.records.length, storeRowsWithoutPrompt: scores.withoutPrompt + prefs.withoutPrompt, storeTrainRows: byPrompt.size, storeTrainRowsWeighted: weighted, trainingRows: merged.length, holdoutRows: holdout.length, since: o.since?.toISOString() ?? null, halfLifeDays: o.halfLifeDays ?? 14 };
+    const dataMetrics = {
+      originalRows: original.length,
+      storeScoreRows: scores.records.length,
+      storePreferenceRows: prefs.records.length,
+      storeRowsWithoutPrompt: scores.withoutPrompt + prefs.withoutPrompt,
+      storeTrainRows: byPrompt.size,
+      storeTrainRowsWeighted: weighted,
+      trainingRows: merged.length,
+      holdoutRows: holdout.length,
+      since: o.since?.toISOString() ?? null,
+      halfLifeDays: o.halfLifeDays ?? 14,
+    };
 
     // 2. Train a new version like the serving one.
     const prices = new PriceTable((manifest.prices ?? {}) as PriceTableData);
     const fz = manifest.featurizer!;
-    const candidate = await trainRouter(merged, { kind: manifest.kind, params: manifest.params, featurizer: { kind: fz.kind, config: hyperParams(fz.kind, fz.config) }, prices, models: [...candidates], name: o.name, version, seed: o.seed ?? 42, source: originalPath ?? undefined });
-    await step('trained', false, `trained ${manifest.kind} on ${merged.length} rows (${original.length} original + ${weighted} from the store, ${holdout.length} recent held out)`, dataMetrics, digest);
+    const candidate = await trainRouter(merged, {
+      kind: manifest.kind,
+      params: manifest.params,
+      featurizer: { kind: fz.kind, config: hyperParams(fz.kind, fz.config) },
+      prices,
+      models: [...candidates],
+      name: o.name,
+      version,
+      seed: o.seed ?? 42,
+      source: originalPath ?? undefined,
+    });
+    await step(
+      'trained',
+      false,
+      `trained ${manifest.kind} on ${merged.length} rows (${original.length} original + ${weighted} from the store, ${holdout.length} recent held out)`,
+      dataMetrics,
+      digest,
+    );
 
     // 3. Compare with the serving version on the held-out recent feedback.
     const minHoldout = o.minHoldout ?? 20;
     if (holdout.length < minHoldout) {
-      await step('refused', false, `only ${holdout.length} held-out feedback rows (need ≥ ${minHoldout}): not enough evidence that the new version is not worse`, dataMetrics, digest);
+      await step(
+        'refused',
+        false,
+        `only ${holdout.length} held-out feedback rows (need ≥ ${minHoldout}): not enough evidence that the new version is not worse`,
+        dataMetrics,
+        digest,
+      );
       return finish(o, version, false, steps[steps.length - 1]!.reason, candidate, manifest.version, dataMetrics, steps);
     }
     const serving = await RouterPipeline.load(servingDir);
@@ -179,11 +236,31 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
     const ci = bootstrap(rows.length, (idx) => ({ delta: mean(eOld, idx) - mean(eNew, idx) }), { replicates: o.replicates ?? 1000, seed: o.seed ?? 42 }).delta!;
     const margin = o.margin ?? 0.005;
     const delta = mean(eOld) - mean(eNew);
-    const metrics = { ...dataMetrics, heldOutPairs: rows.length, servingMse: mean(eOld), candidateMse: mean(eNew), improvement: delta, improvementCi95: [ci.lo, ci.hi], margin };
-    await step('evaluated', false, `held-out MSE serving ${mean(eOld).toFixed(4)} vs new ${mean(eNew).toFixed(4)}; improvement ${delta.toFixed(4)} [95% CI ${ci.lo.toFixed(4)}, ${ci.hi.toFixed(4)}]`, metrics, digest);
+    const metrics = {
+      ...dataMetrics,
+      heldOutPairs: rows.length,
+      servingMse: mean(eOld),
+      candidateMse: mean(eNew),
+      improvement: delta,
+      improvementCi95: [ci.lo, ci.hi],
+      margin,
+    };
+    await step(
+      'evaluated',
+      false,
+      `held-out MSE serving ${mean(eOld).toFixed(4)} vs new ${mean(eNew).toFixed(4)}; improvement ${delta.toFixed(4)} [95% CI ${ci.lo.toFixed(4)}, ${ci.hi.toFixed(4)}]`,
+      metrics,
+      digest,
+    );
     const notWorse = ci.lo >= -margin;
     if (!notWorse) {
-      await step('refused', false, `new version is worse: the improvement's 95% lower bound ${ci.lo.toFixed(4)} < −margin ${(-margin).toFixed(4)}`, metrics, digest);
+      await step(
+        'refused',
+        false,
+        `new version is worse: the improvement's 95% lower bound ${ci.lo.toFixed(4)} < −margin ${(-margin).toFixed(4)}`,
+        metrics,
+        digest,
+      );
       return finish(o, version, false, steps[steps.length - 1]!.reason, candidate, manifest.version, metrics, steps);
     }
     if (o.dryRun) {
@@ -221,7 +298,11 @@ function hyperParams(kind: string, config: Record<string, unknown>): Record<stri
 
 /** A version string newer than every version folder of the router (newVersion() has one-second resolution). */
 function nextVersion(routerDir: string): string {
-  const existing = existsSync(routerDir) ? readdirSync(routerDir).filter((v) => !v.startsWith('.')).sort() : [];
+  const existing = existsSync(routerDir)
+    ? readdirSync(routerDir)
+        .filter((v) => !v.startsWith('.'))
+        .sort()
+    : [];
   let v = newVersion();
   const last = existing[existing.length - 1];
   if (last && v <= last) v = `${last}-${Date.now().toString(36)}`;
@@ -229,7 +310,16 @@ function nextVersion(routerDir: string): string {
 }
 
 /** Save the new version: into the router's folder when promoted (atomic rename), else under .retrain/. */
-async function finish(o: RetrainOptions, version: string, promoted: boolean, reason: string, candidate: RouterPipeline, servingVersion: string, metrics: Record<string, unknown>, steps: ModelVersionRecord[]): Promise<RetrainResult> {
+async function finish(
+  o: RetrainOptions,
+  version: string,
+  promoted: boolean,
+  reason: string,
+  candidate: RouterPipeline,
+  servingVersion: string,
+  metrics: Record<string, unknown>,
+  steps: ModelVersionRecord[],
+): Promise<RetrainResult> {
   const staged = join(o.modelsDir, '.retrain', o.name, version);
   await candidate.save(staged, { metrics: { retrain: metrics } });
   let dir = staged;
@@ -239,6 +329,7 @@ async function finish(o: RetrainOptions, version: string, promoted: boolean, rea
     renameSync(staged, target);
     dir = target;
   }
-  if (!existsSync(staged) && existsSync(join(o.modelsDir, '.retrain', o.name)) && readdirSync(join(o.modelsDir, '.retrain', o.name)).length === 0) rmSync(join(o.modelsDir, '.retrain', o.name), { recursive: true, force: true });
+  if (!existsSync(staged) && existsSync(join(o.modelsDir, '.retrain', o.name)) && readdirSync(join(o.modelsDir, '.retrain', o.name)).length === 0)
+    rmSync(join(o.modelsDir, '.retrain', o.name), { recursive: true, force: true });
   return { version, promoted, reason, dir: resolve(dir), servingVersion, metrics, steps };
 }

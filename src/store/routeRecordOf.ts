@@ -6,7 +6,12 @@ import type { RouteRecord } from './RouteRecord.js';
  * and with which probability (exploring policies). The prompt goes in as text; the store keeps it or a salted
  * hash (storePrompts).
  */
-export function routeRecordOf(r: RouterPipeline, req: RouteRequest, d: RouteResult, o: { routeId: string; source?: 'route' | 'batch'; latencyMs: number; userId?: string | null; sessionId?: string | null; time?: Date }): RouteRecord {
+export function routeRecordOf(
+  r: RouterPipeline,
+  req: RouteRequest,
+  d: RouteResult,
+  o: { routeId: string; source?: 'route' | 'batch'; latencyMs: number; userId?: string | null; sessionId?: string | null; time?: Date },
+): RouteRecord {
   const predicted = Object.fromEntries(Object.entries(d.scores).map(([m, s]) => [m, s.quality]));
   return {
     routeId: o.routeId,

@@ -18,8 +18,20 @@ interface Column {
 
 /** Records → the flat-table columns of data/FORMATS.md (`score:<model>`, `cost:<model>`; pairs keep their names). */
 function flatColumns(records: readonly (ScoreRecord | PairwiseRecord)[], shape: 'scores' | 'pairs'): Column[] {
-  const col = (name: string, kind: Column['kind'], get: (r: any) => string | number | null | undefined): Column => ({ name, kind, data: records.map((r) => get(r) ?? null) });
-  if (shape === 'pairs') return [col('id', 'string', (r) => r.id), col('prompt', 'string', (r) => r.prompt), col('model_a', 'string', (r) => r.model_a), col('model_b', 'string', (r) => r.model_b), col('winner', 'string', (r) => r.winner)];
+  // biome-ignore lint/suspicious/noExplicitAny: one getter type for rows of both record shapes (scores and pairs)
+  const col = (name: string, kind: Column['kind'], get: (r: any) => string | number | null | undefined): Column => ({
+    name,
+    kind,
+    data: records.map((r) => get(r) ?? null),
+  });
+  if (shape === 'pairs')
+    return [
+      col('id', 'string', (r) => r.id),
+      col('prompt', 'string', (r) => r.prompt),
+      col('model_a', 'string', (r) => r.model_a),
+      col('model_b', 'string', (r) => r.model_b),
+      col('winner', 'string', (r) => r.winner),
+    ];
   const models = [...new Set((records as ScoreRecord[]).flatMap((r) => Object.keys(r.scores)))].sort();
   return [
     col('id', 'string', (r) => r.id),
@@ -38,7 +50,9 @@ export function writeRecordsFile(path: string, records: readonly (ScoreRecord | 
   }
   const cols = flatColumns(records, shape);
   if (format === 'parquet') {
-    const buf = parquetWriteBuffer({ columnData: cols.map((c) => ({ name: c.name, data: c.data, type: c.kind === 'string' ? 'STRING' : 'DOUBLE', nullable: true })) });
+    const buf = parquetWriteBuffer({
+      columnData: cols.map((c) => ({ name: c.name, data: c.data, type: c.kind === 'string' ? 'STRING' : 'DOUBLE', nullable: true })),
+    });
     writeFileAtomic(path, new Uint8Array(buf));
     return;
   }

@@ -28,7 +28,9 @@ function nextId(): number {
   return ++counter;
 }
 
-export const WeightSpecSchema = z.array(z.object({ name: z.string().min(1), shape: z.array(z.number().int().nonnegative()), offset: z.number().int().nonnegative() }));
+export const WeightSpecSchema = z.array(
+  z.object({ name: z.string().min(1), shape: z.array(z.number().int().nonnegative()), offset: z.number().int().nonnegative() }),
+);
 export type WeightSpec = z.infer<typeof WeightSpecSchema>;
 
 /** All named tensors as one little-endian Float32 file plus a JSON spec (name, shape, offset in floats). */
@@ -47,14 +49,17 @@ export async function packWeights(named: Record<string, tf.Tensor>): Promise<{ s
 /** Inverse of packWeights, validating the spec against the byte length. */
 export function unpackWeights(specRaw: unknown, bytes: Uint8Array | undefined, what: string): Record<string, { values: Float32Array; shape: number[] }> {
   const parsed = WeightSpecSchema.safeParse(specRaw);
-  if (!parsed.success) throw new LlmrError(`${what}: malformed weight spec in the router state`, { field: 'state.weights', fix: 're-train or re-save the artifact' });
+  if (!parsed.success)
+    throw new LlmrError(`${what}: malformed weight spec in the router state`, { field: 'state.weights', fix: 're-train or re-save the artifact' });
   if (!bytes) throw new LlmrError(`${what}: router state lacks its weights file`, { field: 'files', fix: 're-train or re-save the artifact' });
-  if (bytes.byteLength % 4 !== 0) throw new LlmrError(`${what}: weights file is not a whole number of float32 values`, { field: 'files', fix: 're-train or re-save the artifact' });
+  if (bytes.byteLength % 4 !== 0)
+    throw new LlmrError(`${what}: weights file is not a whole number of float32 values`, { field: 'files', fix: 're-train or re-save the artifact' });
   const flat = new Float32Array(new Uint8Array(bytes).buffer);
   const out: Record<string, { values: Float32Array; shape: number[] }> = {};
   for (const s of parsed.data) {
     const n = s.shape.reduce((a, b) => a * b, 1);
-    if (s.offset + n > flat.length) throw new LlmrError(`${what}: weight ${s.name} runs past the end of the weights file`, { field: 'files', fix: 're-train or re-save the artifact' });
+    if (s.offset + n > flat.length)
+      throw new LlmrError(`${what}: weight ${s.name} runs past the end of the weights file`, { field: 'files', fix: 're-train or re-save the artifact' });
     out[s.name] = { values: flat.slice(s.offset, s.offset + n), shape: s.shape };
   }
   return out;

@@ -18,7 +18,12 @@ import { Rng } from '../util/rng.js';
 /** Hyper-parameters of the loop; routers spread `TRAIN_PARAMS` into their own zod params schema. */
 export const TRAIN_PARAMS = {
   epochs: z.number().int().min(1).max(100000).default(40),
-  batchSize: z.number().int().min(1).max(1 << 20).default(64),
+  batchSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 20)
+    .default(64),
   lr: z.number().positive().max(10).default(1e-3),
   /** Learning-rate schedule over epochs: constant, cosine decay to lr·minLrFraction, or step decay. */
   schedule: z.enum(['constant', 'cosine', 'step']).default('cosine'),
@@ -129,7 +134,7 @@ export function learningRate(cfg: Pick<TrainConfig, 'lr' | 'schedule' | 'minLrFr
       return cfg.lr * (cfg.minLrFraction + (1 - cfg.minLrFraction) * 0.5 * (1 + Math.cos(Math.PI * t)));
     }
     case 'step':
-      return cfg.lr * Math.pow(cfg.stepGamma, Math.floor(epoch / cfg.stepEvery));
+      return cfg.lr * cfg.stepGamma ** Math.floor(epoch / cfg.stepEvery);
   }
 }
 
@@ -170,8 +175,8 @@ class AdamW {
   step(lossFn: () => tf.Scalar, lr: number): tf.Scalar {
     this.t++;
     const { beta1: b1, beta2: b2, epsilon, clipNorm, weightDecay } = this.cfg;
-    const c1 = 1 - Math.pow(b1, this.t);
-    const c2 = 1 - Math.pow(b2, this.t);
+    const c1 = 1 - b1 ** this.t;
+    const c2 = 1 - b2 ** this.t;
     return tf.tidy(() => {
       const { value, grads } = tf.variableGrads(lossFn, [...this.vars]);
       let scale: tf.Scalar | null = null;
@@ -212,12 +217,19 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
  * Optimise `variables` on `objective`. The variables end at the best validation checkpoint (or the last
  * epoch without validation). Leaves no tensors behind besides the variables themselves.
  */
-export async function trainVariables(variables: readonly tf.Variable[], objective: Objective, config: TrainConfig, opts: HarnessOptions = {}): Promise<TrainResult> {
+export async function trainVariables(
+  variables: readonly tf.Variable[],
+  objective: Objective,
+  config: TrainConfig,
+  opts: HarnessOptions = {},
+): Promise<TrainResult> {
   if (objective.size === 0) throw new LlmrError('no training rows', { field: 'data', fix: 'pass a non-empty training set' });
   if (variables.length === 0) throw new LlmrError('no trainable variables', { field: 'variables' });
   const rng = new Rng(config.seed);
   const noise = new Rng((config.seed ^ 0x5bd1e995) >>> 0);
-  const split = opts.validation ? { train: Array.from({ length: objective.size }, (_, i) => i), val: [] as number[] } : splitRows(objective.size, config.valFraction, rng, opts.groups);
+  const split = opts.validation
+    ? { train: Array.from({ length: objective.size }, (_, i) => i), val: [] as number[] }
+    : splitRows(objective.size, config.valFraction, rng, opts.groups);
   const valObjective = opts.validation ?? objective;
   const valRows = opts.validation ? Array.from({ length: opts.validation.size }, (_, i) => i) : split.val;
   const hasVal = valRows.length > 0;
@@ -254,7 +266,11 @@ export async function trainVariables(variables: readonly tf.Variable[], objectiv
       if (hasVal) {
         report.valLoss = await evaluateLoss(valObjective, valRows, opts.evalBatch);
         if (opts.metric) report.metric = await opts.metric(valRows, valObjective);
-        if (!Number.isFinite(report.valLoss)) throw new LlmrError(`validation loss became ${report.valLoss} at epoch ${epoch + 1}`, { field: 'params.lr', fix: 'lower the learning rate or raise clipNorm regularisation' });
+        if (!Number.isFinite(report.valLoss))
+          throw new LlmrError(`validation loss became ${report.valLoss} at epoch ${epoch + 1}`, {
+            field: 'params.lr',
+            fix: 'lower the learning rate or raise clipNorm regularisation',
+          });
         if (report.valLoss < best - config.minDelta) {
           best = report.valLoss;
           bestEpoch = epoch + 1;
@@ -263,7 +279,8 @@ export async function trainVariables(variables: readonly tf.Variable[], objectiv
           snapshot = variables.map((v) => tf.keep(v.clone()));
         } else wait++;
       }
-      if (!Number.isFinite(report.loss)) throw new LlmrError(`training loss became ${report.loss} at epoch ${epoch + 1}`, { field: 'params.lr', fix: 'lower the learning rate' });
+      if (!Number.isFinite(report.loss))
+        throw new LlmrError(`training loss became ${report.loss} at epoch ${epoch + 1}`, { field: 'params.lr', fix: 'lower the learning rate' });
       report.seconds = (performance.now() - t0) / 1000;
       history.push(report);
       opts.onEpoch?.(report);
@@ -278,7 +295,15 @@ export async function trainVariables(variables: readonly tf.Variable[], objectiv
     snapshot?.forEach((t) => t.dispose());
     optimizer.dispose();
   }
-  return { history, bestEpoch: hasVal ? bestEpoch : history.length, bestValLoss: hasVal ? best : null, stoppedEarly, trainRows: trainRows.length, valRows: valRows.length, heldOut: opts.validation ? [] : split.val };
+  return {
+    history,
+    bestEpoch: hasVal ? bestEpoch : history.length,
+    bestValLoss: hasVal ? best : null,
+    stoppedEarly,
+    trainRows: trainRows.length,
+    valRows: valRows.length,
+    heldOut: opts.validation ? [] : split.val,
+  };
 }
 
 /** Pick the TrainConfig fields out of a router's parsed params. */

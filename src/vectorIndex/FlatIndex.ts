@@ -33,7 +33,8 @@ export class FlatIndex implements VectorIndex {
   static build(vectors: readonly Float32Array[], dim: number, opts: FlatSearchOptions = {}): FlatIndex {
     const m = new Float32Array(vectors.length * dim);
     vectors.forEach((v, i) => {
-      if (v.length !== dim) throw new LlmrError(`vector ${i} has ${v.length} dims, expected ${dim}`, { field: `vectors[${i}]`, fix: 'use one featurizer for every row' });
+      if (v.length !== dim)
+        throw new LlmrError(`vector ${i} has ${v.length} dims, expected ${dim}`, { field: `vectors[${i}]`, fix: 'use one featurizer for every row' });
       m.set(v, i * dim);
     });
     return new FlatIndex(dim, vectors.length, m, opts);
@@ -105,7 +106,11 @@ export class FlatIndex implements VectorIndex {
 
   /** A view into `bytes` when it starts its buffer (no copy; what the native scan needs), else one copy. */
   static deserialize(bytes: Uint8Array, dim: number, opts: FlatSearchOptions = {}): FlatIndex {
-    if (bytes.byteLength % (4 * dim) !== 0) throw new LlmrError(`flat index file has ${bytes.byteLength} bytes, not a multiple of ${dim} float32s`, { field: 'index.flat', fix: 're-train or re-save the artifact' });
+    if (bytes.byteLength % (4 * dim) !== 0)
+      throw new LlmrError(`flat index file has ${bytes.byteLength} bytes, not a multiple of ${dim} float32s`, {
+        field: 'index.flat',
+        fix: 're-train or re-save the artifact',
+      });
     const b = bytes.byteOffset === 0 ? bytes : new Uint8Array(bytes);
     const m = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
     return new FlatIndex(dim, m.length / dim, m, opts);

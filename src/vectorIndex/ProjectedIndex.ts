@@ -30,7 +30,10 @@ export class ProjectedIndex implements VectorIndex {
     return this.inner.search(this.projection.apply(q), k);
   }
   searchMany(queries: readonly Float32Array[], k: number): SearchHit[][] {
-    return this.inner.searchMany(queries.map((q) => this.projection.apply(q)), k);
+    return this.inner.searchMany(
+      queries.map((q) => this.projection.apply(q)),
+      k,
+    );
   }
   serialize(): Uint8Array {
     const p = this.projection.serialize();
@@ -42,7 +45,14 @@ export class ProjectedIndex implements VectorIndex {
     return out;
   }
   descriptor(): IndexDescriptor {
-    return { kind: 'projected', dim: this.dim, rows: this.size, method: this.projection.method, outDim: this.projection.outDim, inner: this.inner.descriptor() };
+    return {
+      kind: 'projected',
+      dim: this.dim,
+      rows: this.size,
+      method: this.projection.method,
+      outDim: this.projection.outDim,
+      inner: this.inner.descriptor(),
+    };
   }
   /** Split a serialised projected index into its projection and the inner index's bytes. */
   static split(bytes: Uint8Array): { projection: Projection; inner: Uint8Array } {

@@ -30,7 +30,13 @@ export class Projection {
     const inDim = vectors[0]?.length ?? 0;
     checkDims(inDim, outDim);
     const sample = opts.sample ?? 10000;
-    const rows = vectors.length <= sample ? vectors : new Rng(opts.seed ?? 42).permutation(vectors.length).slice(0, sample).map((i) => vectors[i]!);
+    const rows =
+      vectors.length <= sample
+        ? vectors
+        : new Rng(opts.seed ?? 42)
+            .permutation(vectors.length)
+            .slice(0, sample)
+            .map((i) => vectors[i]!);
     const d = inDim;
     const c = new Float64Array(d * d);
     for (const r of rows) {
@@ -57,7 +63,11 @@ export class Projection {
 
   /** M·v, L2-normalised. */
   apply(v: Float32Array): Float32Array {
-    if (v.length !== this.inDim) throw new LlmrError(`vector has ${v.length} dims, the projection takes ${this.inDim}`, { field: 'features', fix: 'use the featurizer stored with the artifact' });
+    if (v.length !== this.inDim)
+      throw new LlmrError(`vector has ${v.length} dims, the projection takes ${this.inDim}`, {
+        field: 'features',
+        fix: 'use the featurizer stored with the artifact',
+      });
     const out = new Float32Array(this.outDim);
     const m = this.matrix;
     let norm = 0;
@@ -100,7 +110,8 @@ export class Projection {
 }
 
 function checkDims(inDim: number, outDim: number): void {
-  if (!(Number.isInteger(outDim) && outDim >= 1 && outDim <= inDim)) throw new LlmrError(`projection to ${outDim} dims from ${inDim}`, { field: 'projection.dims', fix: `an integer in [1, ${inDim}]` });
+  if (!(Number.isInteger(outDim) && outDim >= 1 && outDim <= inDim))
+    throw new LlmrError(`projection to ${outDim} dims from ${inDim}`, { field: 'projection.dims', fix: `an integer in [1, ${inDim}]` });
 }
 
 /** Gram–Schmidt (twice, for stability) of the rows, as float32 row-major. */

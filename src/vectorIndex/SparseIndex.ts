@@ -77,7 +77,8 @@ export class SparseIndex implements VectorIndex {
       const base = (i >>> blockBits) * dim;
       for (let t = 0; t < v.indices.length; t++) {
         const j = v.indices[t]!;
-        if (!(j >= 0 && j < dim)) throw new LlmrError(`sparse row ${i} has index ${j} outside [0, ${dim})`, { field: `vectors[${i}]`, fix: `indices must be < dim (${dim})` });
+        if (!(j >= 0 && j < dim))
+          throw new LlmrError(`sparse row ${i} has index ${j} outside [0, ${dim})`, { field: `vectors[${i}]`, fix: `indices must be < dim (${dim})` });
         offsets[base + j + 1]!++;
       }
     });

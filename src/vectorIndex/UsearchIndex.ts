@@ -43,8 +43,20 @@ export class UsearchIndex implements VectorIndex {
 
   private static create(dim: number, p: UsearchParams): UsearchNative {
     const us = usearchModule();
-    if (!us) throw new LlmrError(`the usearch native module did not load: ${usearchUnavailable()}`, { field: 'index', fix: 'use an exact index (index: "exact") or a platform with a usearch prebuild' });
-    return new us.Index({ dimensions: dim, metric: us.MetricKind.Cos, quantization: p.quantization as never, connectivity: p.m, expansion_add: p.efConstruction, expansion_search: p.ef, multi: false });
+    if (!us)
+      throw new LlmrError(`the usearch native module did not load: ${usearchUnavailable()}`, {
+        field: 'index',
+        fix: 'use an exact index (index: "exact") or a platform with a usearch prebuild',
+      });
+    return new us.Index({
+      dimensions: dim,
+      metric: us.MetricKind.Cos,
+      quantization: p.quantization as never,
+      connectivity: p.m,
+      expansion_add: p.efConstruction,
+      expansion_search: p.ef,
+      multi: false,
+    });
   }
 
   /** Rows as one flat row-major Float32Array (n × dim) or as an array of rows. */
@@ -93,7 +105,11 @@ export class UsearchIndex implements VectorIndex {
     if (kk === 0 || queries.length === 0) return queries.map(() => []);
     if (queries.length === 1) return [this.search(queries[0]!, k)];
     const flat = concatRows(queries, 0, queries.length, this.dim);
-    const r = this.index.search(this.params.quantization === 'i8' ? toI8(flat, this.dim) : flat, kk, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts: BigUint64Array };
+    const r = this.index.search(this.params.quantization === 'i8' ? toI8(flat, this.dim) : flat, kk, threads) as unknown as {
+      keys: BigUint64Array;
+      distances: Float32Array;
+      counts: BigUint64Array;
+    };
     return queries.map((_, i) => toHits(r.keys, r.distances, i * kk, Number(r.counts[i]!)));
   }
 
@@ -127,12 +143,17 @@ export class UsearchIndex implements VectorIndex {
    * touch), otherwise it is read into the index's own memory. `ef` (expansion_search) comes from the descriptor.
    */
   static loadFile(path: string, d: IndexDescriptor, opts: { ef?: number; view?: boolean } = {}): UsearchIndex {
-    if (!existsSync(path)) throw new LlmrError(`usearch index file ${path} does not exist`, { field: 'index.usearch', fix: 're-train or restore the artifact' });
+    if (!existsSync(path))
+      throw new LlmrError(`usearch index file ${path} does not exist`, { field: 'index.usearch', fix: 're-train or restore the artifact' });
     const p = descriptorParams(d, opts.ef);
     const index = UsearchIndex.create(d.dim, p);
     if (opts.view) index.view(path);
     else index.load(path);
-    if (index.size() !== d.rows) throw new LlmrError(`usearch index file holds ${index.size()} vectors, the router state says ${d.rows}`, { field: 'index.usearch', fix: 're-train or restore the artifact' });
+    if (index.size() !== d.rows)
+      throw new LlmrError(`usearch index file holds ${index.size()} vectors, the router state says ${d.rows}`, {
+        field: 'index.usearch',
+        fix: 're-train or restore the artifact',
+      });
     return new UsearchIndex(index, d.dim, { ...p, threads: defaultThreads() });
   }
 
@@ -174,7 +195,8 @@ export function toI8(rows: Float32Array, dim: number): Int8Array {
 function concatRows(rows: readonly Float32Array[], s: number, e: number, dim: number): Float32Array {
   const flat = new Float32Array((e - s) * dim);
   for (let i = s; i < e; i++) {
-    if (rows[i]!.length !== dim) throw new LlmrError(`vector ${i} has ${rows[i]!.length} dims, expected ${dim}`, { field: `vectors[${i}]`, fix: 'use one featurizer for every row' });
+    if (rows[i]!.length !== dim)
+      throw new LlmrError(`vector ${i} has ${rows[i]!.length} dims, expected ${dim}`, { field: `vectors[${i}]`, fix: 'use one featurizer for every row' });
     flat.set(rows[i]!, (i - s) * dim);
   }
   return flat;

@@ -58,7 +58,15 @@ export interface IndexPlan {
   reason: string;
 }
 
-const DEFAULTS = { expectedQueries: 100_000, sparseBelow: 0.25, maxBytesPerRow: 4096, m: 16, efConstruction: 200, ef: 100, quantization: 'f16' as Quantization };
+const DEFAULTS = {
+  expectedQueries: 100_000,
+  sparseBelow: 0.25,
+  maxBytesPerRow: 4096,
+  m: 16,
+  efConstruction: 200,
+  ef: 100,
+  quantization: 'f16' as Quantization,
+};
 
 /**
  * The rule (no fixed row threshold): estimate, for the data at hand, the cost of an exact index and of an
@@ -89,17 +97,36 @@ export function planIndex(n: number, dim: number, dens: number, opts: BuildIndex
   const annBytes = annDim * qb + 8 + 2 + 4 + 4 * 2 * o.m;
   const Q = o.expectedQueries;
   const exact = { buildS: 0, queryMs: qExactNs / 1e6, totalS: (Q * qExactNs) / 1e9, bytesPerRow: exactBytes, allowed: true };
-  const approximate = { buildS: buildNs / 1e9, queryMs: qAnnNs / 1e6, totalS: (buildNs + Q * qAnnNs) / 1e9, bytesPerRow: annBytes, allowed: UsearchIndex.available() && (o.search === 'approximate' || annBytes <= o.maxBytesPerRow) };
+  const approximate = {
+    buildS: buildNs / 1e9,
+    queryMs: qAnnNs / 1e6,
+    totalS: (buildNs + Q * qAnnNs) / 1e9,
+    bytesPerRow: annBytes,
+    allowed: UsearchIndex.available() && (o.search === 'approximate' || annBytes <= o.maxBytesPerRow),
+  };
   const exactKind = sparse ? 'sparse' : 'flat';
   let family: 'exact' | 'approximate';
   let reason: string;
   if (o.search === 'exact') [family, reason] = ['exact', 'search: "exact" requested'];
   else if (o.search === 'approximate') {
-    if (!approximate.allowed) throw new LlmrError('approximate search needs the usearch native module, which did not load', { field: 'search', fix: 'use search: "exact" or "auto"' });
+    if (!approximate.allowed)
+      throw new LlmrError('approximate search needs the usearch native module, which did not load', { field: 'search', fix: 'use search: "exact" or "auto"' });
     [family, reason] = ['approximate', 'search: "approximate" requested'];
-  } else if (!approximate.allowed) [family, reason] = ['exact', UsearchIndex.available() ? `an HNSW graph would store ${annBytes.toFixed(0)} B/row > maxBytesPerRow ${o.maxBytesPerRow}` : 'usearch unavailable'];
-  else if (approximate.totalS < exact.totalS) [family, reason] = ['approximate', `HNSW build ${approximate.buildS.toFixed(2)} s + ${Q} × ${approximate.queryMs.toFixed(3)} ms < ${Q} × exact ${exact.queryMs.toFixed(3)} ms`];
-  else [family, reason] = ['exact', `${Q} × exact ${exact.queryMs.toFixed(3)} ms ≤ HNSW build ${approximate.buildS.toFixed(2)} s + ${Q} × ${approximate.queryMs.toFixed(3)} ms`];
+  } else if (!approximate.allowed)
+    [family, reason] = [
+      'exact',
+      UsearchIndex.available() ? `an HNSW graph would store ${annBytes.toFixed(0)} B/row > maxBytesPerRow ${o.maxBytesPerRow}` : 'usearch unavailable',
+    ];
+  else if (approximate.totalS < exact.totalS)
+    [family, reason] = [
+      'approximate',
+      `HNSW build ${approximate.buildS.toFixed(2)} s + ${Q} × ${approximate.queryMs.toFixed(3)} ms < ${Q} × exact ${exact.queryMs.toFixed(3)} ms`,
+    ];
+  else
+    [family, reason] = [
+      'exact',
+      `${Q} × exact ${exact.queryMs.toFixed(3)} ms ≤ HNSW build ${approximate.buildS.toFixed(2)} s + ${Q} × ${approximate.queryMs.toFixed(3)} ms`,
+    ];
   return { family, kind: family === 'exact' ? exactKind : 'usearch', estimates: { exact, approximate }, density: dens, reason };
 }
 
@@ -115,8 +142,16 @@ export function buildIndex(vectors: readonly Float32Array[], opts: BuildIndexOpt
   const p = { m: o.m, efConstruction: o.efConstruction, ef: o.ef, quantization: o.quantization, threads: o.threads };
   const progress = opts.onProgress ? (d: number) => opts.onProgress!(d, vectors.length, 'building HNSW index') : undefined;
   if (!o.projection) return { index: UsearchIndex.build(vectors, dim, p, progress), plan };
-  const proj = o.projection.method === 'pca' ? Projection.pca(vectors, o.projection.dims, { seed: o.projection.seed }) : Projection.random(dim, o.projection.dims, o.projection.seed);
-  const inner = UsearchIndex.build(vectors.map((v) => proj.apply(v)), proj.outDim, p, progress);
+  const proj =
+    o.projection.method === 'pca'
+      ? Projection.pca(vectors, o.projection.dims, { seed: o.projection.seed })
+      : Projection.random(dim, o.projection.dims, o.projection.seed);
+  const inner = UsearchIndex.build(
+    vectors.map((v) => proj.apply(v)),
+    proj.outDim,
+    p,
+    progress,
+  );
   return { index: new ProjectedIndex(proj, inner), plan };
 }
 
@@ -153,7 +188,10 @@ export function loadIndex(d: IndexDescriptor, bytes: Uint8Array | null, opts: { 
       return new ProjectedIndex(projection, loadIndex(d.inner as IndexDescriptor, inner, { ef: opts.ef }));
     }
     default:
-      throw new LlmrError(`unknown index kind ${String((d as { kind: unknown }).kind)}`, { field: 'index.kind', fix: 'upgrade llm-router-tfjs or re-train the artifact' });
+      throw new LlmrError(`unknown index kind ${String((d as { kind: unknown }).kind)}`, {
+        field: 'index.kind',
+        fix: 'upgrade llm-router-tfjs or re-train the artifact',
+      });
   }
 }
 

@@ -41,10 +41,23 @@ export function isExactKind(kind: IndexKind): boolean {
 }
 
 /** Build a router's neighbour index; `efFloor` (k, or k + 1) raises ef so a search can return k hits. */
-export function buildRouterIndex(features: readonly Float32Array[], p: RouterIndexConfig, efFloor: number, onProgress?: BuildIndexOptions['onProgress']): VectorIndex {
+export function buildRouterIndex(
+  features: readonly Float32Array[],
+  p: RouterIndexConfig,
+  efFloor: number,
+  onProgress?: BuildIndexOptions['onProgress'],
+): VectorIndex {
   const n = features.length;
   const search = p.exactBelow !== undefined ? (n < p.exactBelow ? 'exact' : 'approximate') : p.search;
-  return buildIndex(features, { search, m: p.m, efConstruction: p.efConstruction, ef: Math.max(p.ef, efFloor), quantization: p.quantization, sparseValues: p.sparseValues, onProgress }).index;
+  return buildIndex(features, {
+    search,
+    m: p.m,
+    efConstruction: p.efConstruction,
+    ef: Math.max(p.ef, efFloor),
+    quantization: p.quantization,
+    sparseValues: p.sparseValues,
+    onProgress,
+  }).index;
 }
 
 /** State fields + file of an index, for a router's save(). */
@@ -56,7 +69,11 @@ export function saveRouterIndex(index: VectorIndex): { kind: IndexKind; descript
  * Load a router's index. New states carry a descriptor; states written before it carry only
  * `index: 'exact' | 'hnsw'` (dense `index.f32` / hnswlib `index.hnsw`), which load as they always did.
  */
-export function loadRouterIndex(st: { kind: string; descriptor?: unknown; dim: number; rows: number }, files: Record<string, Uint8Array>, ef: number): VectorIndex {
+export function loadRouterIndex(
+  st: { kind: string; descriptor?: unknown; dim: number; rows: number },
+  files: Record<string, Uint8Array>,
+  ef: number,
+): VectorIndex {
   const file = (name: string) => {
     const f = files[name];
     if (!f) throw new LlmrError(`router state lacks file ${name}`, { field: 'files', fix: 're-train or re-save the artifact' });

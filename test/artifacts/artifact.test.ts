@@ -7,7 +7,19 @@ import { ArtifactError } from '../../src/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'llmr-artifact-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const manifest = { artifact: 'router', kind: 'knn', name: 't', version: 'v1', createdAt: '2026-01-01T00:00:00Z', candidates: [], params: {}, state: {}, metrics: {}, calibrations: {}, library: { name: 'llm-router-tfjs', version: '0' } };
+const manifest = {
+  artifact: 'router',
+  kind: 'knn',
+  name: 't',
+  version: 'v1',
+  createdAt: '2026-01-01T00:00:00Z',
+  candidates: [],
+  params: {},
+  state: {},
+  metrics: {},
+  calibrations: {},
+  library: { name: 'llm-router-tfjs', version: '0' },
+};
 const HOSTILE = ['../outside', 'a/../../outside', '/etc/passwd', '\\\\server\\share', 'C:\\Windows\\x', 'C:x', 'router//x', './x', 'manifest.json', '', 'a\0b'];
 
 describe('artifact file names cannot leave the artifact folder', () => {

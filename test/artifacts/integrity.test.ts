@@ -21,7 +21,7 @@ const meta = { artifact: 'test', kind: 'x', name: 'n', version: 'v', createdAt: 
 
 describe('artifact integrity', () => {
   it('the manifest digest is written beside it; editing a price in manifest.json is refused on load and by verify', async () => {
-    expect(readFileSync(join(dir, MANIFEST_DIGEST), 'utf8')).toMatch(/^[0-9a-f]{64}  manifest\.json\n$/);
+    expect(readFileSync(join(dir, MANIFEST_DIGEST), 'utf8')).toMatch(/^[0-9a-f]{64} {2}manifest\.json\n$/);
     expect(verifyArtifact(dir)).toEqual([]);
     const mp = join(dir, 'manifest.json');
     const orig = readFileSync(mp, 'utf8');

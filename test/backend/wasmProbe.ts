@@ -9,8 +9,14 @@ import { createRouter } from '../../src/routers/registry.js';
 import { syntheticProblem } from '../../training/commands/benchTrain.js';
 
 const info = await initBackend('wasm');
-const a = tf.tensor2d(Float32Array.from({ length: 300 * 257 }, (_, i) => Math.sin(i)), [300, 257]);
-const b = tf.tensor2d(Float32Array.from({ length: 257 * 130 }, (_, i) => Math.cos(i)), [257, 130]);
+const a = tf.tensor2d(
+  Float32Array.from({ length: 300 * 257 }, (_, i) => Math.sin(i)),
+  [300, 257],
+);
+const b = tf.tensor2d(
+  Float32Array.from({ length: 257 * 130 }, (_, i) => Math.cos(i)),
+  [257, 130],
+);
 const product = Array.from(tf.matMul(a, b).dataSync().slice(0, 50));
 const data = syntheticProblem(256, 512, 4, 3);
 const router = createRouter('mlp', { epochs: 2, valFraction: 0, patience: 0, hidden: [32] });

@@ -9,8 +9,22 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('WebGPU adapter description and the SwiftShader environment', () => {
   it('names the adapter and tells software from hardware', () => {
-    const sw = describeAdapter({ info: { vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0', isFallbackAdapter: true } });
-    expect(sw).toEqual({ vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0', software: true });
+    const sw = describeAdapter({
+      info: {
+        vendor: 'google',
+        architecture: 'swiftshader',
+        device: 'swiftshader-device-subzero-',
+        description: 'SwiftShader driver 5.0.0',
+        isFallbackAdapter: true,
+      },
+    });
+    expect(sw).toEqual({
+      vendor: 'google',
+      architecture: 'swiftshader',
+      device: 'swiftshader-device-subzero-',
+      description: 'SwiftShader driver 5.0.0',
+      software: true,
+    });
     expect(adapterLabel(sw)).toBe('google swiftshader (SwiftShader driver 5.0.0, software)');
     const lavapipe = describeAdapter({ info: { vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' } });
     expect(lavapipe.software).toBe(true);
@@ -46,9 +60,17 @@ describe('WebGPU adapter description and the SwiftShader environment', () => {
       return;
     }
     const doctor = (extra: NodeJS.ProcessEnv) => {
-      const r = spawnSync(process.execPath, [join(ROOT, 'training', 'llmr.js'), 'doctor', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...env, LLMR_WASM_THREADS: '1', ...extra } });
+      const r = spawnSync(process.execPath, [join(ROOT, 'training', 'llmr.js'), 'doctor', '--json'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...env, LLMR_WASM_THREADS: '1', ...extra },
+      });
       expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as { backend: { name: string; adapter?: { software: boolean }; attempts: { name: string; ok: boolean; reason?: string }[] }; webgpuAdapter: { architecture?: string; software?: boolean; reason?: string } };
+      return JSON.parse(r.stdout) as {
+        backend: { name: string; adapter?: { software: boolean }; attempts: { name: string; ok: boolean; reason?: string }[] };
+        webgpuAdapter: { architecture?: string; software?: boolean; reason?: string };
+      };
     };
     const auto = doctor({ LLMR_BACKEND: '' });
     expect(auto.webgpuAdapter.architecture).toBe('swiftshader');

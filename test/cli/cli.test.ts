@@ -10,7 +10,11 @@ describe('llmr CLI (smoke)', () => {
   it('doctor reports the backend and why others are unavailable', async () => {
     const r = await llmr('doctor', '--json');
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { backend: { name: string; attempts: { name: string; ok: boolean; reason?: string }[] }; featurizers: { kind: string }[]; featurizerPresets: Record<string, { kind: string }> };
+    const j = JSON.parse(r.stdout) as {
+      backend: { name: string; attempts: { name: string; ok: boolean; reason?: string }[] };
+      featurizers: { kind: string }[];
+      featurizerPresets: Record<string, { kind: string }>;
+    };
     expect(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']).toContain(j.backend.name);
     for (const a of j.backend.attempts.filter((x) => !x.ok)) expect(a.reason).toBeTruthy();
     expect(j.featurizers.map((f) => f.kind)).toContain('hashing');
@@ -19,7 +23,12 @@ describe('llmr CLI (smoke)', () => {
 
   it('train router --featurizer hashing+stats records the concat featurizer it stands for; a preset with a config is refused', async () => {
     const data = join(tmp, 'train-stats.jsonl');
-    writeFileSync(data, syntheticRecords(60).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      data,
+      syntheticRecords(60)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     const t = await llmr('train', 'router', 'knn', '--data', data, '--params', '{"k":5}', '--featurizer', 'hashing+stats', '--name', 'cli-stats');
     expect(t.code, t.stderr).toBe(0);
     const i = await llmr('models', 'inspect', 'cli-stats');
@@ -34,7 +43,12 @@ describe('llmr CLI (smoke)', () => {
 
   it('train router knn → route → models list/inspect/verify; tampering is detected', async () => {
     const data = join(tmp, 'train.jsonl');
-    writeFileSync(data, syntheticRecords(60).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      data,
+      syntheticRecords(60)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     const t = await llmr('train', 'router', 'knn', '--data', data, '--params', '{"k":5}', '--featurizer-config', '{"dim":512}', '--name', 'cli-knn');
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/saved knn router cli-knn\//);

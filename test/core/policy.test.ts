@@ -50,7 +50,13 @@ describe('policy layer (hand-computed cases)', () => {
   });
 
   it('ties break towards the cheaper model, deterministically', () => {
-    const d = decide([{ model: 'b', quality: 1, cost: 2 }, { model: 'a', quality: 1, cost: 1 }], { kind: 'max-quality' });
+    const d = decide(
+      [
+        { model: 'b', quality: 1, cost: 2 },
+        { model: 'a', quality: 1, cost: 1 },
+      ],
+      { kind: 'max-quality' },
+    );
     expect(d.model).toBe('a');
   });
 

@@ -17,7 +17,13 @@ function llmr(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const records = Array.from({ length: 300 }, (_, k) => ({ id: `r${k}`, prompt: `question ${k}`, task: k % 2 ? 'a' : 'b', scores: { big: 1, small: k % 3 ? 1 : 0 }, cost: { big: 0.01, small: 0.001 } }));
+const records = Array.from({ length: 300 }, (_, k) => ({
+  id: `r${k}`,
+  prompt: `question ${k}`,
+  task: k % 2 ? 'a' : 'b',
+  scores: { big: 1, small: k % 3 ? 1 : 0 },
+  cost: { big: 0.01, small: 0.001 },
+}));
 
 describe('llmr data (CLI)', () => {
   it('validate: exit 0 on a good file; exit 2 listing file, line and field on a bad one', () => {
@@ -35,7 +41,10 @@ describe('llmr data (CLI)', () => {
     expect(r.stdout).toMatch(/bad\.jsonl line 3: scores: scores is empty/);
     // a misspelt key is an error, not silently dropped (it used to validate 300/300)
     const costs = join(dir, 'costs.jsonl');
-    writeJsonl(costs, records.map(({ cost, ...r }) => ({ ...r, costs: cost })));
+    writeJsonl(
+      costs,
+      records.map(({ cost, ...r }) => ({ ...r, costs: cost })),
+    );
     const c = llmr('validate', costs);
     expect(c.code).toBe(2);
     expect(c.stdout).toMatch(/300 scores records, 0 valid, 300 invalid/);
@@ -55,7 +64,10 @@ describe('llmr data (CLI)', () => {
     const plain = JSON.parse(readFileSync(join(dir, 'plain', 'split.json'), 'utf8')) as { hash: string; method: string };
     expect(plain.hash).toBe('sha256');
     expect(plain.method).toMatch(/int\(sha256\(salt \+ prompt\)\.hexdigest\(\), 16\) \/ 2\^256/);
-    const train = readFileSync(join(dir, 'plain', 'train.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { prompt: string }).prompt);
+    const train = readFileSync(join(dir, 'plain', 'train.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { prompt: string }).prompt);
     expect(train.slice(0, 3)).toEqual(['question 0', 'question 1', 'question 4']);
     const st = llmr('stats', join(dir, 'split', 'train.jsonl'), '--json');
     expect(st.code, st.stderr).toBe(0);
@@ -79,7 +91,11 @@ describeShared('llmr data import (CLI, real data)', () => {
     const outDir = join(dir, 'pandalm');
     const r = llmr('import', '--format', 'pandalm', '--input', sharedPath('pandalm-human-pairwise'), '--out', outDir);
     expect(r.code, r.stderr).toBe(0);
-    const imp = JSON.parse(readFileSync(join(outDir, 'import.json'), 'utf8')) as { kind: string; splits: { all: { rows: number; digest: string } }; notes: string[] };
+    const imp = JSON.parse(readFileSync(join(outDir, 'import.json'), 'utf8')) as {
+      kind: string;
+      splits: { all: { rows: number; digest: string } };
+      notes: string[];
+    };
     expect(imp.kind).toBe('pairwise');
     expect(imp.splits.all.rows).toBe(999);
     const back = await readRecords(join(outDir, 'all.jsonl'), 'pairwise');

@@ -47,7 +47,11 @@ describe('quirk helpers', () => {
   });
   it('HH-RLHF transcripts split at the last shared Assistant turn', () => {
     const pre = '\n\nHuman: hi\n\nAssistant: hello\n\nHuman: help me';
-    expect(splitTranscripts(`${pre}\n\nAssistant: Sure.`, `${pre}\n\nAssistant: Sure, but no.`)).toEqual({ prompt: 'Human: hi\n\nAssistant: hello\n\nHuman: help me', chosen: 'Sure.', rejected: 'Sure, but no.' });
+    expect(splitTranscripts(`${pre}\n\nAssistant: Sure.`, `${pre}\n\nAssistant: Sure, but no.`)).toEqual({
+      prompt: 'Human: hi\n\nAssistant: hello\n\nHuman: help me',
+      chosen: 'Sure.',
+      rejected: 'Sure, but no.',
+    });
     expect(splitTranscripts('abc', 'xyz')).toBeNull();
   });
 });
@@ -89,7 +93,15 @@ describeShared('routerbench importer (real data)', () => {
   it('row counts match PROVENANCE.md: 3,178 total, per file 1,039/445/299/128/887/380', () => {
     expect(counts(r)).toEqual({ train: 1039 + 299 + 887, test: 445 + 128 + 380 });
     const note = r.notes.find((n) => n.startsWith('rows per file'))!;
-    for (const part of ['arc_challenge_train.csv: 1039', 'arc_challenge_test.csv: 445', 'mbpp_train.csv: 299', 'mbpp_test.csv: 128', 'winograde_train.csv: 887', 'winograde_test.csv: 380']) expect(note).toContain(part);
+    for (const part of [
+      'arc_challenge_train.csv: 1039',
+      'arc_challenge_test.csv: 445',
+      'mbpp_train.csv: 299',
+      'mbpp_test.csv: 128',
+      'winograde_train.csv: 887',
+      'winograde_test.csv: 380',
+    ])
+      expect(note).toContain(part);
   });
   it('11 models, task = eval_name, ids unique (duplicated sample_ids suffixed)', () => {
     const all = [...scoresOf(r, 'train'), ...scoresOf(r, 'test')];
@@ -107,7 +119,8 @@ describeShared('routerbench importer (real data)', () => {
     expect(rec.responses!['claude-instant-v1']).toContain('\n');
   });
   it('blank score cells become null: 62 in arc test, 92 in arc train (gpt-3.5 has 2 and 12)', () => {
-    const blanks = (split: string, m?: string) => scoresOf(r, split).reduce((n, x) => n + Object.entries(x.scores).filter(([k, v]) => v === null && (!m || k === m)).length, 0);
+    const blanks = (split: string, m?: string) =>
+      scoresOf(r, split).reduce((n, x) => n + Object.entries(x.scores).filter(([k, v]) => v === null && (!m || k === m)).length, 0);
     expect(blanks('test')).toBe(62);
     expect(blanks('train')).toBe(92);
     expect(blanks('test', 'gpt-3.5-turbo-1106')).toBe(2);
@@ -117,7 +130,9 @@ describeShared('routerbench importer (real data)', () => {
     const arc = scoresOf(r, 'test').filter((x) => x.task === 'arc-challenge');
     const c = arc.map((x) => x.cost!['gpt-4-1106-preview']!).filter((v) => typeof v === 'number');
     expect((1000 * c.reduce((a, b) => a + b, 0)) / c.length).toBeCloseTo(5.06, 1);
-    const mistral = scoresOf(r, 'test').filter((x) => x.task === 'mbpp').map((x) => x.scores['mistralai/mistral-7b-chat'] ?? 0);
+    const mistral = scoresOf(r, 'test')
+      .filter((x) => x.task === 'mbpp')
+      .map((x) => x.scores['mistralai/mistral-7b-chat'] ?? 0);
     expect(mistral.reduce((a, b) => a + b, 0) / mistral.length).toBeCloseTo(0.383, 2);
   });
   it('prices: observed mean per call over the train split, gpt-4 ≫ mistral-7b', () => {

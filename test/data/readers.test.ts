@@ -30,8 +30,14 @@ describe('parseCsvRows (RFC 4180)', () => {
     expect(rows.map((r) => r.line)).toEqual([1, 2, 5]);
   });
   it('keeps a final record without a trailing newline, an empty last field, and an empty quoted field', () => {
-    expect(parseCsvRows('a,b\n1,').map((r) => r.fields)).toEqual([['a', 'b'], ['1', '']]);
-    expect(parseCsvRows('a,b\n"",x').map((r) => r.fields)).toEqual([['a', 'b'], ['', 'x']]);
+    expect(parseCsvRows('a,b\n1,').map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['1', ''],
+    ]);
+    expect(parseCsvRows('a,b\n"",x').map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['', 'x'],
+    ]);
   });
   it('drops a BOM and skips blank lines in keyed parsing', () => {
     const { header, rows } = parseCsv('\ufeffid,v\n1,2\n\n3,4\n');
@@ -46,7 +52,10 @@ describe('parseCsvRows (RFC 4180)', () => {
     expect(() => parseCsv('a,b\n1,2,3\n', 'y.csv')).toThrow(/y\.csv line 2: 3 fields, header has 2/);
   });
   it('round-trips through toCsv', () => {
-    const rows = [['a,b', 'q"q', 'l1\nl2'], ['', 'x', '3']];
+    const rows = [
+      ['a,b', 'q"q', 'l1\nl2'],
+      ['', 'x', '3'],
+    ];
     const { rows: back } = parseCsv(toCsv(['c1', 'c2', 'c3'], rows));
     expect(back.map((r) => [r.values.c1, r.values.c2, r.values.c3])).toEqual(rows);
   });
@@ -95,8 +104,12 @@ describe('readRecords', () => {
   });
   it('names the line of invalid JSON and of a missing field, and the record of a JSON array', async () => {
     await expect(readRecords(file('b.jsonl', '{"id":"1"\n'), 'scores')).rejects.toThrow(/b\.jsonl line 1: invalid JSON/);
-    await expect(readRecords(file('c.jsonl', JSON.stringify({ id: 'x', scores: {} }) + '\n'), 'scores')).rejects.toThrow(/c\.jsonl line 1: prompt: expected string/);
-    await expect(readRecords(file('d.json', JSON.stringify([scoreRec('1', { m: 1 }), { id: 'x', prompt: 'p' }])), 'scores')).rejects.toThrow(/d\.json record 2: scores: expected record/);
+    await expect(readRecords(file('c.jsonl', JSON.stringify({ id: 'x', scores: {} }) + '\n'), 'scores')).rejects.toThrow(
+      /c\.jsonl line 1: prompt: expected string/,
+    );
+    await expect(readRecords(file('d.json', JSON.stringify([scoreRec('1', { m: 1 }), { id: 'x', prompt: 'p' }])), 'scores')).rejects.toThrow(
+      /d\.json record 2: scores: expected record/,
+    );
     await expect(readRecords(file('e.json', '{"a":1}'), 'scores')).rejects.toThrow(/expected a JSON array/);
   });
   it('validates pairwise records (winner enum)', async () => {
@@ -106,27 +119,54 @@ describe('readRecords', () => {
     expect(await readRecords(file('p2.jsonl', JSON.stringify(ok)), 'pairwise')).toEqual([ok]);
   });
   it('reads a flat CSV score table with quoted multi-line prompts, blank scores and costs', async () => {
-    const csv = toCsv(['id', 'prompt', 'task', 'score:gpt-4', 'score:mixtral', 'cost:gpt-4', 'response:gpt-4'], [
-      ['r1', 'line one\nline "two", three', 'qa', '1', '', '0.002', 'yes'],
-      ['r2', 'p2', '', 'True', '0.5', '', ''],
-    ]);
+    const csv = toCsv(
+      ['id', 'prompt', 'task', 'score:gpt-4', 'score:mixtral', 'cost:gpt-4', 'response:gpt-4'],
+      [
+        ['r1', 'line one\nline "two", three', 'qa', '1', '', '0.002', 'yes'],
+        ['r2', 'p2', '', 'True', '0.5', '', ''],
+      ],
+    );
     const recs = await readRecords(file('t.csv', csv), 'scores');
     expect(recs).toEqual([
-      { id: 'r1', prompt: 'line one\nline "two", three', task: 'qa', scores: { 'gpt-4': 1, mixtral: null }, cost: { 'gpt-4': 0.002 }, responses: { 'gpt-4': 'yes' } },
+      {
+        id: 'r1',
+        prompt: 'line one\nline "two", three',
+        task: 'qa',
+        scores: { 'gpt-4': 1, mixtral: null },
+        cost: { 'gpt-4': 0.002 },
+        responses: { 'gpt-4': 'yes' },
+      },
       { id: 'r2', prompt: 'p2', scores: { 'gpt-4': 1, mixtral: 0.5 } },
     ]);
   });
   it('names the CSV line (of the row start) and column of a bad cell', async () => {
-    const csv = toCsv(['id', 'prompt', 'score:m'], [['a', 'multi\nline', '1'], ['b', 'x', 'high']]);
+    const csv = toCsv(
+      ['id', 'prompt', 'score:m'],
+      [
+        ['a', 'multi\nline', '1'],
+        ['b', 'x', 'high'],
+      ],
+    );
     await expect(readRecords(file('bad.csv', csv), 'scores')).rejects.toThrow(/bad\.csv line 4: score:m: expected a number, got "high"/);
   });
   it('reads a flat pairwise CSV with | separated votes', async () => {
     const csv = toCsv(['id', 'prompt', 'model_a', 'model_b', 'winner', 'votes'], [['1', 'q', 'x', 'y', 'tie', 'a|b|tie']]);
-    expect(await readRecords(file('pw.csv', csv), 'pairwise')).toEqual([{ id: '1', prompt: 'q', model_a: 'x', model_b: 'y', winner: 'tie', votes: ['a', 'b', 'tie'] }]);
+    expect(await readRecords(file('pw.csv', csv), 'pairwise')).toEqual([
+      { id: '1', prompt: 'q', model_a: 'x', model_b: 'y', winner: 'tie', votes: ['a', 'b', 'tie'] },
+    ]);
   });
   it('reads Arrow IPC (file and stream) flat tables with nulls', async () => {
-    const table = tableFromArrays({ id: ['a', 'b'], prompt: ['p1', 'p2'], 'score:m1': Float64Array.from([1, 0.25]), 'score:m2': [null, 1] as (number | null)[] });
-    for (const [name, fmt] of [['t.arrow', 'file'], ['t.feather', 'file'], ['s.arrow', 'stream']] as const) {
+    const table = tableFromArrays({
+      id: ['a', 'b'],
+      prompt: ['p1', 'p2'],
+      'score:m1': Float64Array.from([1, 0.25]),
+      'score:m2': [null, 1] as (number | null)[],
+    });
+    for (const [name, fmt] of [
+      ['t.arrow', 'file'],
+      ['t.feather', 'file'],
+      ['s.arrow', 'stream'],
+    ] as const) {
       const recs = await readRecords(file(name, tableToIPC(table, fmt)), 'scores');
       expect(recs).toEqual([
         { id: 'a', prompt: 'p1', scores: { m1: 1, m2: null } },
@@ -149,7 +189,13 @@ describe('readRecords', () => {
       { id: 'a', prompt: 'p1', task: 't', scores: { m1: 1, m2: null }, cost: { m1: 0.002 } },
       { id: 'b', prompt: 'p2', task: 't', scores: { m1: 0.25, m2: 1 }, cost: { m1: 0.004 } },
     ]);
-    const bad = parquetWriteBuffer({ columnData: [{ name: 'id', data: ['a', 'b'], type: 'STRING' }, { name: 'prompt', data: ['p', 'q'], type: 'STRING' }, { name: 'score:m', data: ['1', 'high'], type: 'STRING' }] });
+    const bad = parquetWriteBuffer({
+      columnData: [
+        { name: 'id', data: ['a', 'b'], type: 'STRING' },
+        { name: 'prompt', data: ['p', 'q'], type: 'STRING' },
+        { name: 'score:m', data: ['1', 'high'], type: 'STRING' },
+      ],
+    });
     await expect(readRecords(file('bad.parquet', new Uint8Array(bad)), 'scores')).rejects.toThrow(/bad\.parquet row 2: score:m: expected a number/);
   });
   it('names the row of an invalid Arrow record', async () => {
@@ -170,14 +216,29 @@ describe('readRecords', () => {
     expect(err.message).toMatch(/k\.jsonl line 1: unknown key "costs" \(did you mean "cost"\?\)/);
     expect(err.field).toBe('costs');
     expect(err.fix).toMatch(/rename "costs" to "cost"/);
-    await expect(readRecords(file('tk.jsonl', JSON.stringify({ id: 'a', prompt: 'p', scores: { m: 1 }, tokens: { m: { inputs: 3 } } })), 'scores')).rejects.toThrow(/unknown key "inputs" \(did you mean "input"\?\)/);
-    await expect(readRecords(file('pk.jsonl', JSON.stringify({ id: 'a', prompt: 'p', model_a: 'x', model_b: 'y', winner: 'a', winer: 'b' })), 'pairwise')).rejects.toThrow(/unknown key "winer" \(did you mean "winner"\?\)/);
-    await expect(readRecords(file('e.jsonl', JSON.stringify({ id: 'a', prompt: 'p', scores: {} })), 'scores')).rejects.toThrow(/e\.jsonl line 1: scores: scores is empty/);
+    await expect(
+      readRecords(file('tk.jsonl', JSON.stringify({ id: 'a', prompt: 'p', scores: { m: 1 }, tokens: { m: { inputs: 3 } } })), 'scores'),
+    ).rejects.toThrow(/unknown key "inputs" \(did you mean "input"\?\)/);
+    await expect(
+      readRecords(file('pk.jsonl', JSON.stringify({ id: 'a', prompt: 'p', model_a: 'x', model_b: 'y', winner: 'a', winer: 'b' })), 'pairwise'),
+    ).rejects.toThrow(/unknown key "winer" \(did you mean "winner"\?\)/);
+    await expect(readRecords(file('e.jsonl', JSON.stringify({ id: 'a', prompt: 'p', scores: {} })), 'scores')).rejects.toThrow(
+      /e\.jsonl line 1: scores: scores is empty/,
+    );
     const csv = toCsv(['id', 'prompt', 'score:m', 'costs:m'], [['a', 'p', '1', '0.1']]);
     await expect(readRecords(file('k.csv', csv), 'scores')).rejects.toThrow(/k\.csv line 2: unknown column "costs:m" \(did you mean "cost:m"\?\)/);
   });
   it('validateFile reports every non-JSON line, not only the first', async () => {
-    const p = file('nj.jsonl', [JSON.stringify(scoreRec('1', { m: 1 })), '{"id":', JSON.stringify(scoreRec('2', { m: 1 })), 'not json', JSON.stringify({ id: '3', prompt: 'p', scores: {} })].join('\n'));
+    const p = file(
+      'nj.jsonl',
+      [
+        JSON.stringify(scoreRec('1', { m: 1 })),
+        '{"id":',
+        JSON.stringify(scoreRec('2', { m: 1 })),
+        'not json',
+        JSON.stringify({ id: '3', prompt: 'p', scores: {} }),
+      ].join('\n'),
+    );
     const rep = await validateFile(p, 'scores');
     expect(rep.rows).toBe(5);
     expect(rep.valid).toBe(2);

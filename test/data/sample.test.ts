@@ -14,7 +14,12 @@ const SAMPLE = join(DATA, 'sample');
 describe('bundled sample (data/sample, no shared data needed)', () => {
   const manifest = readSampleManifest(join(SAMPLE, 'MANIFEST.json'));
   it('lists the four files, all MIT or Apache-2.0', () => {
-    expect(Object.keys(manifest.files).sort()).toEqual(['llmrouter-prices.json', 'llmrouter-test.jsonl.gz', 'llmrouter-train.jsonl.gz', 'pandalm-pairs.jsonl.gz']);
+    expect(Object.keys(manifest.files).sort()).toEqual([
+      'llmrouter-prices.json',
+      'llmrouter-test.jsonl.gz',
+      'llmrouter-train.jsonl.gz',
+      'pandalm-pairs.jsonl.gz',
+    ]);
     for (const f of Object.values(manifest.files)) expect(['MIT', 'Apache-2.0']).toContain(f.license);
   });
   it('every record file parses and matches the manifest rows and digest', async () => {
@@ -60,11 +65,16 @@ describe('stratifiedSample', () => {
   });
 });
 
-describeShared('make-sample regenerates the bundled sample exactly', () => {
-  const out = mkdtempSync(join(tmpdir(), 'llmr-sample-'));
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
-  it('same rows and digests as data/sample/MANIFEST.json', async () => {
-    const m = await makeSample(SHARED_DATA, out);
-    expect(m).toEqual(readSampleManifest(join(SAMPLE, 'MANIFEST.json')));
-  });
-}, ['llmrouter-ulab-9model'], ['pandalm-human-pairwise']);
+describeShared(
+  'make-sample regenerates the bundled sample exactly',
+  () => {
+    const out = mkdtempSync(join(tmpdir(), 'llmr-sample-'));
+    afterAll(() => rmSync(out, { recursive: true, force: true }));
+    it('same rows and digests as data/sample/MANIFEST.json', async () => {
+      const m = await makeSample(SHARED_DATA, out);
+      expect(m).toEqual(readSampleManifest(join(SAMPLE, 'MANIFEST.json')));
+    });
+  },
+  ['llmrouter-ulab-9model'],
+  ['pandalm-human-pairwise'],
+);

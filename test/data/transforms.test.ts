@@ -6,7 +6,13 @@ import { parseFractions, plainHashUnit, splitOf, splitRecords } from '../../src/
 import { pairwiseStats, scoreStats } from '../../src/data/datasetStats.js';
 import { LlmrError } from '../../src/errors.js';
 
-const recs: ScoreRecord[] = Array.from({ length: 2000 }, (_, k) => ({ id: `r${k}`, prompt: `prompt number ${k}`, task: k % 3 ? 'qa' : 'code', scores: { a: k % 2, b: 0.5, c: k % 5 === 0 ? null : 1 }, cost: { a: 0.01, b: 0.001 } }));
+const recs: ScoreRecord[] = Array.from({ length: 2000 }, (_, k) => ({
+  id: `r${k}`,
+  prompt: `prompt number ${k}`,
+  task: k % 3 ? 'qa' : 'code',
+  scores: { a: k % 2, b: 0.5, c: k % 5 === 0 ? null : 1 },
+  cost: { a: 0.01, b: 0.001 },
+}));
 
 describe('split', () => {
   it('is a pure function of the prompt text and salt', () => {
@@ -92,7 +98,7 @@ describe('stats', () => {
     expect(c.meanCost).toBeNull();
     expect(s.tasks).toEqual({ qa: 1333, code: 667 });
     expect(s.complete).toBe(1600);
-    expect(s.oracleMeanScore).toBeCloseTo((1600 + 400 * 0.5 + 0) / 2000 + 200 / 2000 * 0.5, 5);
+    expect(s.oracleMeanScore).toBeCloseTo((1600 + 400 * 0.5 + 0) / 2000 + (200 / 2000) * 0.5, 5);
   });
   it('pairwise stats: wins, losses, ties, win rate', () => {
     const p = pairwiseStats(scoresToPairs([{ id: 'x', prompt: 'p', scores: { m1: 1, m2: 0, m3: 1 } }]));

@@ -18,7 +18,17 @@ function pair(): { t: EvalTable; p: RouterPredictions } {
   const n = 10;
   const quality = Array.from({ length: n }, (_, i) => Float64Array.from([1, i % 2 === 0 ? 1 : 0]));
   const cost = Array.from({ length: n }, () => Float64Array.from([0.01, 0.001]));
-  const t: EvalTable = { name: 'c', ids: quality.map((_, i) => `r${i}`), prompts: quality.map(() => ''), models: ['strong', 'weak'], quality, cost, costSource: { logged: 0, priceTable: 20 }, dropped: 0, digest: '' };
+  const t: EvalTable = {
+    name: 'c',
+    ids: quality.map((_, i) => `r${i}`),
+    prompts: quality.map(() => ''),
+    models: ['strong', 'weak'],
+    quality,
+    cost,
+    costSource: { logged: 0, priceTable: 20 },
+    dropped: 0,
+    digest: '',
+  };
   t.digest = tableDigest(t);
   const pred = Array.from({ length: n }, (_, i) => Float64Array.from([i / 10, 0]));
   return { t, p: { name: 'r', kind: 'r', pred, expectedCost: cost } };
@@ -82,9 +92,19 @@ describe('calibration goals', () => {
     const rows = 50;
     const quality = Array.from({ length: rows }, (_, i) => Float64Array.from([1, i % 3 === 0 ? 1 : 0, i % 5 === 0 ? 1 : 0]));
     const cost = Array.from({ length: rows }, () => Float64Array.from([0.01, 0.002, 0.0005]));
-    const t: EvalTable = { name: 'n', ids: quality.map((_, i) => `r${i}`), prompts: quality.map(() => ''), models: ['a', 'b', 'c'], quality, cost, costSource: { logged: 0, priceTable: 150 }, dropped: 0, digest: 'x' };
+    const t: EvalTable = {
+      name: 'n',
+      ids: quality.map((_, i) => `r${i}`),
+      prompts: quality.map(() => ''),
+      models: ['a', 'b', 'c'],
+      quality,
+      cost,
+      costSource: { logged: 0, priceTable: 150 },
+      dropped: 0,
+      digest: 'x',
+    };
     const p: RouterPredictions = { name: 'r', kind: 'r', pred: quality.map((q) => Float64Array.from(q, (v) => 0.1 + 0.8 * v)), expectedCost: cost };
-    const e = calibrate({ kind: "budget", usdPer1k: 7 }, t, p);
+    const e = calibrate({ kind: 'budget', usdPer1k: 7 }, t, p);
     expect(e.knob).toBe('willingness-to-pay');
     expect(e.feasible).toBe(true);
     expect(e.calibration.cost).toBeCloseTo((10 * 0.0005 + 13 * 0.002 + 27 * 0.01) / 50, 12);
@@ -97,7 +117,11 @@ describe('calibrated policy in the artifact', () => {
   const records: ScoreRecord[] = [];
   for (let i = 0; i < 80; i++) {
     const math = i % 2 === 0;
-    records.push({ id: `r${i}`, prompt: math ? `solve the equation ${i} and compute the integral of x^${i}` : `write a short poem about the sea number ${i}`, scores: { big: 1, small: math ? (i % 4 === 0 ? 1 : 0) : 1 } });
+    records.push({
+      id: `r${i}`,
+      prompt: math ? `solve the equation ${i} and compute the integral of x^${i}` : `write a short poem about the sea number ${i}`,
+      scores: { big: 1, small: math ? (i % 4 === 0 ? 1 : 0) : 1 },
+    });
   }
 
   it('llmr calibrate stores the setting; /route resolves {kind: calibrated, name}', async () => {

@@ -10,11 +10,26 @@ describe('llmr eval router / llmr calibrate', () => {
   const all = syntheticRecords(160);
   const train = join(tmp, 'train.jsonl');
   const test = join(tmp, 'test.jsonl');
-  writeFileSync(train, all.slice(0, 100).map((r) => JSON.stringify(r)).join('\n') + '\n');
-  writeFileSync(test, all.slice(100).map((r) => JSON.stringify({ ...r, id: `t${r.id}` })).join('\n') + '\n');
+  writeFileSync(
+    train,
+    all
+      .slice(0, 100)
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
+  writeFileSync(
+    test,
+    all
+      .slice(100)
+      .map((r) => JSON.stringify({ ...r, id: `t${r.id}` }))
+      .join('\n') + '\n',
+  );
 
   it('evaluates two artifacts side by side and writes the HTML/Markdown/JSON report', async () => {
-    for (const [name, k] of [['knn5', 5], ['knn25', 25]] as const) {
+    for (const [name, k] of [
+      ['knn5', 5],
+      ['knn25', 25],
+    ] as const) {
       const t = await llmr('train', 'router', 'knn', '--data', train, '--params', JSON.stringify({ k }), '--featurizer-config', '{"dim":512}', '--name', name);
       expect(t.code, t.stderr).toBe(0);
     }
@@ -26,7 +41,9 @@ describe('llmr eval router / llmr calibrate', () => {
     expect(r.stdout).toMatch(/^Zero router\s+/m);
     expect(r.stdout).toMatch(/APGR/); // a 2-model table is a strong/weak pair
     for (const f of ['report.html', 'report.md', 'report.json']) expect(existsSync(join(out, f))).toBe(true);
-    const j = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { datasets: { routers: { name: string; digest: string }[]; pair: { strong: string } }[] };
+    const j = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      datasets: { routers: { name: string; digest: string }[]; pair: { strong: string } }[];
+    };
     expect(j.datasets[0]!.routers.map((x) => x.digest)).toHaveLength(2);
     expect(j.datasets[0]!.pair.strong).toBe('strong');
     // compared with a reference (named as on the command line): a paired difference column, 'reference' on its row
@@ -47,14 +64,22 @@ describe('llmr eval router / llmr calibrate', () => {
 
   it('--prices is what the routers decide with; equal prices warn and still show the router reaching the best model', async () => {
     const bare = join(tmp, 'test-bare.jsonl');
-    writeFileSync(bare, all.slice(100).map(({ cost: _c, ...r }) => JSON.stringify({ ...r, id: `b${r.id}` })).join('\n') + '\n');
+    writeFileSync(
+      bare,
+      all
+        .slice(100)
+        .map(({ cost: _c, ...r }) => JSON.stringify({ ...r, id: `b${r.id}` }))
+        .join('\n') + '\n',
+    );
     // the weak model made dearer than the strong one: at willingness to pay 0 every router must call the strong one
     const swapped = join(tmp, 'swapped-prices.json');
     writeFileSync(swapped, JSON.stringify({ strong: { perCall: 0.0005 }, weak: { perCall: 0.01 } }));
     const out = join(tmp, 'report-swapped');
     const r = await llmr('eval', 'router', 'knn5', '--data', bare, '--prices', swapped, '--bootstrap', '0', '--report', out);
     expect(r.code, r.stderr).toBe(0);
-    const j = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { datasets: { routers: { points: { knob: number; share: Record<string, number> }[] }[] }[] };
+    const j = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      datasets: { routers: { points: { knob: number; share: Record<string, number> }[] }[] }[];
+    };
     const p0 = j.datasets[0]!.routers[0]!.points[0]!;
     expect(p0.knob).toBe(0);
     expect(p0.share.strong).toBe(1);

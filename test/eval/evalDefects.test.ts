@@ -6,12 +6,28 @@ import { Rng } from '../../src/util/rng.js';
 
 /** A table from per-row quality and cost matrices. */
 function table(name: string, models: string[], quality: number[][], cost: number[][]): EvalTable {
-  const t: EvalTable = { name, ids: quality.map((_, i) => `r${i}`), prompts: quality.map((_, i) => `p${i}`), models, quality: quality.map((q) => Float64Array.from(q)), cost: cost.map((c) => Float64Array.from(c)), tasks: quality.map(() => undefined), costSource: { logged: quality.length * models.length, priceTable: 0 }, dropped: 0, digest: '' };
+  const t: EvalTable = {
+    name,
+    ids: quality.map((_, i) => `r${i}`),
+    prompts: quality.map((_, i) => `p${i}`),
+    models,
+    quality: quality.map((q) => Float64Array.from(q)),
+    cost: cost.map((c) => Float64Array.from(c)),
+    tasks: quality.map(() => undefined),
+    costSource: { logged: quality.length * models.length, priceTable: 0 },
+    dropped: 0,
+    digest: '',
+  };
   t.digest = tableDigest(t);
   return t;
 }
 
-const router = (t: EvalTable, name: string, pred: number[][], expected?: number[][]): RouterPredictions => ({ name, kind: name, pred: pred.map((p) => Float64Array.from(p)), expectedCost: (expected ?? t.cost.map((c) => Array.from(c))).map((c) => Float64Array.from(c)) });
+const router = (t: EvalTable, name: string, pred: number[][], expected?: number[][]): RouterPredictions => ({
+  name,
+  kind: name,
+  pred: pred.map((p) => Float64Array.from(p)),
+  expectedCost: (expected ?? t.cost.map((c) => Array.from(c))).map((c) => Float64Array.from(c)),
+});
 
 describe('AIQ is fixed by the data, not by what is compared', () => {
   // logged per-call costs vary by row: "x" costs 1 on even rows and 3 on odd ones (mean 2), "y" 2 everywhere
@@ -20,9 +36,18 @@ describe('AIQ is fixed by the data, not by what is compared', () => {
   const quality = Array.from({ length: n }, () => [rng.next() < 0.7 ? 1 : 0, rng.next() < 0.5 ? 1 : 0, rng.next() < 0.3 ? 1 : 0]);
   const cost = Array.from({ length: n }, (_, i) => [i % 2 ? 3 : 1, 2, 0.5]);
   const t = table('varying', ['x', 'y', 'z'], quality, cost);
-  const noisy = router(t, 'noisy', quality.map((q) => q.map((v) => v + 0.5 * rng.normal())));
+  const noisy = router(
+    t,
+    'noisy',
+    quality.map((q) => q.map((v) => v + 0.5 * rng.normal())),
+  );
   // predicts x is best exactly on the rows where x is dear, and expects it to be cheap: its hull goes past every single model's mean cost
-  const spender = router(t, 'spender', quality.map((_, i) => (i % 2 ? [1, 0, 0] : [0, 1, 0])), cost.map((_, i) => [i % 2 ? 0.1 : 10, 2, 0.5]));
+  const spender = router(
+    t,
+    'spender',
+    quality.map((_, i) => (i % 2 ? [1, 0, 0] : [0, 1, 0])),
+    cost.map((_, i) => [i % 2 ? 0.1 : 10, 2, 0.5]),
+  );
 
   it("a router's AIQ, the Zero router's AIQ and their intervals are identical whatever else is evaluated", () => {
     const alone = evaluateRouters(t, [noisy], { bootstrap: 50, pair: null });
@@ -51,7 +76,13 @@ describe('equal per-model prices', () => {
     expect(g.length).toBe(17);
     expect(g[0]).toBe(0);
     expect(g[1]).toBeGreaterThan(0);
-    expect(wtpGrid(quality.map(() => Float64Array.from([0, 0])), 1, 16)).toEqual([0, 1]);
+    expect(
+      wtpGrid(
+        quality.map(() => Float64Array.from([0, 0])),
+        1,
+        16,
+      ),
+    ).toEqual([0, 1]);
   });
 
   it('a perfect router reaches the oracle; AIQ falls back to the quality at that cost, with a warning', () => {
@@ -67,7 +98,12 @@ describe('equal per-model prices', () => {
 describe('a strong/weak pair where the pricier model is worse', () => {
   const rng = new Rng(9);
   const quality = Array.from({ length: 300 }, () => [rng.next() < 0.4 ? 1 : 0, rng.next() < 0.8 ? 1 : 0]);
-  const t = table('inverted', ['dear', 'cheap'], quality, quality.map(() => [0.01, 0.001]));
+  const t = table(
+    'inverted',
+    ['dear', 'cheap'],
+    quality,
+    quality.map(() => [0.01, 0.001]),
+  );
   const perfect = router(t, 'perfect', quality);
 
   it('is warned about, and the pair is taken by quality so APGR is normalised by a positive gap', () => {

@@ -17,7 +17,18 @@ function pairTable(n: number, seed = 1): EvalTable {
     cost.push(Float64Array.from([0.01, 0.001]));
     tasks.push(i % 2 ? 'odd' : 'even');
   }
-  const t: EvalTable = { name: 'pair', ids: quality.map((_, i) => `r${i}`), prompts: quality.map(() => ''), models: ['strong', 'weak'], quality, cost, tasks, costSource: { logged: 0, priceTable: 2 * n }, dropped: 0, digest: '' };
+  const t: EvalTable = {
+    name: 'pair',
+    ids: quality.map((_, i) => `r${i}`),
+    prompts: quality.map(() => ''),
+    models: ['strong', 'weak'],
+    quality,
+    cost,
+    tasks,
+    costSource: { logged: 0, priceTable: 2 * n },
+    dropped: 0,
+    digest: '',
+  };
   t.digest = tableDigest(t);
   return t;
 }
@@ -28,10 +39,18 @@ function predictions(t: EvalTable, name: string, pred: Float64Array[]): RouterPr
 
 describe('evaluateRouters', () => {
   const t = pairTable(400);
-  const perfect = predictions(t, 'perfect', t.quality.map((q) => Float64Array.from(q)));
+  const perfect = predictions(
+    t,
+    'perfect',
+    t.quality.map((q) => Float64Array.from(q)),
+  );
   const noisy = (() => {
     const rng = new Rng(5);
-    return predictions(t, 'noisy', t.quality.map((q) => Float64Array.from(q, (v) => v + 0.8 * rng.normal())));
+    return predictions(
+      t,
+      'noisy',
+      t.quality.map((q) => Float64Array.from(q, (v) => v + 0.8 * rng.normal())),
+    );
   })();
   const r = evaluateRouters(t, [perfect, noisy], { bootstrap: 100, randomSeeds: 5 });
 
@@ -91,7 +110,11 @@ describe('evaluateRouters', () => {
   it('compares every router with a reference on the same resamples (paired)', () => {
     // a slightly noisier twin of `noisy`: unpaired intervals overlap, the paired difference is tighter
     const rng = new Rng(9);
-    const noisier = predictions(t, 'noisier', noisy.pred.map((p) => Float64Array.from(p, (v) => v + 0.3 * rng.normal())));
+    const noisier = predictions(
+      t,
+      'noisier',
+      noisy.pred.map((p) => Float64Array.from(p, (v) => v + 0.3 * rng.normal())),
+    );
     const d = evaluateRouters(t, [noisy, perfect, noisier], { bootstrap: 100, randomSeeds: 2, reference: 'noisy' });
     expect(d.reference).toBe('noisy');
     expect(d.routers[0]!.vsReference).toBeUndefined();
@@ -115,7 +138,9 @@ describe('evaluateRouters', () => {
   });
 
   it('an unknown reference names the field and the valid routers', () => {
-    expect(() => evaluateRouters(t, [perfect, noisy], { bootstrap: 0, reference: 'knn' })).toThrow(/reference router "knn" is not among the evaluated routers \(perfect, noisy\)/);
+    expect(() => evaluateRouters(t, [perfect, noisy], { bootstrap: 0, reference: 'knn' })).toThrow(
+      /reference router "knn" is not among the evaluated routers \(perfect, noisy\)/,
+    );
   });
 
   it('names the field when the pair is wrong', () => {

@@ -149,18 +149,42 @@ describe('extra series (a cascade) in the router evaluation', () => {
 
 describe('cascade helpers', () => {
   it('clipHull cuts at the maximum cost, interpolating the crossing segment', () => {
-    const c = clipHull([[1, 0.2], [3, 0.6], [5, 0.8]], 4);
-    expect(c.slice(0, 2)).toEqual([[1, 0.2], [3, 0.6]]);
+    const c = clipHull(
+      [
+        [1, 0.2],
+        [3, 0.6],
+        [5, 0.8],
+      ],
+      4,
+    );
+    expect(c.slice(0, 2)).toEqual([
+      [1, 0.2],
+      [3, 0.6],
+    ]);
     expect(c[2]![0]).toBe(4);
     expect(c[2]![1]).toBeCloseTo(0.7, 12);
-    expect(clipHull([[1, 0.2], [3, 0.6]], 3)).toEqual([[1, 0.2], [3, 0.6]]);
+    expect(
+      clipHull(
+        [
+          [1, 0.2],
+          [3, 0.6],
+        ],
+        3,
+      ),
+    ).toEqual([
+      [1, 0.2],
+      [3, 0.6],
+    ]);
     expect(clipHull([[5, 0.2]], 4)).toEqual([]);
   });
 
   it('rewardPairAccuracy: share of right-vs-wrong pairs the reward orders right', () => {
     // q0 no pair; q1: (big>cheap ✓), (mid>cheap ✓); q2: big>cheap ✓, big>mid ✓; q3: cheap>big ✓, cheap>mid ✓
     expect(rewardPairAccuracy(ct)).toEqual({ accuracy: 1, pairs: 6 });
-    const flipped = cascadeTable(t, reward.map((r) => r.map((v) => -v)));
+    const flipped = cascadeTable(
+      t,
+      reward.map((r) => r.map((v) => -v)),
+    );
     expect(rewardPairAccuracy(flipped).accuracy).toBe(0);
   });
 });

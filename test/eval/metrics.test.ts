@@ -11,7 +11,17 @@ import { Rng } from '../../src/util/rng.js';
 import type { ScoreRecord } from '../../src/data/schemas.js';
 
 function table(quality: number[][], cost: number[][], models = quality[0]!.map((_, j) => `m${j}`)): EvalTable {
-  return { name: 't', ids: quality.map((_, i) => `r${i}`), prompts: quality.map(() => ''), models, quality: quality.map((q) => Float64Array.from(q)), cost: cost.map((c) => Float64Array.from(c)), costSource: { logged: 0, priceTable: 0 }, dropped: 0, digest: '' };
+  return {
+    name: 't',
+    ids: quality.map((_, i) => `r${i}`),
+    prompts: quality.map(() => ''),
+    models,
+    quality: quality.map((q) => Float64Array.from(q)),
+    cost: cost.map((c) => Float64Array.from(c)),
+    costSource: { logged: 0, priceTable: 0 },
+    dropped: 0,
+    digest: '',
+  };
 }
 
 describe('numeric conventions (numpy / pandas)', () => {
@@ -154,11 +164,25 @@ describe('RouterBench metrics (hand-computed)', () => {
       [5, 0.9],
     ]);
     // several points at one cost count as the best of them
-    expect(nonDecreasingHull([[1, 0.2], [1, 0.6], [2, 0.7]])).toEqual([
+    expect(
+      nonDecreasingHull([
+        [1, 0.2],
+        [1, 0.6],
+        [2, 0.7],
+      ]),
+    ).toEqual([
       [1, 0.6],
       [2, 0.7],
     ]);
-    expect(hullQualityAt([[1, 0.5], [3, 0.8]], 2)).toBeCloseTo(0.65, 12);
+    expect(
+      hullQualityAt(
+        [
+          [1, 0.5],
+          [3, 0.8],
+        ],
+        2,
+      ),
+    ).toBeCloseTo(0.65, 12);
   });
 
   it('AIQ: area from the hull start, flat extension to the maximum cost, divided by the maximum cost', () => {
@@ -166,14 +190,17 @@ describe('RouterBench metrics (hand-computed)', () => {
     // area: 2·(.5+.8)/2 + 2·(.8+.9)/2 = 3.0, flat .9 from 5 to 6 = .9 → 3.9 / 6
     expect(aiq(h, 6)).toBeCloseTo(0.65, 12);
     // a cheaper, flatter hull compared against it is extended flat to the same right end
-    const g = nonDecreasingHull([[0.5, 0.7], [1, 0.72]]);
+    const g = nonDecreasingHull([
+      [0.5, 0.7],
+      [1, 0.72],
+    ]);
     expect(maxHullCost([h, g])).toBe(5);
     // (.7+.72)/2·.5 + .72·4 = .355 + 2.88 = 3.235, /5
     expect(aiq(g, 5)).toBeCloseTo(3.235 / 5, 12);
     expect(() => aiq(h, 4)).toThrow(/beyond/);
   });
 
-  it('the hull has the same area as RouterBench\'s O(n³) implementation on random point sets', () => {
+  it("the hull has the same area as RouterBench's O(n³) implementation on random point sets", () => {
     const rng = new Rng(7);
     for (let trial = 0; trial < 200; trial++) {
       const n = 3 + rng.int(10);
@@ -267,11 +294,18 @@ describe('batch routing agrees with the policy layer', () => {
     const models = ['b', 'a', 'c', 'd'];
     const pred = Array.from({ length: 300 }, () => Float64Array.from(models, () => Math.round(rng.next() * 4) / 4));
     const cost = Array.from({ length: 300 }, () => Float64Array.from(models, () => Math.round(rng.next() * 3) / 100));
-    const policies = [{ kind: 'max-quality' as const }, ...[0, 0.01, 0.04, 0.1, 1].map((wtp) => ({ kind: 'willingness-to-pay' as const, wtp })), ...[-0.25, 0, 0.25].map((threshold) => ({ kind: 'threshold' as const, strong: 'c', weak: 'a', threshold }))];
+    const policies = [
+      { kind: 'max-quality' as const },
+      ...[0, 0.01, 0.04, 0.1, 1].map((wtp) => ({ kind: 'willingness-to-pay' as const, wtp })),
+      ...[-0.25, 0, 0.25].map((threshold) => ({ kind: 'threshold' as const, strong: 'c', weak: 'a', threshold })),
+    ];
     for (const policy of policies) {
       const got = routeRows(models, pred, cost, policy);
       pred.forEach((p, i) => {
-        const d = decide(models.map((m, j) => ({ model: m, quality: p[j]!, cost: cost[i]![j]! })), policy);
+        const d = decide(
+          models.map((m, j) => ({ model: m, quality: p[j]!, cost: cost[i]![j]! })),
+          policy,
+        );
         expect(models[got[i]!]).toBe(d.model);
       });
     }

@@ -40,14 +40,24 @@ function simulate(logging: ExplorePolicy, n: number, seed: number): { rows: Logg
     const probs = actionProbabilities(cands(WRONG[x]!), logging, decide, () => rng.next());
     trueLogging += MODELS.reduce((s, m, k) => s + (probs.get(m) ?? 0) * TRUE[x]![k]!, 0);
     // Reward model for DR: the (wrong) router's predictions.
-    rows.push({ chosen: d.model, propensity: d.propensity!, reward, target: { [t]: 1 }, predicted: Object.fromEntries(MODELS.map((m, k) => [m, WRONG[x]![k]!])) });
+    rows.push({
+      chosen: d.model,
+      propensity: d.propensity!,
+      reward,
+      target: { [t]: 1 },
+      predicted: Object.fromEntries(MODELS.map((m, k) => [m, WRONG[x]![k]!])),
+    });
   }
   return { rows, trueTarget: trueTarget / n, trueLogging: trueLogging / n };
 }
 
 describe('off-policy evaluation on simulated traffic', () => {
   it('ε-greedy logs: IPS and DR intervals cover the true value of a better policy; the logged mean does not', () => {
-    const { rows, trueTarget, trueLogging } = simulate({ kind: 'explore', strategy: 'epsilon-greedy', epsilon: 0.3, sigma: 0.1, samples: 400, base: { kind: 'max-quality' } }, 4000, 7);
+    const { rows, trueTarget, trueLogging } = simulate(
+      { kind: 'explore', strategy: 'epsilon-greedy', epsilon: 0.3, sigma: 0.1, samples: 400, base: { kind: 'max-quality' } },
+      4000,
+      7,
+    );
     const r = offPolicyEstimate(rows, { replicates: 300, seed: 1 });
     expect(trueTarget).toBeGreaterThan(trueLogging + 0.1);
     for (const e of [r.ips, r.dr, r.snips]) {

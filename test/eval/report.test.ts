@@ -16,8 +16,19 @@ function table(models: string[], n: number, seed: number): EvalTable {
   const rng = new Rng(seed);
   const acc = models.map((_, j) => 0.4 + (0.5 * j) / Math.max(1, models.length - 1));
   const quality = Array.from({ length: n }, () => Float64Array.from(acc, (a) => (rng.next() < a ? 1 : 0)));
-  const cost = Array.from({ length: n }, () => Float64Array.from(models, (_, j) => 0.0001 * Math.pow(4, j) * (0.8 + 0.4 * rng.next())));
-  const t: EvalTable = { name: '', ids: quality.map((_, i) => `r${i}`), prompts: quality.map(() => ''), models, quality, cost, tasks: quality.map((_, i) => (i % 3 ? 'qa' : 'code')), costSource: { logged: n * models.length, priceTable: 0 }, dropped: 0, digest: '' };
+  const cost = Array.from({ length: n }, () => Float64Array.from(models, (_, j) => 0.0001 * 4 ** j * (0.8 + 0.4 * rng.next())));
+  const t: EvalTable = {
+    name: '',
+    ids: quality.map((_, i) => `r${i}`),
+    prompts: quality.map(() => ''),
+    models,
+    quality,
+    cost,
+    tasks: quality.map((_, i) => (i % 3 ? 'qa' : 'code')),
+    costSource: { logged: n * models.length, priceTable: 0 },
+    dropped: 0,
+    digest: '',
+  };
   t.digest = tableDigest(t);
   return t;
 }
@@ -34,8 +45,20 @@ function buildReport(): EvalReport {
     title: 'test report',
     createdAt: '2026-01-01T00:00:00Z',
     command: 'llmr eval test',
-    datasets: [evaluateRouters(multi, [noisy(multi, 'knn', 3), noisy(multi, 'mlp', 4)], { bootstrap: 20 }), evaluateRouters(pair, [noisy(pair, 'knn', 5), noisy(pair, 'mlp', 6)], { bootstrap: 20, reference: 'knn' })],
-    artifacts: [{ dataset: 'multi', name: 'knn', kind: 'knn', digest: 'ab'.repeat(32), trainSeconds: 1.25, params: { k: 40, exactBelow: 10000, m: 16, efConstruction: 200, ef: 100, power: 1, prior: 0, seed: 42 } }],
+    datasets: [
+      evaluateRouters(multi, [noisy(multi, 'knn', 3), noisy(multi, 'mlp', 4)], { bootstrap: 20 }),
+      evaluateRouters(pair, [noisy(pair, 'knn', 5), noisy(pair, 'mlp', 6)], { bootstrap: 20, reference: 'knn' }),
+    ],
+    artifacts: [
+      {
+        dataset: 'multi',
+        name: 'knn',
+        kind: 'knn',
+        digest: 'ab'.repeat(32),
+        trainSeconds: 1.25,
+        params: { k: 40, exactBelow: 10000, m: 16, efConstruction: 200, ef: 100, power: 1, prior: 0, seed: 42 },
+      },
+    ],
   };
 }
 
@@ -45,7 +68,17 @@ function buildReport(): EvalReport {
  * set name (titles), a reference router (wide paired-interval columns), long params.
  */
 function crowdedReport(): EvalReport {
-  const names = ['llama-3.1-nemotron-51b-instruct', 'llama3-chatqa-1.5-8b', 'qwen2.5-7b-instruct', 'mistral-7b-instruct-v0.3', 'llama-3.1-8b-instruct', 'codegemma-7b', 'gemma-2-9b-it', 'llama3-chatqa-1.5-70b', 'llama-3.3-nemotron-super-49b-v1'];
+  const names = [
+    'llama-3.1-nemotron-51b-instruct',
+    'llama3-chatqa-1.5-8b',
+    'qwen2.5-7b-instruct',
+    'mistral-7b-instruct-v0.3',
+    'llama-3.1-8b-instruct',
+    'codegemma-7b',
+    'gemma-2-9b-it',
+    'llama3-chatqa-1.5-70b',
+    'llama-3.3-nemotron-super-49b-v1',
+  ];
   const multi = { ...table(names, 400, 11), name: 'data/sample/llmrouter-test.jsonl.gz with a rather long name for a data set' };
   // equal prices for several models: their points share an x
   for (const row of multi.cost) for (let j = 1; j < 6; j++) row[j] = row[1]!;
@@ -56,8 +89,19 @@ function crowdedReport(): EvalReport {
   return {
     title: 'crowded report',
     createdAt: '2026-01-01T00:00:00Z',
-    datasets: [evaluateRouters(multi, routers(multi), { bootstrap: 20, reference: 'knn@20261201T213854Z' }), evaluateRouters(pair, routers(pair), { bootstrap: 20, reference: 'knn@20261201T213854Z' })],
-    artifacts: kinds.map((k) => ({ dataset: 'routellm-gsm8k', name: `${k}@20261201T213854Z`, kind: k, digest: 'cd'.repeat(32), trainRows: 3000, trainSeconds: 12.5, params: { hidden: [256, 128], dropout: 0.1, epochs: 30, learningRate: 0.001, batchSize: 64, weightDecay: 0.0001, seed: 42, note: 'x'.repeat(200) } })),
+    datasets: [
+      evaluateRouters(multi, routers(multi), { bootstrap: 20, reference: 'knn@20261201T213854Z' }),
+      evaluateRouters(pair, routers(pair), { bootstrap: 20, reference: 'knn@20261201T213854Z' }),
+    ],
+    artifacts: kinds.map((k) => ({
+      dataset: 'routellm-gsm8k',
+      name: `${k}@20261201T213854Z`,
+      kind: k,
+      digest: 'cd'.repeat(32),
+      trainRows: 3000,
+      trainSeconds: 12.5,
+      params: { hidden: [256, 128], dropout: 0.1, epochs: 30, learningRate: 0.001, batchSize: 64, weightDecay: 0.0001, seed: 42, note: 'x'.repeat(200) },
+    })),
   };
 }
 
@@ -91,7 +135,12 @@ describe('evaluation report', () => {
     expect(kinds).toContain('random');
     expect(kinds).toContain('zero');
     expect(kinds).toContain('oracle');
-    expect(cq.series.filter((s) => s.kind === 'model').map((s) => s.name).sort()).toEqual(['big', 'mid', 'small', 'tiny']);
+    expect(
+      cq.series
+        .filter((s) => s.kind === 'model')
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['big', 'mid', 'small', 'tiny']);
     // a router series has its sweep points (circles) and its hull (polyline)
     const knn = cq.svg.match(/<g class="series" data-series="knn[^"]*" data-kind="router">([\s\S]*?)<\/g>/)![1]!;
     expect(knn).toMatch(/<polyline/);
@@ -132,7 +181,20 @@ describe('evaluation report', () => {
     const profile = mkdtempSync(join(tmpdir(), 'llmr-chromium-'));
     const r = spawnSync(
       CHROMIUM,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--hide-scrollbars', `--user-data-dir=${profile}`, `--screenshot=${shot}`, '--window-size=1400,1800', `file://${paths.html}`],
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--hide-scrollbars',
+        `--user-data-dir=${profile}`,
+        `--screenshot=${shot}`,
+        '--window-size=1400,1800',
+        `file://${paths.html}`,
+      ],
       { encoding: 'utf8', timeout: 90_000 },
     );
     expect(existsSync(shot), `chromium wrote no screenshot (exit ${r.status}): ${r.stderr?.slice(-800)}`).toBe(true);
@@ -146,33 +208,41 @@ describe('evaluation report', () => {
     expect(blue).toBeGreaterThan(20);
   });
 
-  (haveBrowser || process.env.CI === 'true' ? it : it.skip)('in Chromium: no text leaves its box or overlaps, tables fit the page, every legend series has visible marks', { timeout: 300_000 }, async () => {
-    const crowded = crowdedReport();
-    const cdir = mkdtempSync(join(tmpdir(), 'llmr-report-crowded-'));
-    const cpaths = writeReport(cdir, crowded);
-    const chtml = readFileSync(cpaths.html, 'utf8');
-    // every figure has its "how to read this", and the new figures are there
-    const ids = plots(chtml).map((p) => p.id.split(':')[0]);
-    for (const k of ['cost-quality', 'gain', 'share-quality', 'call-share', 'tasks']) expect(ids, k).toContain(k);
-    expect(chtml.match(/<figcaption><b>How to read this.<\/b>/g)!.length).toBe(plots(chtml).length);
-    // the flat extension AIQ integrates is drawn for routers, random and the Zero router
-    const cq = plots(chtml).find((p) => p.id.startsWith('cost-quality:data/'))!;
-    expect((cq.svg.match(/class="extension"/g) ?? []).length).toBeGreaterThanOrEqual(5);
-    // train seconds filled, long params folded
-    expect(chtml).toContain('<td>12.5</td>');
-    expect(chtml).toMatch(/<details><summary>hidden=\[2\], dropout=0.1/);
-    const browser = await launchChromium();
-    try {
-      for (const [file, width] of [[paths.html, 1200], [cpaths.html, 1200], [cpaths.html, 820]] as const) {
-        const page = await browser.newPage({ viewport: { width, height: 900 } });
-        await page.goto(`file://${file}`);
-        const problems = await layoutProblems(page);
-        expect(problems, `${file} at ${width}px`).toEqual([]);
-        await page.screenshot({ path: join(cdir, `shot-${width}.png`), fullPage: true });
-        await page.close();
+  (haveBrowser || process.env.CI === 'true' ? it : it.skip)(
+    'in Chromium: no text leaves its box or overlaps, tables fit the page, every legend series has visible marks',
+    { timeout: 300_000 },
+    async () => {
+      const crowded = crowdedReport();
+      const cdir = mkdtempSync(join(tmpdir(), 'llmr-report-crowded-'));
+      const cpaths = writeReport(cdir, crowded);
+      const chtml = readFileSync(cpaths.html, 'utf8');
+      // every figure has its "how to read this", and the new figures are there
+      const ids = plots(chtml).map((p) => p.id.split(':')[0]);
+      for (const k of ['cost-quality', 'gain', 'share-quality', 'call-share', 'tasks']) expect(ids, k).toContain(k);
+      expect(chtml.match(/<figcaption><b>How to read this.<\/b>/g)!.length).toBe(plots(chtml).length);
+      // the flat extension AIQ integrates is drawn for routers, random and the Zero router
+      const cq = plots(chtml).find((p) => p.id.startsWith('cost-quality:data/'))!;
+      expect((cq.svg.match(/class="extension"/g) ?? []).length).toBeGreaterThanOrEqual(5);
+      // train seconds filled, long params folded
+      expect(chtml).toContain('<td>12.5</td>');
+      expect(chtml).toMatch(/<details><summary>hidden=\[2\], dropout=0.1/);
+      const browser = await launchChromium();
+      try {
+        for (const [file, width] of [
+          [paths.html, 1200],
+          [cpaths.html, 1200],
+          [cpaths.html, 820],
+        ] as const) {
+          const page = await browser.newPage({ viewport: { width, height: 900 } });
+          await page.goto(`file://${file}`);
+          const problems = await layoutProblems(page);
+          expect(problems, `${file} at ${width}px`).toEqual([]);
+          await page.screenshot({ path: join(cdir, `shot-${width}.png`), fullPage: true });
+          await page.close();
+        }
+      } finally {
+        await browser.close();
       }
-    } finally {
-      await browser.close();
-    }
-  });
+    },
+  );
 });

@@ -113,7 +113,11 @@ describe('EmbeddingCache', () => {
   });
 
   it('ignores a corrupted file with a warning, recomputes its rows and rebuilds', async () => {
-    for (const corrupt of [(b: Buffer) => b.subarray(0, b.length >> 1), (b: Buffer) => Buffer.from(b).fill(0x41, 200, 260), () => Buffer.from('not arrow at all')]) {
+    for (const corrupt of [
+      (b: Buffer) => b.subarray(0, b.length >> 1),
+      (b: Buffer) => Buffer.from(b).fill(0x41, 200, 260),
+      () => Buffer.from('not arrow at all'),
+    ]) {
       const cacheDir = tmp();
       const f = await hashing();
       const c1 = new EmbeddingCache({ cacheDir });

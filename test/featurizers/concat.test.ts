@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LlmrError } from '../../src/errors.js';
+import type { LlmrError } from '../../src/errors.js';
 import { createFeaturizer, loadFeaturizer } from '../../src/featurizers/registry.js';
 import { writeTinyModel } from './helpers/tinyBertModel.js';
 
@@ -24,7 +24,12 @@ function errorOf(f: () => unknown): LlmrError {
 }
 
 describe('concat featurizer', () => {
-  const config = { parts: [{ kind: 'hashing', config: { dim: 64 } }, { kind: 'hashing', config: { dim: 32, wordNgrams: null }, weight: 4 }] };
+  const config = {
+    parts: [
+      { kind: 'hashing', config: { dim: 64 } },
+      { kind: 'hashing', config: { dim: 32, wordNgrams: null }, weight: 4 },
+    ],
+  };
 
   it('concatenates the parts, weights each by its share of the squared norm, and L2-normalises', async () => {
     const f = await createFeaturizer('concat', config).fit(corpus);
@@ -57,15 +62,22 @@ describe('concat featurizer', () => {
 
   it('rejects bad configs naming the field', () => {
     expect(errorOf(() => createFeaturizer('concat', { parts: [{ kind: 'hashing' }] })).field).toBe('featurizer.parts');
-    expect(errorOf(() => createFeaturizer('concat', { parts: [{ kind: 'hashing' }, { kind: 'hashing', weight: -1 }] })).field).toBe('featurizer.parts.1.weight');
+    expect(errorOf(() => createFeaturizer('concat', { parts: [{ kind: 'hashing' }, { kind: 'hashing', weight: -1 }] })).field).toBe(
+      'featurizer.parts.1.weight',
+    );
     expect(errorOf(() => createFeaturizer('concat', { parts: [{ kind: 'hashing' }, { kind: 'nope' }] })).message).toContain('valid: hashing');
-    expect(errorOf(() => createFeaturizer('concat', { parts: [{ kind: 'hashing' }, { kind: 'concat', config: config }] })).field).toBe('featurizer.parts.1.kind');
+    expect(errorOf(() => createFeaturizer('concat', { parts: [{ kind: 'hashing' }, { kind: 'concat', config: config }] })).field).toBe(
+      'featurizer.parts.1.kind',
+    );
   });
 
   describe('model paths', () => {
     const saved = { path: process.env.LLMR_LOCAL_MODEL_PATH, remote: process.env.LLMR_ALLOW_REMOTE_MODELS };
     afterEach(() => {
-      for (const [k, v] of [['LLMR_LOCAL_MODEL_PATH', saved.path], ['LLMR_ALLOW_REMOTE_MODELS', saved.remote]] as const) {
+      for (const [k, v] of [
+        ['LLMR_LOCAL_MODEL_PATH', saved.path],
+        ['LLMR_ALLOW_REMOTE_MODELS', saved.remote],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -76,7 +88,12 @@ describe('concat featurizer', () => {
       const tiny = writeTinyModel(root);
       process.env.LLMR_LOCAL_MODEL_PATH = root;
       process.env.LLMR_ALLOW_REMOTE_MODELS = 'false';
-      const f = await createFeaturizer('concat', { parts: [{ kind: 'hashing', config: { dim: 32 } }, { kind: 'transformers', config: { model: tiny.model }, weight: 0.5 }] }).fit(corpus);
+      const f = await createFeaturizer('concat', {
+        parts: [
+          { kind: 'hashing', config: { dim: 32 } },
+          { kind: 'transformers', config: { model: tiny.model }, weight: 0.5 },
+        ],
+      }).fit(corpus);
       const [v] = await f.transform(['the cat and the sea']);
       expect(v!.length).toBe(32 + tiny.dim);
       expect(norm(v!, 32, 32 + tiny.dim) ** 2).toBeCloseTo(1 / 3, 4);

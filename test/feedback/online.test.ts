@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KnnRouter } from '../../src/routers/knn.js';
+import type { KnnRouter } from '../../src/routers/knn.js';
 import { RouterPipeline } from '../../src/routers/RouterPipeline.js';
 import { trainRouter } from '../../src/routers/trainRouter.js';
 import { OnlineLearner, type LabelledFeedback } from '../../src/store/onlineLearner.js';
@@ -15,7 +15,20 @@ import { duckdbTarget, type StoreTarget } from '../store/storeTargets.js';
 let dir: string;
 let target: StoreTarget;
 let store: Store;
-const fb = (over: Partial<FeedbackRecord> & { feedbackId: string }): FeedbackRecord => ({ routeId: null, time: new Date().toISOString(), kind: 'score', model: null, score: null, winner: null, loser: null, tie: false, promptHash: null, prompt: null, userId: null, ...over });
+const fb = (over: Partial<FeedbackRecord> & { feedbackId: string }): FeedbackRecord => ({
+  routeId: null,
+  time: new Date().toISOString(),
+  kind: 'score',
+  model: null,
+  score: null,
+  winner: null,
+  loser: null,
+  tie: false,
+  promptHash: null,
+  prompt: null,
+  userId: null,
+  ...over,
+});
 const FRENCH = (i: number) => `translate this sentence into french please: the cat sat on the mat number ${i}`;
 
 beforeAll(async () => {
@@ -30,7 +43,14 @@ afterAll(async () => {
 });
 
 async function saved(kind: 'knn' | 'elo', name: string): Promise<string> {
-  const p = await trainRouter(syntheticRecords(80), { kind, params: kind === 'knn' ? { k: 5 } : { k: 10 }, featurizer: { kind: 'hashing', config: { dim: 1024 } }, prices: TINY_PRICES, name, version: 'v1' });
+  const p = await trainRouter(syntheticRecords(80), {
+    kind,
+    params: kind === 'knn' ? { k: 5 } : { k: 10 },
+    featurizer: { kind: 'hashing', config: { dim: 1024 } },
+    prices: TINY_PRICES,
+    name,
+    version: 'v1',
+  });
   const d = join(dir, name);
   await p.save(d);
   return d;
@@ -53,8 +73,24 @@ describe('online learning', () => {
     const before = (await p.route({ prompt: probe })).scores.weak!.quality;
     const items = await commit(
       Array.from({ length: 12 }, (_, i) => {
-        const route = routeRecord({ routeId: `fr${i}`, prompt: FRENCH(i), candidates: ['strong', 'weak'], chosenModel: 'weak', answeredModel: 'weak', time: new Date(Date.now() + 1000).toISOString() });
-        return { route, feedback: fb({ feedbackId: `ffr${i}`, routeId: route.routeId, model: 'weak', score: i % 6 === 0 ? 0.5 : 0, time: new Date(Date.now() + 1000).toISOString() }) };
+        const route = routeRecord({
+          routeId: `fr${i}`,
+          prompt: FRENCH(i),
+          candidates: ['strong', 'weak'],
+          chosenModel: 'weak',
+          answeredModel: 'weak',
+          time: new Date(Date.now() + 1000).toISOString(),
+        });
+        return {
+          route,
+          feedback: fb({
+            feedbackId: `ffr${i}`,
+            routeId: route.routeId,
+            model: 'weak',
+            score: i % 6 === 0 ? 0.5 : 0,
+            time: new Date(Date.now() + 1000).toISOString(),
+          }),
+        };
       }),
     );
     learner.enqueue(items);
@@ -97,7 +133,18 @@ describe('online learning', () => {
     const probe = 'write a short poem about the sea and the moon, verse 4242';
     const before = await p.route({ prompt: probe });
     const t = new Date(Date.now() + 2000).toISOString();
-    const items = await commit(Array.from({ length: 30 }, (_, i) => ({ feedback: fb({ feedbackId: `pe${i}`, kind: 'preference', winner: 'strong', loser: 'weak', prompt: `write a short poem about the sea and the moon, verse ${3000 + i}`, time: t }) })));
+    const items = await commit(
+      Array.from({ length: 30 }, (_, i) => ({
+        feedback: fb({
+          feedbackId: `pe${i}`,
+          kind: 'preference',
+          winner: 'strong',
+          loser: 'weak',
+          prompt: `write a short poem about the sea and the moon, verse ${3000 + i}`,
+          time: t,
+        }),
+      })),
+    );
     learner.enqueue(items);
     await learner.flush();
     const after = await p.route({ prompt: probe });

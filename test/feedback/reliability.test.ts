@@ -25,7 +25,15 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'llmr-reliab-'));
   const data = join(tmp, 'train.jsonl');
   writeJsonl(data, syntheticRecords(80));
-  const p = await trainRouter(syntheticRecords(80), { kind: 'knn', params: { k: 5 }, featurizer: { kind: 'hashing', config: { dim: 1024 } }, prices: TINY_PRICES, name: 'tiny', version: '20260101T000000Z', source: data });
+  const p = await trainRouter(syntheticRecords(80), {
+    kind: 'knn',
+    params: { k: 5 },
+    featurizer: { kind: 'hashing', config: { dim: 1024 } },
+    prices: TINY_PRICES,
+    name: 'tiny',
+    version: '20260101T000000Z',
+    source: data,
+  });
   await p.save(join(tmp, 'models', 'tiny', '20260101T000000Z'));
   env = { ...process.env, LLMR_MODELS_DIR: join(tmp, 'models'), LLMR_CACHE_DIR: join(tmp, 'cache'), LLMR_STORE_URL: '', LLMR_WASM_THREADS: '1' };
 });
@@ -90,7 +98,11 @@ for (const kind of ['duckdb', 'postgres'] as const) {
       console.log(`[${kind}] acknowledged ${acked.length} feedback writes before kill -9 (${failed} requests failed or were cut)`);
       // Restart the server on the same store: every acknowledged id is already there (a resubmission is a duplicate).
       const again = await serve(target.url);
-      const r = await postJson(`${again.url}/feedback`, { items: acked.map((feedbackId, i) => ({ routeId: ids[0], score: 0.5, feedbackId: feedbackId ?? `x${i}` })) }, 60_000);
+      const r = await postJson(
+        `${again.url}/feedback`,
+        { items: acked.map((feedbackId, i) => ({ routeId: ids[0], score: 0.5, feedbackId: feedbackId ?? `x${i}` })) },
+        60_000,
+      );
       expect(r.status).toBe(200);
       expect(r.json.duplicates).toBe(acked.length);
       await again.kill('SIGTERM');
@@ -109,7 +121,10 @@ describe('two server processes on one PostgreSQL', () => {
     targets.push(target);
     const [a, b] = await Promise.all([serve(target.url), serve(target.url)]);
     const byServer = new Map<string, string>();
-    for (const [name, srv] of [['a', a!], ['b', b!]] as const) {
+    for (const [name, srv] of [
+      ['a', a!],
+      ['b', b!],
+    ] as const) {
       const ids = await routeIds(srv.url, 30, (i) => `solve the equation ${name}${i} x + 3 = 7 and compute the integral`);
       const r = await postJson(`${srv.url}/feedback`, { items: ids.map((routeId) => ({ routeId, model: 'weak', score: 1 })) });
       expect(r.json.inserted).toBe(30);

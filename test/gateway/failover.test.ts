@@ -57,7 +57,7 @@ describe('fallbacks before the first byte', () => {
     expect(rec.attempts[0]).toMatchObject({ model: 'strong', status: 0, error: 'connect_error' });
   });
 
-  it('a slow first streamed byte (past the upstream timeout) falls over; the client gets the next model\'s stream', async () => {
+  it("a slow first streamed byte (past the upstream timeout) falls over; the client gets the next model's stream", async () => {
     h = await startHarness(router, { models: { 'up-strong': { firstByteDelayMs: 1_500 } } }, (url) => configFor(url, {}, { a: { timeoutMs: 200 } }));
     const t0 = performance.now();
     const r = await postChat(h.base, chatBody(MATH, { stream: true }));
@@ -94,7 +94,12 @@ describe('fallbacks before the first byte', () => {
   });
 
   it('a plain-proxy model retries itself with exponential backoff (bounded by maxAttempts)', async () => {
-    h = await startHarness(router, { models: { 'up-mid': { status: 500 } } }, (url) => configFor(url, { retry: { maxAttempts: 3, baseDelayMs: 60, maxDelayMs: 1_000 } }), { random: () => 1 });
+    h = await startHarness(
+      router,
+      { models: { 'up-mid': { status: 500 } } },
+      (url) => configFor(url, { retry: { maxAttempts: 3, baseDelayMs: 60, maxDelayMs: 1_000 } }),
+      { random: () => 1 },
+    );
     const t0 = performance.now();
     const r = await postChat(h.base, chatBody(MATH, { model: 'mid' }));
     const ms = performance.now() - t0;
@@ -129,7 +134,12 @@ describe('deadlines on a busy event loop', () => {
 describe('circuit breaker', () => {
   it('opens after the threshold (refusing without a request), lets one probe through after the cooldown, closes on success', async () => {
     let now = 1_000_000;
-    h = await startHarness(router, { models: { 'up-strong': { status: 500 } } }, (url) => configFor(url, { breaker: { failureThreshold: 2, cooldownMs: 5_000 } }), { clock: () => now });
+    h = await startHarness(
+      router,
+      { models: { 'up-strong': { status: 500 } } },
+      (url) => configFor(url, { breaker: { failureThreshold: 2, cooldownMs: 5_000 } }),
+      { clock: () => now },
+    );
     for (let i = 0; i < 2; i++) expect((await postChat(h.base, chatBody(MATH))).headers.get('x-llmr-model')).toBe('mid');
     const strongCalls = () => h!.mock.requests.filter((q) => q.model === 'up-strong').length;
     expect(strongCalls()).toBe(2);

@@ -28,7 +28,15 @@ export function threeModelRecords(n = 90): ScoreRecord[] {
 export const THREE_PRICES = new PriceTable({ strong: { perCall: 0.01 }, mid: { perCall: 0.003 }, weak: { perCall: 0.0005 } });
 
 export function threeModelRouter(name = 'tiny3', version = 'v1'): Promise<RouterPipeline> {
-  return trainRouter(threeModelRecords(), { kind: 'knn', params: { k: 5 }, featurizer: { kind: 'hashing', config: { dim: 1024 } }, prices: THREE_PRICES, name, version, guard: false }); // the gateway tests route by the router's own predictions
+  return trainRouter(threeModelRecords(), {
+    kind: 'knn',
+    params: { k: 5 },
+    featurizer: { kind: 'hashing', config: { dim: 1024 } },
+    prices: THREE_PRICES,
+    name,
+    version,
+    guard: false,
+  }); // the gateway tests route by the router's own predictions
 }
 
 /** strong/mid/weak, each on its own upstream (a/b/c) of one mock, so each has its own breaker. */
@@ -55,7 +63,12 @@ export interface Harness {
 }
 
 /** A gateway app (the gateway router alone) in front of a fresh mock upstream. */
-export async function startHarness(router: RouterPipeline | (() => RouterPipeline | null), mockOpts: MockUpstreamOptions = {}, config?: (mockUrl: string) => GatewayConfig, extra: Partial<GatewayOptions> = {}): Promise<Harness> {
+export async function startHarness(
+  router: RouterPipeline | (() => RouterPipeline | null),
+  mockOpts: MockUpstreamOptions = {},
+  config?: (mockUrl: string) => GatewayConfig,
+  extra: Partial<GatewayOptions> = {},
+): Promise<Harness> {
   const mock = await startMockUpstream(mockOpts);
   const sink = new MemoryRouteSink();
   const getRouter = typeof router === 'function' ? router : () => router;
@@ -96,5 +109,10 @@ export function chatBody(content: string, extra: Record<string, unknown> = {}): 
 }
 
 export async function postChat(base: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
-  return fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal });
+  return fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal,
+  });
 }

@@ -29,7 +29,18 @@ describe('gateway through the real openai SDK (v6)', () => {
     expect(response.headers.get('x-llmr-tokens-estimated')).toBe('false');
     await until(() => h.sink.records.some((r) => r.routeId === routeId));
     const rec = h.sink.records.find((r) => r.routeId === routeId)!;
-    expect(rec).toMatchObject({ source: 'gateway', chosenModel: 'strong', answeredModel: 'strong', status: 'ok', tokensEstimated: false, inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens, routerName: 'tiny3', routerVersion: 'v1', prompt: null });
+    expect(rec).toMatchObject({
+      source: 'gateway',
+      chosenModel: 'strong',
+      answeredModel: 'strong',
+      status: 'ok',
+      tokensEstimated: false,
+      inputTokens: usage.prompt_tokens,
+      outputTokens: usage.completion_tokens,
+      routerName: 'tiny3',
+      routerVersion: 'v1',
+      prompt: null,
+    });
     expect(rec.costUsd).toBeCloseTo(expected, 12);
     expect(rec.attempts).toEqual([expect.objectContaining({ model: 'strong', upstream: 'a', status: 200 })]);
     expect(rec.promptHash).toMatch(/^[0-9a-f]{64}$/);
@@ -40,7 +51,7 @@ describe('gateway through the real openai SDK (v6)', () => {
     const stream = await client.chat.completions.create({ model: 'router', messages: [{ role: 'user', content: POEM }], stream: true });
     const parts: string[] = [];
     let sawUsage = false;
-    let models = new Set<string>();
+    const models = new Set<string>();
     for await (const chunk of stream) {
       models.add(chunk.model);
       if (chunk.usage) sawUsage = true;
@@ -58,7 +69,12 @@ describe('gateway through the real openai SDK (v6)', () => {
   });
 
   it('streaming with include_usage asked by the client: the usage chunk reaches it', async () => {
-    const stream = await client.chat.completions.create({ model: 'router', messages: [{ role: 'user', content: MATH }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'router',
+      messages: [{ role: 'user', content: MATH }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let usage: OpenAI.CompletionUsage | undefined;
     for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
     expect(usage?.completion_tokens).toBe(MATH.split(' ').length + 1);

@@ -74,11 +74,15 @@ describe('model selection and policy', () => {
 
   it('a swapped-in router with candidates the config lacks is refused with both sets', async () => {
     let current: RouterPipeline = await tinyKnnRouter();
-    h = await startHarness(() => current, {}, (u) => {
-      const c = configFor(u);
-      delete c.models.mid;
-      return c;
-    });
+    h = await startHarness(
+      () => current,
+      {},
+      (u) => {
+        const c = configFor(u);
+        delete c.models.mid;
+        return c;
+      },
+    );
     expect((await postChat(h.base, chatBody(MATH))).status).toBe(200);
     current = router;
     const r = await postChat(h.base, chatBody(MATH));
@@ -108,8 +112,21 @@ describe('conversations', () => {
 
   it('stickiness: a conversation keeps its model across turns until the TTL, per x-llmr-session or user', async () => {
     let now = 5_000_000;
-    h = await startHarness(router, {}, (url) => configFor(url, { routing: { context: 'last', defaultPolicy: { kind: 'willingness-to-pay', wtp: 0.05 }, stickiness: { enabled: true, by: ['session', 'user'], ttlMs: 60_000, maxEntries: 10 } } }), { clock: () => now });
-    const model = async (content: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) => (await postChat(h!.base, chatBody(content, extra), headers)).headers.get('x-llmr-model');
+    h = await startHarness(
+      router,
+      {},
+      (url) =>
+        configFor(url, {
+          routing: {
+            context: 'last',
+            defaultPolicy: { kind: 'willingness-to-pay', wtp: 0.05 },
+            stickiness: { enabled: true, by: ['session', 'user'], ttlMs: 60_000, maxEntries: 10 },
+          },
+        }),
+      { clock: () => now },
+    );
+    const model = async (content: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) =>
+      (await postChat(h!.base, chatBody(content, extra), headers)).headers.get('x-llmr-model');
     expect(await model(POEM)).toBe('weak');
     expect(await model(MATH, { 'x-llmr-session': 's1' })).toBe('strong');
     expect(await model(POEM, { 'x-llmr-session': 's1' })).toBe('strong');
@@ -188,7 +205,10 @@ describe('config', () => {
 
   it('loads YAML and JSON files; bad syntax names the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmr-gw-'));
-    writeFileSync(join(dir, 'g.yaml'), `upstreams:\n  local:\n    baseUrl: ${url}\n    streamUsage: false\nmodels:\n  m:\n    upstream: local\n    inputPerMTok: 1\n    outputPerMTok: 2\n`);
+    writeFileSync(
+      join(dir, 'g.yaml'),
+      `upstreams:\n  local:\n    baseUrl: ${url}\n    streamUsage: false\nmodels:\n  m:\n    upstream: local\n    inputPerMTok: 1\n    outputPerMTok: 2\n`,
+    );
     expect(loadGatewayConfig(join(dir, 'g.yaml')).upstreams.local!.streamUsage).toBe(false);
     writeFileSync(join(dir, 'g.json'), '{"upstreams": ');
     try {
@@ -204,14 +224,22 @@ describe('config', () => {
 
   it('refuses at start a router whose candidates the config lacks, listing both sets; a missing key variable is named', async () => {
     const tiny = await tinyKnnRouter();
-    const config = parseGatewayConfig({ upstreams: { a: { baseUrl: url } }, models: { strong: { upstream: 'a', inputPerMTok: 1, outputPerMTok: 2 }, other: { upstream: 'a', inputPerMTok: 1, outputPerMTok: 2 } } });
-    expect(() => createGatewayRouter({ getRouter: () => tiny, config })).toThrow(/lacks 1 of router tiny\/v1's candidate models: weak\. Router candidates: strong, weak; configured models: strong, other/);
+    const config = parseGatewayConfig({
+      upstreams: { a: { baseUrl: url } },
+      models: { strong: { upstream: 'a', inputPerMTok: 1, outputPerMTok: 2 }, other: { upstream: 'a', inputPerMTok: 1, outputPerMTok: 2 } },
+    });
+    expect(() => createGatewayRouter({ getRouter: () => tiny, config })).toThrow(
+      /lacks 1 of router tiny\/v1's candidate models: weak\. Router candidates: strong, weak; configured models: strong, other/,
+    );
     expect(() => checkRouterCandidates(config, ['strong'])).not.toThrow();
-    const keyed = parseGatewayConfig({ upstreams: { a: { baseUrl: url, apiKeyEnv: 'LLMR_TEST_NO_SUCH_KEY' } }, models: { strong: { upstream: 'a', inputPerMTok: 1, outputPerMTok: 2 }, weak: { upstream: 'a', inputPerMTok: 1, outputPerMTok: 2 } } });
+    const keyed = parseGatewayConfig({
+      upstreams: { a: { baseUrl: url, apiKeyEnv: 'LLMR_TEST_NO_SUCH_KEY' } },
+      models: { strong: { upstream: 'a', inputPerMTok: 1, outputPerMTok: 2 }, weak: { upstream: 'a', inputPerMTok: 1, outputPerMTok: 2 } },
+    });
     expect(() => createGatewayRouter({ getRouter: () => tiny, config: keyed, env: {} })).toThrow(/\$LLMR_TEST_NO_SUCH_KEY, which is not set/);
   });
 
-  it('sends the key from the named variable as a bearer token, never the client\'s', async () => {
+  it("sends the key from the named variable as a bearer token, never the client's", async () => {
     h = await startHarness(router, {}, (u) => configFor(u, {}, { a: { apiKeyEnv: 'UPSTREAM_A_KEY' } }), { env: { UPSTREAM_A_KEY: 'sk-upstream' } });
     await postChat(h.base, chatBody(MATH), { authorization: 'Bearer client-key' });
     expect(h.mock.requests[0]!.headers.authorization).toBe('Bearer sk-upstream');

@@ -32,7 +32,8 @@ beforeAll(async () => {
     routeSink: sink,
     authenticate: (req, access) => {
       if (access === 'public') return null;
-      if (req.headers.authorization !== 'Bearer secret') throw new HttpError(401, 'unauthorized', 'missing or wrong API key', { fix: 'send Authorization: Bearer <key>' });
+      if (req.headers.authorization !== 'Bearer secret')
+        throw new HttpError(401, 'unauthorized', 'missing or wrong API key', { fix: 'send Authorization: Bearer <key>' });
       return { id: 'k1', admin: false };
     },
     mounts: (ctx) => [gatewayMount(ctx, configFor(mock.url))],
@@ -57,7 +58,11 @@ describe('gateway mounted on the service', () => {
     expect(data.model).toBe('up-strong');
     expect(response.headers.get('x-llmr-model')).toBe('strong');
     expect(response.headers.get('x-request-id')).toBeTruthy();
-    const route = await fetch(`${base}/route`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer secret' }, body: JSON.stringify({ prompt: MATH }) });
+    const route = await fetch(`${base}/route`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer secret' },
+      body: JSON.stringify({ prompt: MATH }),
+    });
     expect(route.status).toBe(200);
     const info = await fetch(`${base}/v1/router`, { headers: { authorization: 'Bearer secret' } });
     expect(((await info.json()) as { name: string }).name).toBe('tiny3');
@@ -83,15 +88,28 @@ describe('gateway mounted on the service', () => {
     const tiny = await tinyKnnRouter();
     const cfg = configFor(mock.url);
     delete cfg.models.weak;
-    expect(() => createService({ router: tiny, mounts: (ctx) => [gatewayMount(ctx, cfg)] })).toThrow(/Router candidates: strong, weak; configured models: strong, mid/);
+    expect(() => createService({ router: tiny, mounts: (ctx) => [gatewayMount(ctx, cfg)] })).toThrow(
+      /Router candidates: strong, weak; configured models: strong, mid/,
+    );
   });
 
   it('startServer({gateway: file.yaml}) — what `llmr serve --gateway` runs — serves /v1/chat/completions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmr-gw-serve-'));
     await router.save(join(dir, 'tiny3', 'v1'));
-    const yaml = ['upstreams:', '  local:', `    baseUrl: ${mock.url}`, 'models:', ...['strong', 'mid', 'weak'].flatMap((m) => [`  ${m}:`, '    upstream: local', `    model: up-${m}`, '    inputPerMTok: 1', '    outputPerMTok: 2'])].join('\n');
+    const yaml = [
+      'upstreams:',
+      '  local:',
+      `    baseUrl: ${mock.url}`,
+      'models:',
+      ...['strong', 'mid', 'weak'].flatMap((m) => [`  ${m}:`, '    upstream: local', `    model: up-${m}`, '    inputPerMTok: 1', '    outputPerMTok: 2']),
+    ].join('\n');
     writeFileSync(join(dir, 'gateway.yaml'), yaml);
-    const running = await startServer({ router: join(dir, 'tiny3', 'v1'), gateway: join(dir, 'gateway.yaml'), port: 0, backend: process.env.LLMR_BACKEND ?? '' });
+    const running = await startServer({
+      router: join(dir, 'tiny3', 'v1'),
+      gateway: join(dir, 'gateway.yaml'),
+      port: 0,
+      backend: process.env.LLMR_BACKEND ?? '',
+    });
     try {
       const r = await postChat(running.url, chatBody(MATH, { stream: true }));
       expect(r.status).toBe(200);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { type Agent, request } from 'node:http';
 
 export interface ServerProcess {
   proc: ChildProcess;
@@ -11,9 +11,14 @@ export interface ServerProcess {
 
 /** Start `llmr serve …` as a child process; resolves once it prints its URL. */
 export function spawnServe(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, ['training/llmr.js', 'serve', '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, ['training/llmr.js', 'serve', '--port', '0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) => proc.on('exit', (code, signal) => r({ code, signal, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) =>
+    proc.on('exit', (code, signal) => r({ code, signal, at: Date.now() })),
+  );
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
       proc.kill('SIGKILL');
@@ -48,21 +53,31 @@ export function postTimed(url: string, path: string, body: string, o: { agent?: 
   return new Promise((resolve) => {
     const out: Outcome = { sentAt: null, status: 0 };
     const u = new URL(url);
-    const req = request({ host: u.hostname, port: u.port, path, method: 'POST', agent: o.agent ?? false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...o.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        out.status = res.statusCode ?? 0;
-        out.version = String(res.headers['x-llmr-version'] ?? '');
-        try {
-          out.bodyVersion = (JSON.parse(Buffer.concat(chunks).toString()) as { router?: { version?: string } }).router?.version;
-        } catch {
-          out.error = 'non-JSON body';
-        }
-        resolve(out);
-      });
-      res.on('error', (e) => resolve({ ...out, error: e.message }));
-    });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path,
+        method: 'POST',
+        agent: o.agent ?? false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...o.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          out.status = res.statusCode ?? 0;
+          out.version = String(res.headers['x-llmr-version'] ?? '');
+          try {
+            out.bodyVersion = (JSON.parse(Buffer.concat(chunks).toString()) as { router?: { version?: string } }).router?.version;
+          } catch {
+            out.error = 'non-JSON body';
+          }
+          resolve(out);
+        });
+        res.on('error', (e) => resolve({ ...out, error: e.message }));
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ ...out, error: e.code ?? e.message }));
     req.end(body, () => {
       out.sentAt = Date.now();
@@ -126,6 +141,11 @@ export async function startServerProcess(args: readonly string[], env: NodeJS.Pr
 }
 
 export async function postJson(url: string, body: unknown, timeoutMs = 15_000): Promise<{ status: number; json: Record<string, any>; headers: Headers }> {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   return { status: r.status, json: (await r.json()) as Record<string, any>, headers: r.headers };
 }

@@ -22,5 +22,12 @@ export function syntheticRecords(n = 80): ScoreRecord[] {
 export const TINY_PRICES = new PriceTable({ strong: { perCall: 0.01 }, weak: { perCall: 0.0005 } });
 
 export function tinyKnnRouter(): Promise<RouterPipeline> {
-  return trainRouter(syntheticRecords(), { kind: 'knn', params: { k: 5 }, featurizer: { kind: 'hashing', config: { dim: 1024 } }, prices: TINY_PRICES, name: 'tiny', version: 'v1' });
+  return trainRouter(syntheticRecords(), {
+    kind: 'knn',
+    params: { k: 5 },
+    featurizer: { kind: 'hashing', config: { dim: 1024 } },
+    prices: TINY_PRICES,
+    name: 'tiny',
+    version: 'v1',
+  });
 }

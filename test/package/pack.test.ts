@@ -27,7 +27,8 @@ it('npm pack → install into a temp project → import, train, route; the llmr 
   const pkgDir = join(project, 'node_modules', 'llm-router-tfjs');
   mkdirSync(pkgDir, { recursive: true });
   execFileSync('tar', ['-xzf', join(tmp, filename), '-C', pkgDir, '--strip-components=1']);
-  for (const dep of readdirSync(join(repo, 'node_modules'))) if (dep !== '.bin' && dep !== 'llm-router-tfjs') symlinkSync(join(repo, 'node_modules', dep), join(project, 'node_modules', dep));
+  for (const dep of readdirSync(join(repo, 'node_modules')))
+    if (dep !== '.bin' && dep !== 'llm-router-tfjs') symlinkSync(join(repo, 'node_modules', dep), join(project, 'node_modules', dep));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
   writeFileSync(
     join(project, 'use.mjs'),
@@ -42,11 +43,17 @@ const d = await p.route({ prompt: 'integral of x cubed', policy: { kind: 'max-qu
 console.log(JSON.stringify({ model: d.model, kinds: routers.kinds, version: libraryVersion() }));
 `,
   );
-  const used = JSON.parse(execFileSync('node', ['use.mjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').pop()!) as { model: string; kinds: string[]; version: string };
+  const used = JSON.parse(execFileSync('node', ['use.mjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').pop()!) as {
+    model: string;
+    kinds: string[];
+    version: string;
+  };
   const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
   expect(used).toEqual({ model: 'math', kinds: ['knn', 'mlp', 'mf', 'contrastive', 'elo'], version });
 
   const bin = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { bin: { llmr: string } }).bin.llmr;
   expect(execFileSync('node', [join(pkgDir, bin), '--version'], { cwd: project, encoding: 'utf8' }).trim()).toBe(version);
-  expect(execFileSync('node', [join(pkgDir, bin), 'train', 'router', '--help'], { cwd: project, encoding: 'utf8' })).toMatch(/knn \| mlp \| mf \| contrastive \| elo/);
+  expect(execFileSync('node', [join(pkgDir, bin), 'train', 'router', '--help'], { cwd: project, encoding: 'utf8' })).toMatch(
+    /knn \| mlp \| mf \| contrastive \| elo/,
+  );
 });

@@ -13,8 +13,8 @@ const P = [
 describe('aggregations on a hand-made preference matrix', () => {
   it('MaxLogits = mean of P[i][j] − P[j][i]', () => {
     const s = maxLogitsScores(P);
-    expect(s[0]).toBeCloseTo(((0.6 - 0.4) + (0.1 - 0.9) + (0.3 - 0.7)) / 3, 12);
-    expect(s[2]).toBeCloseTo(((0.9 - 0.1) + (0.8 - 0.2) + (0.95 - 0.05)) / 3, 12);
+    expect(s[0]).toBeCloseTo((0.6 - 0.4 + (0.1 - 0.9) + (0.3 - 0.7)) / 3, 12);
+    expect(s[2]).toBeCloseTo((0.9 - 0.1 + (0.8 - 0.2) + (0.95 - 0.05)) / 3, 12);
     expect(orderByScore(s)[0]).toBe(2);
     // MaxLogits uses margins: 1 wins its duels by more than 3 does
     expect(orderByScore(s)).toEqual([2, 1, 3, 0]);
@@ -23,7 +23,12 @@ describe('aggregations on a hand-made preference matrix', () => {
   it('MaxWins counts wins, a ½ counts half, and ties in score keep index order', () => {
     expect(maxWinsScores(P)).toEqual([1, 1, 3, 1]);
     expect(orderByScore(maxWinsScores(P))).toEqual([2, 0, 1, 3]);
-    expect(maxWinsScores([[null, 0.5], [0.5, null]])).toEqual([0.5, 0.5]);
+    expect(
+      maxWinsScores([
+        [null, 0.5],
+        [0.5, null],
+      ]),
+    ).toEqual([0.5, 0.5]);
   });
 
   it('bubble finds the top-1 in n−1 comparisons, incumbent kept on a tie', async () => {
@@ -67,6 +72,11 @@ describe('aggregations on a hand-made preference matrix', () => {
   });
 
   it('a missing entry is an error naming it', () => {
-    expect(() => maxLogitsScores([[null, null], [0.5, null]])).toThrow(/\[0\]\[1\]/);
+    expect(() =>
+      maxLogitsScores([
+        [null, null],
+        [0.5, null],
+      ]),
+    ).toThrow(/\[0\]\[1\]/);
   });
 });

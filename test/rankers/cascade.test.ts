@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { byPrice, calibrateCascade, cascadeCurve, cascadePoints, priceOrderedChains, replayCascade, resolveChain, selectChain, type CascadeTable } from '../../src/cascade/cascade.js';
+import {
+  byPrice,
+  calibrateCascade,
+  cascadeCurve,
+  cascadePoints,
+  priceOrderedChains,
+  replayCascade,
+  resolveChain,
+  selectChain,
+  type CascadeTable,
+} from '../../src/cascade/cascade.js';
 import { LlmrError } from '../../src/errors.js';
 
 // 3 models: cheap (1¢), mid (3¢), big (10¢). 4 queries.

@@ -52,7 +52,11 @@ for (const [kind, spec] of rankers.entries()) {
       expect(await rejection(spec.create(FAST).fit({ ...trainSet, pairs: [] }))).toBeInstanceOf(LlmrError);
       expect(await rejection(spec.create(FAST).fit({ ...trainSet, pairs: [{ a: 0, b: trainSet.items.length + 5, y: 1 }] }))).toBeInstanceOf(LlmrError);
       const saved = await r.save();
-      for (const st of [{ state: {}, files: saved.files }, { state: saved.state, files: {} }]) expect(await rejection(spec.load(r.params, st, []))).toBeInstanceOf(LlmrError);
+      for (const st of [
+        { state: {}, files: saved.files },
+        { state: saved.state, files: {} },
+      ])
+        expect(await rejection(spec.load(r.params, st, []))).toBeInstanceOf(LlmrError);
       r.dispose();
     });
 
@@ -67,8 +71,11 @@ for (const [kind, spec] of rankers.entries()) {
       const r = spec.create(FAST);
       expect(await r.fit(trainSet)).toBe(r);
       const pairs = testSet.pairs.filter((p) => p.y !== 0.5);
-      const p = await r.compare(testSet, pairs.map((q) => [q.a, q.b] as const));
-      const right = pairs.filter((q, i) => (p[i]! > 0.5) === (q.y > 0.5)).length;
+      const p = await r.compare(
+        testSet,
+        pairs.map((q) => [q.a, q.b] as const),
+      );
+      const right = pairs.filter((q, i) => p[i]! > 0.5 === q.y > 0.5).length;
       expect(right / pairs.length).toBeGreaterThan(0.9);
       // swapping A and B gives exactly 1 − p, alone and inside a batch in another order
       const swapped = await r.compare(testSet, pairs.map((q) => [q.b, q.a] as const).reverse());
@@ -82,7 +89,12 @@ for (const [kind, spec] of rankers.entries()) {
     });
 
     it('save → load gives identical outputs through a verified artifact', async () => {
-      const pipe = await RankerPipeline.train(train, { kind, params: FAST, featurizer: { kind: 'hashing', config: FEATURIZER }, meta: { name: `t-${kind}`, version: 'v1' } });
+      const pipe = await RankerPipeline.train(train, {
+        kind,
+        params: FAST,
+        featurizer: { kind: 'hashing', config: FEATURIZER },
+        meta: { name: `t-${kind}`, version: 'v1' },
+      });
       const dir = join(tmp, kind);
       const manifest = await pipe.save(dir);
       expect(manifest.artifact).toBe('ranker');

@@ -10,7 +10,15 @@ const { tmp, llmr } = cliSandbox('llmr-rank-own-');
 
 /** Pairwise records of the synthetic pairs (response_a/response_b, winner). */
 function pairsFile(name: string, n: number, seed: number): string {
-  const recs = syntheticPairs(n, seed).map((p) => ({ id: p.id, prompt: p.prompt, model_a: p.a.model!, model_b: p.b.model!, winner: p.y === 1 ? 'a' : p.y === 0 ? 'b' : 'tie', response_a: p.a.text, response_b: p.b.text }));
+  const recs = syntheticPairs(n, seed).map((p) => ({
+    id: p.id,
+    prompt: p.prompt,
+    model_a: p.a.model!,
+    model_b: p.b.model!,
+    winner: p.y === 1 ? 'a' : p.y === 0 ? 'b' : 'tie',
+    response_a: p.a.text,
+    response_b: p.b.text,
+  }));
   const f = join(tmp, name);
   writeFileSync(f, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return f;
@@ -44,7 +52,7 @@ describe('length bias in the ranker evaluation', () => {
   });
 });
 
-describe('llmr eval ranker --data (a user\'s own pairs file)', () => {
+describe("llmr eval ranker --data (a user's own pairs file)", () => {
   it('reads any pairwise file: with --ranker every pair is scored; without, --kind trains on its hash split', async () => {
     const own = pairsFile('own.jsonl', 120, 5);
     const ds = await fileRankDataset(own);
@@ -53,7 +61,19 @@ describe('llmr eval ranker --data (a user\'s own pairs file)', () => {
 
     const train = pairsFile('train.jsonl', 200, 1);
     const params = JSON.stringify({ epochs: 20, batchSize: 16, lr: 0.02, embed: 8, hidden: [8], dropout: 0, patience: 0, valFraction: 0 });
-    const t = await llmr('train', 'ranker', 'pairwise', '--data', train, '--params', params, '--featurizer-config', '{"dim":128,"charNgrams":null}', '--name', 'own-r');
+    const t = await llmr(
+      'train',
+      'ranker',
+      'pairwise',
+      '--data',
+      train,
+      '--params',
+      params,
+      '--featurizer-config',
+      '{"dim":128,"charNgrams":null}',
+      '--name',
+      'own-r',
+    );
     expect(t.code, t.stderr).toBe(0);
     const e = await llmr('eval', 'ranker', '--ranker', 'own-r', '--data', own, '--bootstrap', '50', '--report', join(tmp, 'rep'));
     expect(e.code, e.stderr).toBe(0);
@@ -69,7 +89,7 @@ describe('llmr eval ranker --data (a user\'s own pairs file)', () => {
 
     const tr = await llmr('eval', 'ranker', '--data', own, '--params', params, '--featurizer-config', '{"dim":128,"charNgrams":null}', '--bootstrap', '0');
     expect(tr.code, tr.stderr).toBe(0);
-    expect(tr.stdout).toMatch(new RegExp(`own\\.jsonl test: pairwise-own\\.jsonl accuracy \\d\\.\\d+ on \\d+ non-tie pairs`));
+    expect(tr.stdout).toMatch(/own\.jsonl test: pairwise-own\.jsonl accuracy \d\.\d+ on \d+ non-tie pairs/);
     const bad = await llmr('eval', 'ranker', '--data', join(tmp, 'missing.jsonl'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/missing\.jsonl/);

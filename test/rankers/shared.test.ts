@@ -27,7 +27,12 @@ describeShared(
       ] as const) {
         const r = await importDataset(format, sharedPath(folder));
         const { pairs } = textPairsFromRecords(Object.values(r.splits).flat() as never);
-        const decided = Array.from(pairHits(lengthBaseline(pairs), pairs.map((p) => p.y))).filter((h) => h === 0 || h === 1) as number[];
+        const decided = Array.from(
+          pairHits(
+            lengthBaseline(pairs),
+            pairs.map((p) => p.y),
+          ),
+        ).filter((h) => h === 0 || h === 1) as number[];
         expect(decided.length).toBe(n);
         expect(decided.reduce((a: number, b) => a + b, 0) / n).toBeCloseTo(want, 3);
       }
@@ -37,35 +42,27 @@ describeShared(
   ['hh-rlhf-harmless-test'],
 );
 
-describeShared(
-  'pairwise ranker on PandaLM (held-out prompts)',
-  () => {
-    it('beats random and the length baseline; reports agreement with each annotator', async () => {
-      const ds = await loadRankDataset('pandalm', SHARED_DATA);
-      const { eval: e, pipeline } = await trainAndEvaluateRanker(ds, { kind: 'pairwise', bootstrap: 200 });
-      pipeline.dispose();
-      expect(e.ranker.n).toBeGreaterThan(150);
-      expect(e.ranker.accuracy).toBeGreaterThan(0.62);
-      expect(e.ranker.accuracy).toBeGreaterThan(e.baselines.length.accuracy);
-      expect(e.annotators).toHaveLength(3);
-      for (const a of e.annotators!) expect(a.ranker).toBeGreaterThan(0.55);
-    });
-  },
-  ['pandalm-human-pairwise'],
-);
+describeShared('pairwise ranker on PandaLM (held-out prompts)', () => {
+  it('beats random and the length baseline; reports agreement with each annotator', async () => {
+    const ds = await loadRankDataset('pandalm', SHARED_DATA);
+    const { eval: e, pipeline } = await trainAndEvaluateRanker(ds, { kind: 'pairwise', bootstrap: 200 });
+    pipeline.dispose();
+    expect(e.ranker.n).toBeGreaterThan(150);
+    expect(e.ranker.accuracy).toBeGreaterThan(0.62);
+    expect(e.ranker.accuracy).toBeGreaterThan(e.baselines.length.accuracy);
+    expect(e.annotators).toHaveLength(3);
+    for (const a of e.annotators!) expect(a.ranker).toBeGreaterThan(0.55);
+  });
+}, ['pandalm-human-pairwise']);
 
-describeShared(
-  'linear pairwise ranker on HH-RLHF harmless (held-out prompts)',
-  () => {
-    it('beats random and the (here inverted) length baseline', async () => {
-      const ds = await loadRankDataset('hh-rlhf', SHARED_DATA);
-      const { eval: e, pipeline } = await trainAndEvaluateRanker(ds, { kind: 'pairwise', params: { embed: 0 }, bootstrap: 200 });
-      pipeline.dispose();
-      expect(e.ranker.n).toBeGreaterThan(400);
-      expect(e.ranker.accuracy).toBeGreaterThan(0.6);
-      expect(e.ranker.ci!.lo).toBeGreaterThan(0.5);
-      expect(e.ranker.accuracy).toBeGreaterThan(e.baselines.length.accuracy + 0.1);
-    });
-  },
-  ['hh-rlhf-harmless-test'],
-);
+describeShared('linear pairwise ranker on HH-RLHF harmless (held-out prompts)', () => {
+  it('beats random and the (here inverted) length baseline', async () => {
+    const ds = await loadRankDataset('hh-rlhf', SHARED_DATA);
+    const { eval: e, pipeline } = await trainAndEvaluateRanker(ds, { kind: 'pairwise', params: { embed: 0 }, bootstrap: 200 });
+    pipeline.dispose();
+    expect(e.ranker.n).toBeGreaterThan(400);
+    expect(e.ranker.accuracy).toBeGreaterThan(0.6);
+    expect(e.ranker.ci!.lo).toBeGreaterThan(0.5);
+    expect(e.ranker.accuracy).toBeGreaterThan(e.baselines.length.accuracy + 0.1);
+  });
+}, ['hh-rlhf-harmless-test']);

@@ -11,7 +11,8 @@ const FILLER = ['the', 'a', 'it', 'is', 'of', 'and', 'to', 'in', 'that', 'this',
 export function syntheticPairs(n: number, seed: number): TextPair[] {
   const rng = new Rng(seed);
   const words = (k: number) => Array.from({ length: k }, () => FILLER[rng.int(FILLER.length)]!).join(' ');
-  const response = (good: boolean, topic: string) => `${words(2 + rng.int(12))} ${good ? 'precise correct' : 'vague wrong'} answer about ${topic} ${words(2 + rng.int(12))}.`;
+  const response = (good: boolean, topic: string) =>
+    `${words(2 + rng.int(12))} ${good ? 'precise correct' : 'vague wrong'} answer about ${topic} ${words(2 + rng.int(12))}.`;
   return Array.from({ length: n }, (_, i) => {
     const topic = TOPICS[rng.int(TOPICS.length)]!;
     const ga = rng.next() < 0.5;

@@ -158,22 +158,25 @@ for (const [kind, spec] of routers.entries()) {
       for (const st of bad) expect(await rejection(spec.load(router.params, st, router.models))).toBeInstanceOf(LlmrError);
     });
 
-    it(spec.trainsOn === 'scores' ? 'pairs-only data (no observed score) → LlmrError naming data.scores' : 'learns from pairs alone (no observed score)', async () => {
-      const pairsOnly: TrainingSet = { ...data, scores: data.scores.map((r) => r.map(() => Number.NaN)), pairs: pairsFromScores(data.scores) };
-      const r = spec.create({ ...params, seed: 7 });
-      if (spec.trainsOn === 'scores') {
-        const e = await rejection(r.fit(pairsOnly));
-        expect(e).toBeInstanceOf(LlmrError);
-        expect((e as LlmrError).field).toBe('data.scores');
-        return;
-      }
-      await r.fit(pairsOnly, { seed: 7 });
-      const p = await r.predict(testX);
-      for (const row of p) for (const v of row) expect(v >= 0 && v <= 1).toBe(true);
-      expect(meanScore(p, 0, 'code')).toBeGreaterThan(meanScore(p, 1, 'code'));
-      expect(meanScore(p, 1, 'math')).toBeGreaterThan(meanScore(p, 0, 'math'));
-      r.dispose?.();
-    });
+    it(
+      spec.trainsOn === 'scores' ? 'pairs-only data (no observed score) → LlmrError naming data.scores' : 'learns from pairs alone (no observed score)',
+      async () => {
+        const pairsOnly: TrainingSet = { ...data, scores: data.scores.map((r) => r.map(() => Number.NaN)), pairs: pairsFromScores(data.scores) };
+        const r = spec.create({ ...params, seed: 7 });
+        if (spec.trainsOn === 'scores') {
+          const e = await rejection(r.fit(pairsOnly));
+          expect(e).toBeInstanceOf(LlmrError);
+          expect((e as LlmrError).field).toBe('data.scores');
+          return;
+        }
+        await r.fit(pairsOnly, { seed: 7 });
+        const p = await r.predict(testX);
+        for (const row of p) for (const v of row) expect(v >= 0 && v <= 1).toBe(true);
+        expect(meanScore(p, 0, 'code')).toBeGreaterThan(meanScore(p, 1, 'code'));
+        expect(meanScore(p, 1, 'math')).toBeGreaterThan(meanScore(p, 0, 'math'));
+        r.dispose?.();
+      },
+    );
 
     it.runIf(spec.capabilities.neighbours)('HNSW index (exactBelow: 0): builds, serializes, loads with its ef restored, same predictions', async () => {
       const r = spec.create({ ...params, exactBelow: 0, ef: 33, seed: 7 });

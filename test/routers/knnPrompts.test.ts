@@ -7,11 +7,19 @@ import { RouterPipeline } from '../../src/routers/RouterPipeline.js';
 import { trainRouter } from '../../src/routers/trainRouter.js';
 import { syntheticRecords, TINY_PRICES } from '../helpers/tinyRouter.js';
 
-describe('kNN explanations with the neighbours\' prompts', () => {
+describe("kNN explanations with the neighbours' prompts", () => {
   const records = syntheticRecords(40).map((r, i) => (i === 0 ? { ...r, prompt: `${r.prompt} ${'long '.repeat(80)}` } : r));
-  const train = (keepPrompts?: boolean) => trainRouter(records, { kind: 'knn', params: { k: 3, ...(keepPrompts === undefined ? {} : { keepPrompts }) }, featurizer: { kind: 'hashing', config: { dim: 512 } }, prices: TINY_PRICES, name: 'kp', version: 'v1' });
+  const train = (keepPrompts?: boolean) =>
+    trainRouter(records, {
+      kind: 'knn',
+      params: { k: 3, ...(keepPrompts === undefined ? {} : { keepPrompts }) },
+      featurizer: { kind: 'hashing', config: { dim: 512 } },
+      prices: TINY_PRICES,
+      name: 'kp',
+      version: 'v1',
+    });
 
-  it('keepPrompts: explain shows each neighbour\'s prompt (truncated), also after save and load', async () => {
+  it("keepPrompts: explain shows each neighbour's prompt (truncated), also after save and load", async () => {
     const p = await train(true);
     const d = await p.route({ prompt: 'solve the equation 4 x + 3 = 7', explain: true });
     const ns = d.explanation!.neighbours!;

@@ -34,7 +34,11 @@ describe('Bradley–Terry, Platt, score scale, k-means', () => {
     const x = Array.from({ length: 5000 }, () => rng.normal() * 2);
     const t: number[] = x.map((v) => (rng.next() < 1 / (1 + Math.exp(-(1.5 * v - 0.7))) ? 1 : 0));
     t[3] = Number.NaN;
-    const f = fitLogistic(x.map((v) => [v]), t, 1e-3);
+    const f = fitLogistic(
+      x.map((v) => [v]),
+      t,
+      1e-3,
+    );
     expect(f.n).toBe(4999);
     expect(f.coef[0]).toBeCloseTo(1.5, 0);
     expect(f.coef[1]).toBeCloseTo(-0.7, 0);
@@ -125,7 +129,8 @@ describe('learned routers on pairwise-only data and online updates', () => {
 
   it('contrastive with k-means groups (no task labels) trains, predicts finite scores and is seeded', async () => {
     const data = { ...syntheticRouting({ rows: 60, dim: 16 }), tasks: undefined };
-    const make = () => new ContrastiveRouter({ epochs: 3, dim: 4, batchSize: 16, sampleWeight: 1, groupBy: 'kmeans', clusters: 3, dropout: 0.2 }).fit(data, { seed: 3 });
+    const make = () =>
+      new ContrastiveRouter({ epochs: 3, dim: 4, batchSize: 16, sampleWeight: 1, groupBy: 'kmeans', clusters: 3, dropout: 0.2 }).fit(data, { seed: 3 });
     const [a, b] = await Promise.all([make(), make()]);
     const pa = await a.predict(data.features.slice(0, 5));
     expect(pa.flatMap((r) => Array.from(r)).every(Number.isFinite)).toBe(true);
@@ -139,7 +144,13 @@ describe('learned routers on pairwise-only data and online updates', () => {
     const r = await new EloRouter({ k: 10 }).fit(data);
     const before = r.eloRatings();
     const x = data.features.slice(0, 20);
-    await r.update({ features: x, pairs: x.flatMap((_, row) => [{ row, a: 2, b: 0, y: 1 }, { row, a: 2, b: 1, y: 1 }]) });
+    await r.update({
+      features: x,
+      pairs: x.flatMap((_, row) => [
+        { row, a: 2, b: 0, y: 1 },
+        { row, a: 2, b: 1, y: 1 },
+      ]),
+    });
     const after = r.eloRatings();
     expect(after['model-2']! - after['model-0']!).toBeGreaterThan(before['model-2']! - before['model-0']!);
     const saved = await r.save();

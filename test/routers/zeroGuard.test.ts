@@ -7,7 +7,16 @@ import { Rng } from '../../src/util/rng.js';
 function data(seed = 1): { set: TrainingSet; cost: Float64Array[] } {
   const rng = new Rng(seed);
   const scores = Array.from({ length: 400 }, () => Float64Array.from([rng.next() < 0.8 ? 1 : 0, rng.next() < 0.5 ? 1 : 0]));
-  return { set: { ids: scores.map((_, i) => `r${i}`), features: scores.map(() => new Float32Array(1)), models: ['dear', 'cheap'], scores, tasks: scores.map(() => undefined) }, cost: scores.map(() => Float64Array.from([10, 1])) };
+  return {
+    set: {
+      ids: scores.map((_, i) => `r${i}`),
+      features: scores.map(() => new Float32Array(1)),
+      models: ['dear', 'cheap'],
+      scores,
+      tasks: scores.map(() => undefined),
+    },
+    cost: scores.map(() => Float64Array.from([10, 1])),
+  };
 }
 
 describe('Zero-router guard', () => {
@@ -59,8 +68,18 @@ describe('RouterPipeline with a guard', () => {
     await initBackend();
     // the scores carry no signal the prompts can show: every prompt text is the same shape, scores random
     const rng = new Rng(11);
-    const recs = syntheticRecords(120).map((r, i) => ({ ...r, prompt: `question number ${i}`, scores: { strong: rng.next() < 0.8 ? 1 : 0, weak: rng.next() < 0.4 ? 1 : 0 } }));
-    const p = await trainRouter(recs, { kind: 'knn', params: { k: 5 }, featurizer: { kind: 'hashing', config: { dim: 256 } }, prices: TINY_PRICES, guard: { folds: 4 } });
+    const recs = syntheticRecords(120).map((r, i) => ({
+      ...r,
+      prompt: `question number ${i}`,
+      scores: { strong: rng.next() < 0.8 ? 1 : 0, weak: rng.next() < 0.4 ? 1 : 0 },
+    }));
+    const p = await trainRouter(recs, {
+      kind: 'knn',
+      params: { k: 5 },
+      featurizer: { kind: 'hashing', config: { dim: 256 } },
+      prices: TINY_PRICES,
+      guard: { folds: 4 },
+    });
     expect(p.guard?.folds).toBe(4);
     expect(p.guard?.rows).toBe(120);
     const d = await p.route({ prompt: 'question number 7', policy: { kind: 'max-quality' } });
@@ -75,7 +94,13 @@ describe('RouterPipeline with a guard', () => {
     await p.save(dir);
     const back = await RouterPipeline.load(dir);
     expect(back.guard).toEqual(p.guard);
-    const off = await trainRouter(recs, { kind: 'knn', params: { k: 5 }, featurizer: { kind: 'hashing', config: { dim: 256 } }, prices: TINY_PRICES, guard: false });
+    const off = await trainRouter(recs, {
+      kind: 'knn',
+      params: { k: 5 },
+      featurizer: { kind: 'hashing', config: { dim: 256 } },
+      prices: TINY_PRICES,
+      guard: false,
+    });
     expect(off.guard).toBeUndefined();
   }, 120_000);
 });

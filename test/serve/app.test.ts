@@ -29,7 +29,10 @@ beforeAll(async () => {
     holder,
     backend: 'test',
     routeSink: { write: (r: RouteRecord) => (failing ? Promise.reject(new Error('store down')) : sink.write(r)) },
-    mounts: (ctx) => [{ name: 'echo', path: '/ext', router: echo, access: 'user', openapi: { '/ext/echo': { post: { summary: 'echo' } } } }, { name: 'stats', path: '/ext-stats', router: Router().get('/', (_q, r) => r.json({ gen: ctx.holder.generation })), access: 'public' }],
+    mounts: (ctx) => [
+      { name: 'echo', path: '/ext', router: echo, access: 'user', openapi: { '/ext/echo': { post: { summary: 'echo' } } } },
+      { name: 'stats', path: '/ext-stats', router: Router().get('/', (_q, r) => r.json({ gen: ctx.holder.generation })), access: 'public' },
+    ],
   });
   server = await new Promise<Server>((r) => {
     const s = svc.app.listen(0, '127.0.0.1', () => r(s));
@@ -38,7 +41,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const post = (path: string, body: unknown) => fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('createService: mounts, model holder, route records', () => {
   it('a mounted router gets JSON bodies, the request context, OpenAPI entries and route-template metric labels', async () => {
@@ -64,7 +68,15 @@ describe('createService: mounts, model holder, route records', () => {
     await new Promise((r) => setTimeout(r, 20));
     const recs = sink.records.slice(before);
     expect(recs.map((x) => x.routeId)).toEqual([one.routeId, ...batch.decisions.map((d: { routeId: string }) => d.routeId)]);
-    expect(recs[0]).toMatchObject({ source: 'route', routerName: 'tiny', routerVersion: 'v1', chosenModel: one.model, answeredModel: one.model, status: 'ok', prompt: null });
+    expect(recs[0]).toMatchObject({
+      source: 'route',
+      routerName: 'tiny',
+      routerVersion: 'v1',
+      chosenModel: one.model,
+      answeredModel: one.model,
+      status: 'ok',
+      prompt: null,
+    });
     expect(recs[0]!.promptHash).toMatch(/^[0-9a-f]{64}$/);
     expect(recs[1]!.source).toBe('batch');
     expect(new Set(recs.map((x) => x.routeId)).size).toBe(3);

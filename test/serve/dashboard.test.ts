@@ -32,7 +32,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'llmr-ui-'));
   store = await openStore(`duckdb:${join(dir, 'store.duckdb')}`, { storePrompts: true });
   const router = await tinyKnnRouter();
-  service = createService({ holder: new ModelHolder({ router }), backend: 'test', routeSink: store, routeRecords: { storePrompts: true }, mounts: (ctx) => [dashboardMount(ctx, { source: () => store })] });
+  service = createService({
+    holder: new ModelHolder({ router }),
+    backend: 'test',
+    routeSink: store,
+    routeRecords: { storePrompts: true },
+    mounts: (ctx) => [dashboardMount(ctx, { source: () => store })],
+  });
   server = await new Promise<Server>((r) => {
     const s = service.app.listen(0, '127.0.0.1', () => r(s));
   });
@@ -55,7 +61,12 @@ beforeAll(async () => {
       chosenModel: chosen,
       answeredModel: fallback ? 'large-model' : chosen,
       candidates: MODELS,
-      attempts: fallback ? [{ model: chosen, status: 502, latencyMs: 40 }, { model: 'large-model', status: 200, latencyMs: 90 }] : [{ model: chosen, status: i % 15 === 7 ? 500 : 200, latencyMs: 20 + i }],
+      attempts: fallback
+        ? [
+            { model: chosen, status: 502, latencyMs: 40 },
+            { model: 'large-model', status: 200, latencyMs: 90 },
+          ]
+        : [{ model: chosen, status: i % 15 === 7 ? 500 : 200, latencyMs: 20 + i }],
       status: i % 15 === 7 ? 'upstream_error' : 'ok',
       estimatedCostUsd: 0.001 * (1 + (i % 3)),
       costUsd: i % 15 === 7 ? null : 0.0012 * (1 + (i % 3)),
@@ -64,7 +75,20 @@ beforeAll(async () => {
     });
   });
   await store.writeRoutes(recs);
-  const fb: FeedbackRecord[] = Array.from({ length: 12 }, (_, i) => ({ feedbackId: `fb-${i}`, routeId: `seed-${i * 2}`, time: new Date().toISOString(), kind: 'score', model: recs[i * 2]!.answeredModel, score: (i % 4) / 3, winner: null, loser: null, tie: false, promptHash: null, prompt: null, userId: null }));
+  const fb: FeedbackRecord[] = Array.from({ length: 12 }, (_, i) => ({
+    feedbackId: `fb-${i}`,
+    routeId: `seed-${i * 2}`,
+    time: new Date().toISOString(),
+    kind: 'score',
+    model: recs[i * 2]!.answeredModel,
+    score: (i % 4) / 3,
+    winner: null,
+    loser: null,
+    tie: false,
+    promptHash: null,
+    prompt: null,
+    userId: null,
+  }));
   await store.writeFeedback(fb);
   await service.ctx.recorder.flush();
   await store.flush();
@@ -80,7 +104,11 @@ afterAll(async () => {
 
 describe('GET /ui dashboard', () => {
   it('data.json figures equal the store', async () => {
-    const d = (await (await fetch(`${base}/ui/data.json`)).json()) as { totals: { routes: number; errors: number; fallbacks: number; feedbackRate: number }; models: { model: string; chosen: number; feedbackRate: number | null; meanScore: number | null }[]; service: { router: { name: string } } };
+    const d = (await (await fetch(`${base}/ui/data.json`)).json()) as {
+      totals: { routes: number; errors: number; fallbacks: number; feedbackRate: number };
+      models: { model: string; chosen: number; feedbackRate: number | null; meanScore: number | null }[];
+      service: { router: { name: string } };
+    };
     const all = await store.recentRoutes({ limit: 1000 });
     expect(all).toHaveLength(seeded.routes);
     expect(d.totals.routes).toBe(all.length);
@@ -100,38 +128,43 @@ describe('GET /ui dashboard', () => {
     expect(d.service.router.name).toBeTruthy();
   });
 
-  (haveChromium || process.env.CI === 'true' ? it : it.skip)('renders in Chromium with the store\'s figures, no overflow, visible series', { timeout: 300_000 }, async () => {
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const resp = await page.goto(`${base}/ui`);
-      expect(resp!.status()).toBe(200);
-      expect(resp!.headers()['content-type']).toMatch(/text\/html/);
-      const text = (sel: string) => page.locator(sel).first().innerText();
-      const all = await store.recentRoutes({ limit: 1000 });
-      expect((await text('[data-figure="routes"] .value')).trim()).toBe(String(all.length));
-      const errRate = all.filter(isError).length / all.length;
-      expect((await text('[data-figure="error-rate"] .value')).trim()).toBe(`${(errRate * 100).toFixed(1)}%`);
-      const est = all.reduce((a, r) => a + (r.estimatedCostUsd ?? 0), 0);
-      expect((await text('[data-figure="estimated-cost"] .value')).trim()).toBe(est < 0.01 ? `$${est.toPrecision(3)}` : `$${est.toFixed(2)}`);
-      for (const f of await store.modelFeedback()) {
-        const row = page.locator(`[data-figure="models"] tr:has(td[data-model="${f.model}"])`);
-        expect(await row.locator('td[data-col="chosen"]').innerText()).toBe(String(all.filter((r) => r.chosenModel === f.model).length));
-        expect(await row.locator('td[data-col="feedback-rate"]').innerText()).toBe(`${(f.feedbackRate * 100).toFixed(1)}%`);
+  (haveChromium || process.env.CI === 'true' ? it : it.skip)(
+    "renders in Chromium with the store's figures, no overflow, visible series",
+    { timeout: 300_000 },
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const resp = await page.goto(`${base}/ui`);
+        expect(resp!.status()).toBe(200);
+        expect(resp!.headers()['content-type']).toMatch(/text\/html/);
+        const text = (sel: string) => page.locator(sel).first().innerText();
+        const all = await store.recentRoutes({ limit: 1000 });
+        expect((await text('[data-figure="routes"] .value')).trim()).toBe(String(all.length));
+        const errRate = all.filter(isError).length / all.length;
+        expect((await text('[data-figure="error-rate"] .value')).trim()).toBe(`${(errRate * 100).toFixed(1)}%`);
+        const est = all.reduce((a, r) => a + (r.estimatedCostUsd ?? 0), 0);
+        expect((await text('[data-figure="estimated-cost"] .value')).trim()).toBe(est < 0.01 ? `$${est.toPrecision(3)}` : `$${est.toFixed(2)}`);
+        for (const f of await store.modelFeedback()) {
+          const row = page.locator(`[data-figure="models"] tr:has(td[data-model="${f.model}"])`);
+          expect(await row.locator('td[data-col="chosen"]').innerText()).toBe(String(all.filter((r) => r.chosenModel === f.model).length));
+          expect(await row.locator('td[data-col="feedback-rate"]').innerText()).toBe(`${(f.feedbackRate * 100).toFixed(1)}%`);
+        }
+        const version = await text('[data-figure="router-version"]');
+        expect(version).toContain('@');
+        // prompts are shown (this store keeps them), including those of real /route calls
+        const recent = await text('[data-figure="recent"]');
+        expect(recent).toContain(seeded.prompts[2]!);
+        for (const id of ['traffic', 'cost', 'latency-chart', 'rates'])
+          expect(await page.locator(`svg[data-plot="${id}"] g.series`).count(), id).toBeGreaterThan(0);
+        expect(await layoutProblems(page)).toEqual([]);
+        await page.screenshot({ path: join(dir, 'dashboard.png'), fullPage: true });
+        if (process.env.LLMR_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.LLMR_SCREENSHOT_DIR, 'dashboard.png'), fullPage: true });
+      } finally {
+        await browser.close();
       }
-      const version = await text('[data-figure="router-version"]');
-      expect(version).toContain('@');
-      // prompts are shown (this store keeps them), including those of real /route calls
-      const recent = await text('[data-figure="recent"]');
-      expect(recent).toContain(seeded.prompts[2]!);
-      for (const id of ['traffic', 'cost', 'latency-chart', 'rates']) expect(await page.locator(`svg[data-plot="${id}"] g.series`).count(), id).toBeGreaterThan(0);
-      expect(await layoutProblems(page)).toEqual([]);
-      await page.screenshot({ path: join(dir, 'dashboard.png'), fullPage: true });
-      if (process.env.LLMR_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.LLMR_SCREENSHOT_DIR, 'dashboard.png'), fullPage: true });
-    } finally {
-      await browser.close();
-    }
-  });
+    },
+  );
 
   it('prompts are not shown when the store does not keep them', async () => {
     const d2 = mkdtempSync(join(tmpdir(), 'llmr-ui-np-'));

@@ -24,16 +24,94 @@ beforeAll(async () => {
 afterAll(() => srv?.close());
 
 const printable = fc.string({ unit: fc.constantFrom(...'abcXYZ019 -_;=,/"\'{}[]:.*\\%+'.split('')), maxLength: 40 });
-const path = fc.oneof(fc.constantFrom('/route', '/route/batch', '/rank', '/healthz', '/readyz', '/v1/router', '/openapi.json', '/admin/reload', '/admin/rollback', '/nope', '/route/', '//route', '/route?x=1', '/%2e%2e/etc'), printable.map((s) => `/${encodeURIComponent(s)}`));
-const contentType = fc.oneof(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=iso-8859-1', 'application/json; charset=latin1', 'application/json; charset=bogus', 'text/plain', 'application/x-www-form-urlencoded', 'application/vnd.api+json', 'multipart/form-data; boundary=x', ''), printable);
+const path = fc.oneof(
+  fc.constantFrom(
+    '/route',
+    '/route/batch',
+    '/rank',
+    '/healthz',
+    '/readyz',
+    '/v1/router',
+    '/openapi.json',
+    '/admin/reload',
+    '/admin/rollback',
+    '/nope',
+    '/route/',
+    '//route',
+    '/route?x=1',
+    '/%2e%2e/etc',
+  ),
+  printable.map((s) => `/${encodeURIComponent(s)}`),
+);
+const contentType = fc.oneof(
+  fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/json; charset=iso-8859-1',
+    'application/json; charset=latin1',
+    'application/json; charset=bogus',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/vnd.api+json',
+    'multipart/form-data; boundary=x',
+    '',
+  ),
+  printable,
+);
 const encoding = fc.oneof(fc.constantFrom(null, 'gzip', 'deflate', 'identity', 'bogus', 'compress', 'gzip, gzip', 'br'), printable);
 const json = fc.jsonValue({ maxDepth: 4 });
-const routeish = fc.record({ prompt: fc.oneof(fc.string({ maxLength: 50 }), fc.integer(), fc.constant('')), policy: fc.option(fc.record({ kind: fc.constantFrom('max-quality', 'willingness-to-pay', 'threshold', 'cheapest-above', 'budget', 'calibrated', 'x'), wtp: fc.double(), target: fc.double(), threshold: fc.double(), maxCost: fc.double(), strong: fc.string(), weak: fc.string(), name: fc.string() }, { requiredKeys: ['kind'] })), candidates: fc.option(fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 })) }, { requiredKeys: [] });
-const rankish = fc.record({ prompt: fc.string({ maxLength: 30 }), responses: fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.record({ text: fc.string({ maxLength: 20 }), model: fc.string({ maxLength: 5 }) }), fc.integer()), { maxLength: 5 }) }, { requiredKeys: [] });
-const body = fc.oneof(json.map((j) => Buffer.from(JSON.stringify(j) ?? 'null')), routeish.map((j) => Buffer.from(JSON.stringify(j))), rankish.map((j) => Buffer.from(JSON.stringify(j))), fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)), fc.constant(Buffer.from('{"prompt": ')));
+const routeish = fc.record(
+  {
+    prompt: fc.oneof(fc.string({ maxLength: 50 }), fc.integer(), fc.constant('')),
+    policy: fc.option(
+      fc.record(
+        {
+          kind: fc.constantFrom('max-quality', 'willingness-to-pay', 'threshold', 'cheapest-above', 'budget', 'calibrated', 'x'),
+          wtp: fc.double(),
+          target: fc.double(),
+          threshold: fc.double(),
+          maxCost: fc.double(),
+          strong: fc.string(),
+          weak: fc.string(),
+          name: fc.string(),
+        },
+        { requiredKeys: ['kind'] },
+      ),
+    ),
+    candidates: fc.option(fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 })),
+  },
+  { requiredKeys: [] },
+);
+const rankish = fc.record(
+  {
+    prompt: fc.string({ maxLength: 30 }),
+    responses: fc.array(
+      fc.oneof(fc.string({ maxLength: 20 }), fc.record({ text: fc.string({ maxLength: 20 }), model: fc.string({ maxLength: 5 }) }), fc.integer()),
+      { maxLength: 5 },
+    ),
+  },
+  { requiredKeys: [] },
+);
+const body = fc.oneof(
+  json.map((j) => Buffer.from(JSON.stringify(j) ?? 'null')),
+  routeish.map((j) => Buffer.from(JSON.stringify(j))),
+  rankish.map((j) => Buffer.from(JSON.stringify(j))),
+  fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+  fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)),
+  fc.constant(Buffer.from('{"prompt": ')),
+);
 const auth = fc.constantFrom<string | null>(null, `Bearer ${KEY}`, 'Bearer nope-nope-nope-nope-nope', `x-api-key:${KEY}`, 'Basic Zm9vOmJhcg==', 'Bearer');
 
-const requestArb = fc.record({ method: fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'), path, contentType, encoding, body, auth, gzipIt: fc.boolean(), extra: fc.array(fc.tuple(fc.constantFrom('x-request-id', 'x-session-id', 'accept', 'x-forwarded-for', 'content-language'), printable), { maxLength: 3 }) });
+const requestArb = fc.record({
+  method: fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
+  path,
+  contentType,
+  encoding,
+  body,
+  auth,
+  gzipIt: fc.boolean(),
+  extra: fc.array(fc.tuple(fc.constantFrom('x-request-id', 'x-session-id', 'accept', 'x-forwarded-for', 'content-language'), printable), { maxLength: 3 }),
+});
 type Req = typeof requestArb extends fc.Arbitrary<infer T> ? T : never;
 
 function serialize(r: Req): Buffer {
@@ -61,7 +139,8 @@ describe('property: hostile bodies and headers never get a 5xx or a non-JSON bod
         const p = parseRaw(raw);
         const r = burst[j]!;
         const text = r.method === 'GET' && r.path === '/metrics' && p.status === 200;
-        if (p.status === 0 || p.status >= 500 || (p.status !== 204 && !text && (p.body === null || typeof p.body !== 'object'))) bad.push({ req: serialize(r).toString('latin1').slice(0, 300), status: p.status, body: raw.slice(0, 300) });
+        if (p.status === 0 || p.status >= 500 || (p.status !== 204 && !text && (p.body === null || typeof p.body !== 'object')))
+          bad.push({ req: serialize(r).toString('latin1').slice(0, 300), status: p.status, body: raw.slice(0, 300) });
       });
       const h = await fetch(srv.url + '/healthz');
       expect(h.status).toBe(200);

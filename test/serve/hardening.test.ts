@@ -47,7 +47,12 @@ beforeAll(async () => {
 afterAll(() => srv?.close());
 
 const auth = { authorization: `Bearer ${USER}` };
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) => fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...auth, ...headers }, body: (typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body)) as BodyInit });
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth, ...headers },
+    body: (typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body)) as BodyInit,
+  });
 
 describe('authentication', () => {
   it('401 JSON without or with an unknown key; Bearer and x-api-key accepted; /healthz open', async () => {
@@ -58,7 +63,9 @@ describe('authentication', () => {
     expect((await post('/route', { prompt: 'x' }, { authorization: 'Bearer wrong-key-cccccccccccccccc' })).status).toBe(401);
     expect((await post('/route', { prompt: 'x' }, { authorization: 'Basic abc' })).status).toBe(401);
     expect((await post('/route', { prompt: 'x' })).status).toBe(200);
-    expect((await fetch(base + '/route', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': USER }, body: '{"prompt":"x"}' })).status).toBe(200);
+    expect(
+      (await fetch(base + '/route', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': USER }, body: '{"prompt":"x"}' })).status,
+    ).toBe(200);
     expect((await fetch(base + '/healthz')).status).toBe(200);
     expect((await fetch(base + '/readyz')).status).toBe(200);
     expect((await fetch(base + '/metrics')).status).toBe(401);
@@ -145,7 +152,9 @@ describe('limits', () => {
     const a = post('/slow', { ms: 250 });
     await new Promise((r) => setTimeout(r, 50));
     const ac = new AbortController();
-    const b = fetch(base + '/slow', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{"ms":10}', signal: ac.signal }).catch((e: Error) => e.name);
+    const b = fetch(base + '/slow', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{"ms":10}', signal: ac.signal }).catch(
+      (e: Error) => e.name,
+    );
     await new Promise((r) => setTimeout(r, 50));
     ac.abort();
     expect(await b).toBe('AbortError');
@@ -181,7 +190,12 @@ describe('client mistakes are 4xx JSON, never 5xx', () => {
 
   it('a real gzip body is accepted; a missing Content-Type says to send application/json', async () => {
     expect((await post('/route', gzipSync('{"prompt":"x"}'), { 'content-encoding': 'gzip' })).status).toBe(200);
-    const raw = parseRaw(await rawRequest(port, `POST /route HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${USER}\r\nContent-Length: 14\r\nConnection: close\r\n\r\n{"prompt":"x"}`));
+    const raw = parseRaw(
+      await rawRequest(
+        port,
+        `POST /route HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${USER}\r\nContent-Length: 14\r\nConnection: close\r\n\r\n{"prompt":"x"}`,
+      ),
+    );
     expect(raw.status).toBe(415);
     expect((raw.body as { fix: string }).fix).toContain('Content-Type: application/json');
   });
@@ -215,14 +229,17 @@ describe('client mistakes are 4xx JSON, never 5xx', () => {
 
 describe('metrics', () => {
   it('labels stay bounded and unforgeable whatever paths clients send; decisions, cost, version, queue depth, rejections, loop delay', async () => {
-    await Promise.all(Array.from({ length: 300 }, (_, i) => fetch(`${base}/zz/${i}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{' })));
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => fetch(`${base}/zz/${i}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{' })),
+    );
     await fetch(base + '/a"}x{b="|500', { method: 'POST', headers: auth });
     await post('/route/zz%0a', '{');
     const m = await (await fetch(base + '/metrics', { headers: auth })).text();
     expect(m).not.toContain('zz');
     expect(m).not.toContain('x{b');
     expect(m.length).toBeLessThan(60_000);
-    for (const line of m.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+(\{[a-z_]+="[^"\n]*"(,[a-z_]+="[^"\n]*")*\})? -?[\d.e+-]+$/);
+    for (const line of m.split('\n').filter((l) => l && !l.startsWith('#')))
+      expect(line).toMatch(/^[a-z_]+(\{[a-z_]+="[^"\n]*"(,[a-z_]+="[^"\n]*")*\})? -?[\d.e+-]+$/);
     expect(m).toMatch(/llmr_decisions_total\{router="tiny\/v1",model="(strong|weak)"\} \d+/);
     expect(m).toContain('llmr_estimated_cost_usd_total{model=');
     expect(m).toContain('llmr_router_info{version="tiny/v1"} 1');

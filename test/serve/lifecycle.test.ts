@@ -28,7 +28,11 @@ function publish(version: string, tamper = false): void {
 }
 
 const admin = async (url: string, path: string, body: unknown = {}) => {
-  const r = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
+  const r = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+    body: JSON.stringify(body),
+  });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 };
 const health = async (url: string) => ((await (await fetch(url + '/healthz')).json()) as { version: string }).version;
@@ -49,7 +53,11 @@ describe('lifecycle (child process)', () => {
     const s = await spawnServe(['--router', 'tiny', '--drain-timeout', '8000'], env());
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     let stop = false;
-    const load = loadLoop(8, () => postTimed(s.url, '/route', ROUTE, { agent, headers: H }), () => stop);
+    const load = loadLoop(
+      8,
+      () => postTimed(s.url, '/route', ROUTE, { agent, headers: H }),
+      () => stop,
+    );
     const steps: Record<string, unknown>[] = [];
     await new Promise((r) => setTimeout(r, 400));
     publish('v2');
@@ -82,7 +90,9 @@ describe('lifecycle (child process)', () => {
     agent.destroy();
     const before = outcomes.filter((o) => o.sentAt !== null && o.sentAt < sigAt);
     expect(before.length).toBeGreaterThan(50);
-    console.log(`[reload+drain keep-alive] ${before.length} requests before SIGTERM, ${failed(before).length} failed; versions ${[...new Set(before.map((o) => o.version))].join(', ')}; exit ${exit.code} in ${exit.at - sigAt} ms`);
+    console.log(
+      `[reload+drain keep-alive] ${before.length} requests before SIGTERM, ${failed(before).length} failed; versions ${[...new Set(before.map((o) => o.version))].join(', ')}; exit ${exit.code} in ${exit.at - sigAt} ms`,
+    );
     expect(failed(before)).toEqual([]);
     for (const o of before) expect(`tiny/${o.bodyVersion}`).toBe(o.version);
     expect(new Set(before.map((o) => o.version))).toEqual(new Set(['tiny/v1', 'tiny/v2', 'tiny/v4']));
@@ -96,7 +106,11 @@ describe('lifecycle (child process)', () => {
     const s = await spawnServe(['--router', 'tiny', '--drain-timeout', '8000'], env());
     let stop = false;
     const batch = JSON.stringify({ requests: Array.from({ length: 16 }, (_, i) => ({ prompt: `poem ${i} about the sea` })) });
-    const load = loadLoop(12, () => postTimed(s.url, Math.random() < 0.3 ? '/route/batch' : '/route', Math.random() < 0.3 ? batch : ROUTE, { headers: { ...H, connection: 'close' } }), () => stop);
+    const load = loadLoop(
+      12,
+      () => postTimed(s.url, Math.random() < 0.3 ? '/route/batch' : '/route', Math.random() < 0.3 ? batch : ROUTE, { headers: { ...H, connection: 'close' } }),
+      () => stop,
+    );
     await new Promise((r) => setTimeout(r, 2500));
     const sigAt = Date.now();
     s.proc.kill('SIGTERM');
@@ -105,7 +119,9 @@ describe('lifecycle (child process)', () => {
     const outcomes = await load;
     const before = outcomes.filter((o) => o.sentAt !== null && o.sentAt < sigAt);
     expect(before.length).toBeGreaterThan(10);
-    console.log(`[drain close] ${before.length} requests sent before SIGTERM, ${outcomes.length - before.length} after; exit ${exit.code} in ${exit.at - sigAt} ms`);
+    console.log(
+      `[drain close] ${before.length} requests sent before SIGTERM, ${outcomes.length - before.length} after; exit ${exit.code} in ${exit.at - sigAt} ms`,
+    );
     // Bodies posted to /route/batch with a /route body (and vice versa) are 400s by design; only transport failures count.
     expect(before.filter((o) => o.status === 0 || o.status >= 500).map((o) => ({ ...o, beforeSignalMs: sigAt - o.sentAt! }))).toEqual([]);
     expect(exit.code).toBe(0);

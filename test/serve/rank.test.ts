@@ -15,7 +15,12 @@ let base: string;
 
 beforeAll(async () => {
   await initBackend();
-  const p = await RankerPipeline.train(syntheticPairs(300, 1), { kind: 'pairwise', params: { epochs: 15 }, featurizer: { kind: 'hashing', config: { dim: 512 } }, meta: { name: 'rank-test', version: 'v1' } });
+  const p = await RankerPipeline.train(syntheticPairs(300, 1), {
+    kind: 'pairwise',
+    params: { epochs: 15 },
+    featurizer: { kind: 'hashing', config: { dim: 512 } },
+    meta: { name: 'rank-test', version: 'v1' },
+  });
   const dir = join(mkdtempSync(join(tmpdir(), 'llmr-rank-')), 'r', 'v1');
   await p.save(dir);
   const app = createApp({ ranker: await loadRankService(dir), backend: 'test' });
@@ -30,7 +35,14 @@ const post = (body: unknown) => fetch(base + '/rank', { method: 'POST', headers:
 
 describe('POST /rank (artifact loaded through the service loader)', () => {
   it('ranks the good response first with a full pairwise matrix', async () => {
-    const r = await post({ prompt: 'tell me about tide pools', responses: [{ text: 'it is a vague wrong answer about tide pools', model: 'm1' }, { text: 'the precise correct answer about tide pools', model: 'm2' }, { text: 'a vague wrong answer about tide pools and this' }] });
+    const r = await post({
+      prompt: 'tell me about tide pools',
+      responses: [
+        { text: 'it is a vague wrong answer about tide pools', model: 'm1' },
+        { text: 'the precise correct answer about tide pools', model: 'm2' },
+        { text: 'a vague wrong answer about tide pools and this' },
+      ],
+    });
     expect(r.status).toBe(200);
     const j = (await r.json()) as { ranking: { index: number; score: number }[]; matrix: (number | null)[][]; ranker: { name: string } };
     expect(j.ranking[0]!.index).toBe(1);

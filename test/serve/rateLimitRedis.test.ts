@@ -57,12 +57,24 @@ describe('token buckets', () => {
     const models = join(mkdtempSync(join(tmpdir(), 'llmr-redis-')), 'models');
     await saveTinyRouter(models, 'v1');
     const KEY = 'shared-key-dddddddddddddddddddd';
-    const opts = { router: 'tiny', modelsDir: models, port: 0, apiKeys: ApiKeys.from({ keys: KEY }), rateLimit: { ratePerS: 0.1, burst: 4 }, redisUrl: URL_, redisPrefix: prefix };
+    const opts = {
+      router: 'tiny',
+      modelsDir: models,
+      port: 0,
+      apiKeys: ApiKeys.from({ keys: KEY }),
+      rateLimit: { ratePerS: 0.1, burst: 4 },
+      redisUrl: URL_,
+      redisPrefix: prefix,
+    };
     const servers: RunningServer[] = [await startServer(opts), await startServer(opts)];
     try {
       const codes: number[] = [];
       for (let i = 0; i < 6; i++) {
-        const r = await fetch(servers[i % 2]!.url + '/route', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY }, body: '{"prompt":"x"}' });
+        const r = await fetch(servers[i % 2]!.url + '/route', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+          body: '{"prompt":"x"}',
+        });
         codes.push(r.status);
         if (r.status === 429) expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       }

@@ -37,7 +37,9 @@ describe('POST /route', () => {
   });
 
   it('honours candidates and the threshold policy', async () => {
-    const poem = await (await post('/route', { prompt: 'a poem about the moon', policy: { kind: 'threshold', strong: 'strong', weak: 'weak', threshold: 0.5 } })).json();
+    const poem = await (
+      await post('/route', { prompt: 'a poem about the moon', policy: { kind: 'threshold', strong: 'strong', weak: 'weak', threshold: 0.5 } })
+    ).json();
     expect(poem.model).toBe('weak');
     const only = await (await post('/route', { prompt: 'a poem', candidates: ['strong'] })).json();
     expect(only.model).toBe('strong');

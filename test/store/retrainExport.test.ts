@@ -19,20 +19,52 @@ let dir: string;
 let target: StoreTarget;
 let store: Store;
 
-const fb = (over: Partial<FeedbackRecord> & { feedbackId: string }): FeedbackRecord => ({ routeId: null, time: new Date().toISOString(), kind: 'score', model: null, score: null, winner: null, loser: null, tie: false, promptHash: null, prompt: null, userId: null, ...over });
+const fb = (over: Partial<FeedbackRecord> & { feedbackId: string }): FeedbackRecord => ({
+  routeId: null,
+  time: new Date().toISOString(),
+  kind: 'score',
+  model: null,
+  score: null,
+  winner: null,
+  loser: null,
+  tie: false,
+  promptHash: null,
+  prompt: null,
+  userId: null,
+  ...over,
+});
 
 /** n routes of maths prompts answered by `model`, each rated `score`, with feedback times spread from t0 on. */
 async function feedbackOn(prefix: string, n: number, model: string, score: number, t0: number, promptOf: (i: number) => string) {
-  const routes = Array.from({ length: n }, (_, i) => routeRecord({ routeId: `${prefix}${i}`, prompt: promptOf(i), candidates: ['strong', 'weak'], chosenModel: model, answeredModel: model, time: new Date(t0 + i * 1000).toISOString() }));
+  const routes = Array.from({ length: n }, (_, i) =>
+    routeRecord({
+      routeId: `${prefix}${i}`,
+      prompt: promptOf(i),
+      candidates: ['strong', 'weak'],
+      chosenModel: model,
+      answeredModel: model,
+      time: new Date(t0 + i * 1000).toISOString(),
+    }),
+  );
   await store.writeRoutes(routes);
-  await store.writeFeedback(routes.map((r, i) => fb({ feedbackId: `f-${r.routeId}`, routeId: r.routeId, kind: 'score', model, score, time: new Date(t0 + i * 1000).toISOString() })));
+  await store.writeFeedback(
+    routes.map((r, i) => fb({ feedbackId: `f-${r.routeId}`, routeId: r.routeId, kind: 'score', model, score, time: new Date(t0 + i * 1000).toISOString() })),
+  );
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'llmr-retrain-'));
   const data = join(dir, 'train.jsonl');
   writeJsonl(data, syntheticRecords(80));
-  const p = await trainRouter(syntheticRecords(80), { kind: 'knn', params: { k: 5 }, featurizer: { kind: 'hashing', config: { dim: 1024 } }, prices: TINY_PRICES, name: 'tiny', version: '20260101T000000Z', source: data });
+  const p = await trainRouter(syntheticRecords(80), {
+    kind: 'knn',
+    params: { k: 5 },
+    featurizer: { kind: 'hashing', config: { dim: 1024 } },
+    prices: TINY_PRICES,
+    name: 'tiny',
+    version: '20260101T000000Z',
+    source: data,
+  });
   await p.save(join(dir, 'models', 'tiny', '20260101T000000Z'));
   target = duckdbTarget();
   store = await openStore(target.url, { storePrompts: true });

@@ -5,7 +5,20 @@ import { routeRecord } from '../helpers/routeRecords.js';
 import { duckdbTarget, postgresTarget, skipUnlessPostgres, type StoreTarget } from './storeTargets.js';
 
 function fb(over: Partial<FeedbackRecord> & { feedbackId: string }): FeedbackRecord {
-  return { routeId: null, time: new Date().toISOString(), kind: 'score', model: 'a', score: 1, winner: null, loser: null, tie: false, promptHash: null, prompt: null, userId: null, ...over };
+  return {
+    routeId: null,
+    time: new Date().toISOString(),
+    kind: 'score',
+    model: 'a',
+    score: 1,
+    winner: null,
+    loser: null,
+    tie: false,
+    promptHash: null,
+    prompt: null,
+    userId: null,
+    ...over,
+  };
 }
 
 for (const kind of ['duckdb', 'postgres'] as const) {
@@ -87,7 +100,19 @@ for (const kind of ['duckdb', 'postgres'] as const) {
 
     it('records model versions, prunes by age and deletes by route id and user id', async () => {
       if (skip) return;
-      await store.recordModelVersion({ id: 'mv1', routerName: 'x', version: 'v2', time: new Date().toISOString(), actor: 'test', step: 'refused', dataDigest: 'abc', metrics: { delta: -0.1 }, promoted: false, reason: 'worse', parentVersion: 'v1' });
+      await store.recordModelVersion({
+        id: 'mv1',
+        routerName: 'x',
+        version: 'v2',
+        time: new Date().toISOString(),
+        actor: 'test',
+        step: 'refused',
+        dataDigest: 'abc',
+        metrics: { delta: -0.1 },
+        promoted: false,
+        reason: 'worse',
+        parentVersion: 'v1',
+      });
       expect((await store.modelVersions('x')).map((v) => [v.step, v.metrics.delta])).toEqual([['refused', -0.1]]);
       expect(await store.deleteWhere({ userId: 'u1' })).toEqual({ routes: 1, feedback: 20 });
       expect(await store.getRoute('r1')).toBeNull();

@@ -20,7 +20,10 @@ describe('batched leave-one-out neighbours', () => {
     const got = await leaveOneOutNeighbours(v, rows, 7, 2);
     expect(tf.memory().numTensors).toBe(before);
     rows.forEach((r, i) => {
-      const want = index.search(v[r]!, 8).filter((h) => h.index !== r).slice(0, 7);
+      const want = index
+        .search(v[r]!, 8)
+        .filter((h) => h.index !== r)
+        .slice(0, 7);
       expect(got[i]!.map((h) => h.index)).toEqual(want.map((h) => h.index));
       got[i]!.forEach((h, j) => expect(h.similarity).toBeCloseTo(want[j]!.similarity, 5));
     });
@@ -40,7 +43,11 @@ describe('batched leave-one-out neighbours', () => {
       got[i]!.forEach((h, j) => expect(h.similarity).toBeCloseTo(want[j]!.similarity, 5));
     });
     // k larger than the index, an empty batch
-    expect(ExactIndex.build(dense.slice(0, 5), 48).searchMany(queries, 9).every((h) => h.length === 5)).toBe(true);
+    expect(
+      ExactIndex.build(dense.slice(0, 5), 48)
+        .searchMany(queries, 9)
+        .every((h) => h.length === 5),
+    ).toBe(true);
     expect(index.searchMany([], 3)).toEqual([]);
     // sparse queries (a few non-zeros, like hashing n-grams): identical to search(), bit for bit
     const sparse = queries.map((q) => l2normalize(Float32Array.from(q, (x, j) => (j % 8 === 0 ? x : 0))));

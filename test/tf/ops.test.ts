@@ -6,7 +6,10 @@ import { Rng } from '../../src/util/rng.js';
 
 function randn(rng: Rng, shape: number[]): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.normal()),
+    shape,
+  );
 }
 
 function close(a: tf.Tensor, b: tf.Tensor | ArrayLike<number>, tol = 1e-5): void {
@@ -44,8 +47,16 @@ describe('tf ops on the cpu backend', () => {
     const bias = randn(rng, [3]) as tf.Tensor1D;
     const w = randn(rng, [5, 3]);
     close(matMulT(a, b), tf.matMul(a, b));
-    const ours = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(dense(x as tf.Tensor2D, y as tf.Tensor2D, z as tf.Tensor1D), w)))([a, b, bias]);
-    const ref = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), z), w)))([a, b, bias]);
+    const ours = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(dense(x as tf.Tensor2D, y as tf.Tensor2D, z as tf.Tensor1D), w)))([
+      a,
+      b,
+      bias,
+    ]);
+    const ref = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), z), w)))([
+      a,
+      b,
+      bias,
+    ]);
     for (let i = 0; i < 3; i++) close(ours[i]!, ref[i]!, 1e-4);
   });
 
@@ -78,7 +89,14 @@ describe('tf ops on the cpu backend', () => {
 
   it('logSigmoid equals log σ(x) and has gradient σ(−x), also for large |x|', () => {
     const x = tf.tensor1d([-80, -10, -1, 0, 0.5, 3, 40]);
-    close(logSigmoid(x), tf.log(tf.sigmoid(tf.tensor1d([-80, -10, -1, 0, 0.5, 3, 40]))).dataSync().map((v, i) => (i === 0 ? -80 : v)), 1e-4);
+    close(
+      logSigmoid(x),
+      tf
+        .log(tf.sigmoid(tf.tensor1d([-80, -10, -1, 0, 0.5, 3, 40])))
+        .dataSync()
+        .map((v, i) => (i === 0 ? -80 : v)),
+      1e-4,
+    );
     const g = tf.grad((t: tf.Tensor) => tf.sum(logSigmoid(t)))(x);
     close(g, tf.sigmoid(tf.neg(x)), 1e-5);
   });
@@ -112,7 +130,9 @@ describe('tf ops on the cpu backend', () => {
     close(maskedBceWithLogits(z, tf.tensor1d(values), tf.tensor1d(mask)), [bce / 3], 1e-5);
     close(maskedMse(tf.sigmoid(z), tf.tensor1d(values), tf.tensor1d(mask)), [mse / 3], 1e-5);
     // Missing cells get no gradient.
-    const g = tf.grad((t: tf.Tensor) => maskedBceWithLogits(t, tf.tensor1d(values), tf.tensor1d(mask)))(z).dataSync();
+    const g = tf
+      .grad((t: tf.Tensor) => maskedBceWithLogits(t, tf.tensor1d(values), tf.tensor1d(mask)))(z)
+      .dataSync();
     expect(g[2]).toBe(0);
     expect(g[4]).toBe(0);
     expect(Math.abs(g[0]!)).toBeGreaterThan(0);
@@ -124,7 +144,11 @@ describe('tf ops on the cpu backend', () => {
     const rng = new Rng(4);
     const x = randn(rng, [3, 5]);
     const d = x.arraySync() as number[][];
-    close(logSumExpLast(x), d.map((r) => Math.log(r.reduce((s, v) => s + Math.exp(v), 0))), 1e-5);
+    close(
+      logSumExpLast(x),
+      d.map((r) => Math.log(r.reduce((s, v) => s + Math.exp(v), 0))),
+      1e-5,
+    );
     const f = (t: tf.Tensor) => tf.sum(tf.square(logSumExpLast(t))) as tf.Scalar;
     close(tf.grad(f)(x), numericGrad(f, x), 2e-2);
   });
@@ -137,7 +161,9 @@ describe('tf ops gradients run on wasm', () => {
     const rng = new Rng(5);
     const table = randn(rng, [6, 4]) as tf.Tensor2D;
     const w = randn(rng, [4, 3]) as tf.Tensor2D;
-    const gs = tf.grads((t: tf.Tensor, ww: tf.Tensor) => tf.sum(logSigmoid(logSumExpLast(dense(embeddingLookup(t as tf.Tensor2D, [1, 3, 3]), ww as tf.Tensor2D)))))([table, w]);
+    const gs = tf.grads((t: tf.Tensor, ww: tf.Tensor) =>
+      tf.sum(logSigmoid(logSumExpLast(dense(embeddingLookup(t as tf.Tensor2D, [1, 3, 3]), ww as tf.Tensor2D)))),
+    )([table, w]);
     for (const g of gs) expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
     expect(Array.from(gs[0]!.dataSync()).some((v) => v !== 0)).toBe(true);
   });

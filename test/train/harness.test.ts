@@ -91,7 +91,12 @@ describe('training harness', () => {
     const res = await trainVariables([w, b], train, cfg({ epochs: 50, patience: 3, lr: 0.02 }), { validation: adversarial });
     expect(res.stoppedEarly).toBe(true);
     expect(res.history.length).toBe(res.bestEpoch + 3);
-    expect(await evaluateLoss(adversarial, Array.from({ length: N }, (_, i) => i))).toBeCloseTo(res.bestValLoss!, 4);
+    expect(
+      await evaluateLoss(
+        adversarial,
+        Array.from({ length: N }, (_, i) => i),
+      ),
+    ).toBeCloseTo(res.bestValLoss!, 4);
     w.dispose();
     b.dispose();
   });

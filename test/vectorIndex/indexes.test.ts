@@ -115,7 +115,12 @@ describe('UsearchIndex', () => {
     const idx = UsearchIndex.build(rows, 48, { m: 16, efConstruction: 100, ef: 64, quantization, threads: 2 });
     expect(idx.size).toBe(3000);
     expect(recall(idx.searchMany(queries, 10), truth)).toBeGreaterThan(0.9);
-    expect(recall(queries.map((q) => idx.search(q, 10)), truth)).toBeGreaterThan(0.9);
+    expect(
+      recall(
+        queries.map((q) => idx.search(q, 10)),
+        truth,
+      ),
+    ).toBeGreaterThan(0.9);
   });
   it('saves to a file and loads straight from it (read or memory-mapped), ef restored from the descriptor', () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmr-test-usearch-'));

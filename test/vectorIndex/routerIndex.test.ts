@@ -50,7 +50,7 @@ describe('neighbour routers on the new index factory', async () => {
     const e = await old.explain(queries[0]!);
     expect(e.index).toBe('hnsw');
     const want = h.search(queries[0]!, 10).map((x) => x.index);
-    expect(((e as { neighbours: { id: string }[] }).neighbours).map((n) => n.id)).toEqual(want.map((i) => train[i]!.id));
+    expect((e as { neighbours: { id: string }[] }).neighbours.map((n) => n.id)).toEqual(want.map((i) => train[i]!.id));
   });
 
   it('knn with search: approximate builds usearch (f16), saves it and loads it back with ef restored', async () => {

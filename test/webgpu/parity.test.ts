@@ -46,11 +46,16 @@ describe('WebGPU kernels agree with wasm for every registry kind', () => {
     [wasm, webgpu] = await Promise.all([runProbe({ ...base, LLMR_BACKEND: 'wasm' }), runProbe({ ...base, ...gpuEnv, LLMR_WASM_THREADS: '1' })]);
     if (webgpu.unavailable) {
       skip = `no WebGPU adapter: ${webgpu.unavailable}`;
-      if (process.env.CI === 'true') throw new Error(`${skip} (under CI=true the WebGPU suite must run: .ci/run installs chromium for its SwiftShader Vulkan driver)`);
+      if (process.env.CI === 'true')
+        throw new Error(`${skip} (under CI=true the WebGPU suite must run: .ci/run installs chromium for its SwiftShader Vulkan driver)`);
       console.warn(`[skip] ${skip}`);
       return;
     }
-    console.log(`[webgpu] ${webgpu.label}; ${Object.entries(webgpu.kinds).map(([k, v]) => `${k} ${v.seconds.toFixed(1)} s`).join(', ')}`);
+    console.log(
+      `[webgpu] ${webgpu.label}; ${Object.entries(webgpu.kinds)
+        .map(([k, v]) => `${k} ${v.seconds.toFixed(1)} s`)
+        .join(', ')}`,
+    );
   }, 600_000);
 
   it('starts webgpu on a named adapter', () => {
@@ -74,7 +79,9 @@ describe('WebGPU kernels agree with wasm for every registry kind', () => {
       expect(b.leaked, 'tensors left after fit, predict, save, load and dispose on webgpu').toBe(0);
       expect(a.leaked).toBe(0);
       const g = agreement(a, b);
-      console.log(`[webgpu] ${kind}: val loss ${a.valLoss?.toFixed(5) ?? '—'} (wasm) vs ${b.valLoss?.toFixed(5) ?? '—'} (webgpu), decisions agree ${(100 * g.decisions).toFixed(1)} %, mean |Δ output| ${g.meanAbsDiff.toExponential(2)}`);
+      console.log(
+        `[webgpu] ${kind}: val loss ${a.valLoss?.toFixed(5) ?? '—'} (wasm) vs ${b.valLoss?.toFixed(5) ?? '—'} (webgpu), decisions agree ${(100 * g.decisions).toFixed(1)} %, mean |Δ output| ${g.meanAbsDiff.toExponential(2)}`,
+      );
       if (g.valLossRel !== null) expect(g.valLossRel).toBeLessThanOrEqual(VAL_LOSS_TOLERANCE);
       else expect(a.valLoss === null && b.valLoss === null).toBe(true);
       expect(g.decisions).toBeGreaterThanOrEqual(DECISION_AGREEMENT);

@@ -22,7 +22,7 @@ const only = (process.env.LLMR_PARITY_KINDS ?? '').split(',').filter(Boolean);
 const pick = (k: string) => only.length === 0 || only.includes(k);
 
 async function main(): Promise<ProbeResult> {
-  let info;
+  let info: Awaited<ReturnType<typeof initBackend>>;
   try {
     info = await initBackend(wanted);
   } catch (e) {

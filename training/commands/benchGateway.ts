@@ -44,19 +44,23 @@ const sampleErrors: string[] = [];
 function post(agent: http.Agent, url: URL, body: string): Promise<Timing> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let first = 0;
-      let errBody = '';
-      res.on('data', (d: Buffer) => {
-        if (!first) first = performance.now() - t0;
-        if (res.statusCode !== 200 && errBody.length < 2_000) errBody += d.toString();
-      });
-      res.on('end', () => {
-        if (errBody && sampleErrors.length < 3) sampleErrors.push(errBody.slice(0, 600));
-        resolve({ totalMs: performance.now() - t0, firstByteMs: first, status: res.statusCode ?? 0 });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let first = 0;
+        let errBody = '';
+        res.on('data', (d: Buffer) => {
+          if (!first) first = performance.now() - t0;
+          if (res.statusCode !== 200 && errBody.length < 2_000) errBody += d.toString();
+        });
+        res.on('end', () => {
+          if (errBody && sampleErrors.length < 3) sampleErrors.push(errBody.slice(0, 600));
+          resolve({ totalMs: performance.now() - t0, firstByteMs: first, status: res.statusCode ?? 0 });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -89,7 +93,12 @@ function cpuSeconds(pid: number | undefined): number | null {
   }
 }
 
-async function throughput(url: URL, bodies: string[], connections: number, seconds: number): Promise<{ rps: number; p50: number; p99: number; errors: number; errorKinds: Record<string, number> }> {
+async function throughput(
+  url: URL,
+  bodies: string[],
+  connections: number,
+  seconds: number,
+): Promise<{ rps: number; p50: number; p99: number; errors: number; errorKinds: Record<string, number> }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const end = performance.now() + seconds * 1000;
   const lat: number[] = [];
@@ -99,7 +108,12 @@ async function throughput(url: URL, bodies: string[], connections: number, secon
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (performance.now() < end) {
-        const t = await post(agent, url, bodies[i++ % bodies.length]!).catch((e: NodeJS.ErrnoException) => ({ totalMs: 0, firstByteMs: 0, status: 0, code: e.code ?? e.message }));
+        const t = await post(agent, url, bodies[i++ % bodies.length]!).catch((e: NodeJS.ErrnoException) => ({
+          totalMs: 0,
+          firstByteMs: 0,
+          status: 0,
+          code: e.code ?? e.message,
+        }));
         if (t.status === 200) lat.push(t.totalMs);
         else {
           errors++;
@@ -154,11 +168,16 @@ export function registerBenchGatewayCommands(ctx: CliContext): void {
           await router.route({ prompt: prompts[i % prompts.length]! });
           routeMs.push(performance.now() - t);
         }
-        log(`router: kNN over ${records.length} prompts, hashing featurizer, ${router.models.length} candidates; in-process route p50 ${f(p(routeMs, 0.5))} ms`);
+        log(
+          `router: kNN over ${records.length} prompts, hashing featurizer, ${router.models.length} candidates; in-process route p50 ${f(p(routeMs, 0.5))} ms`,
+        );
 
         const mock = await startChild(['mock-upstream', '--port', '0', '--reply', 'The answer is forty two, as computed above.'], /on (http:\/\/\S+\/v1)/);
         children.push(mock.child);
-        const config = { upstreams: { mock: { baseUrl: mock.url, maxConcurrency: 512 } }, models: Object.fromEntries(router.models.map((m) => [m, { upstream: 'mock', inputPerMTok: 1, outputPerMTok: 2 }])) };
+        const config = {
+          upstreams: { mock: { baseUrl: mock.url, maxConcurrency: 512 } },
+          models: Object.fromEntries(router.models.map((m) => [m, { upstream: 'mock', inputPerMTok: 1, outputPerMTok: 2 }])),
+        };
         writeFileSync(join(tmp, 'gateway.json'), JSON.stringify(config));
         const gw = await startChild(['serve', '--router', dir, '--gateway', join(tmp, 'gateway.json'), '--port', '0'], /serving on (http:\/\/\S+)/);
         children.push(gw.child);
@@ -166,7 +185,8 @@ export function registerBenchGatewayCommands(ctx: CliContext): void {
         const direct = new URL(`${mock.url}/chat/completions`);
         const via = new URL(`${gw.url}/v1/chat/completions`);
         const concrete = router.models[0]!;
-        const body = (model: string, prompt: string, stream = false) => JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], ...(stream ? { stream: true } : {}) });
+        const body = (model: string, prompt: string, stream = false) =>
+          JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], ...(stream ? { stream: true } : {}) });
         const series: { name: string; url: URL; bodies: string[] }[] = [
           { name: 'stand-in directly', url: direct, bodies: prompts.map((q) => body(concrete, q)) },
           { name: 'gateway, model "router" (routing + proxy)', url: via, bodies: prompts.map((q) => body('router', q)) },
@@ -193,10 +213,12 @@ export function registerBenchGatewayCommands(ctx: CliContext): void {
         for (const s of [series[0]!, series[1]!]) {
           const r = await throughput(s.url, s.bodies, conns, secs);
           tput.push({ name: s.name, ...r, load: loadavg() });
-          log(`  ${conns} connections, ${s.name}: ${r.rps.toFixed(0)} req/s, p50 ${f(r.p50)} ms, errors ${r.errors} ${JSON.stringify(r.errorKinds)} (load ${loadavg()})`);
+          log(
+            `  ${conns} connections, ${s.name}: ${r.rps.toFixed(0)} req/s, p50 ${f(r.p50)} ms, errors ${r.errors} ${JSON.stringify(r.errorKinds)} (load ${loadavg()})`,
+          );
         }
         for (const e of sampleErrors) log(`  error body: ${e}`);
-        const [d, r, c, ds, rs] = rows as [typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0]];
+        const [d, r, c, ds, rs] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
         const md = [
           `Gateway overhead: ${n} sequential requests per series after 100 warm-up, loopback, keep-alive; kNN router over ${records.length} prompts, hashing featurizer, backend ${backend.name}; the stand-in and the gateway in their own processes.`,
           `The five series run interleaved (one request of each in turn) so they share the machine's moments of load; the machine is shared with other agents (${cpus().length} CPUs, load average per row).`,
@@ -214,12 +236,36 @@ export function registerBenchGatewayCommands(ctx: CliContext): void {
           '',
           '| target | req/s | p50 ms | p99 ms | errors | loadavg |',
           '|---|---|---|---|---|---|',
-          ...tput.map((t) => `| ${t.name} | ${t.rps.toFixed(0)} | ${f(t.p50)} | ${f(t.p99)} | ${t.errors}${t.errors ? ` (${Object.entries(t.errorKinds).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''} | ${t.load} |`),
+          ...tput.map(
+            (t) =>
+              `| ${t.name} | ${t.rps.toFixed(0)} | ${f(t.p50)} | ${f(t.p99)} | ${t.errors}${
+                t.errors
+                  ? ` (${Object.entries(t.errorKinds)
+                      .map(([k, v]) => `${k}: ${v}`)
+                      .join(', ')})`
+                  : ''
+              } | ${t.load} |`,
+          ),
         ].join('\n');
         process.stdout.write(md + '\n');
         mkdirSync(o.out, { recursive: true });
         writeFileSync(join(o.out, 'bench-gateway.md'), md + '\n');
-        writeFileSync(join(o.out, 'bench-gateway.json'), JSON.stringify({ backend: backend.name, requests: n, gatewayCpuMsPerRequest: gwCpuMs, mockCpuMsPerRequest: mockCpuMs, routeInProcess: { p50: p(routeMs, 0.5), p99: p(routeMs, 0.99) }, rows, throughput: tput }, null, 2));
+        writeFileSync(
+          join(o.out, 'bench-gateway.json'),
+          JSON.stringify(
+            {
+              backend: backend.name,
+              requests: n,
+              gatewayCpuMsPerRequest: gwCpuMs,
+              mockCpuMsPerRequest: mockCpuMs,
+              routeInProcess: { p50: p(routeMs, 0.5), p99: p(routeMs, 0.99) },
+              rows,
+              throughput: tput,
+            },
+            null,
+            2,
+          ),
+        );
       } finally {
         for (const c of children) c.kill('SIGTERM');
         rmSync(tmp, { recursive: true, force: true });

@@ -108,7 +108,11 @@ function singleQueries(idx: VectorIndex, queries: readonly Float32Array[], k: nu
 
 function python(args: string[], log: Log): { out: Record<string, unknown> | null; reason?: string } {
   const probe = spawnSync(PYTHON, ['-c', 'import numpy, hnswlib'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { out: null, reason: `${PYTHON} cannot import numpy and hnswlib (apt-get install -y python3-numpy python3-hnswlib): ${(probe.stderr || '').trim().split('\n').pop()}` };
+  if (probe.status !== 0)
+    return {
+      out: null,
+      reason: `${PYTHON} cannot import numpy and hnswlib (apt-get install -y python3-numpy python3-hnswlib): ${(probe.stderr || '').trim().split('\n').pop()}`,
+    };
   log(`  python ${args[0]} …`);
   const r = spawnSync(PYTHON, [REFERENCE, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return { out: null, reason: `reference script failed: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}` };
@@ -132,7 +136,11 @@ const f2 = (x: number) => x.toFixed(2);
 
 // ───────────────────────── 1. HNSW build / query / recall / bytes: hnswlib-node vs usearch vs Python hnswlib
 
-function hnswExperiment(o: { n: number; dim: number; queries: number; ef: number[]; threads: number; quant: Quantization[]; skipNode: boolean }, dir: string, log: Log): Table {
+function hnswExperiment(
+  o: { n: number; dim: number; queries: number; ef: number[]; threads: number; quant: Quantization[]; skipNode: boolean },
+  dir: string,
+  log: Log,
+): Table {
   const load0 = loadavg();
   log(`[hnsw] ${o.n} × ${o.dim} clustered vectors, M=16 efConstruction=200, ${o.queries} queries`);
   const all = clustered(o.n + o.queries, o.dim, 1000, 42);
@@ -148,11 +156,24 @@ function hnswExperiment(o: { n: number; dim: number; queries: number; ef: number
   writeF32(queriesF, flat(queries));
   writeFileSync(truthF, new Uint8Array(Int32Array.from(truth.flatMap((t) => t.map((h) => h.index))).buffer));
   // Python hnswlib first: the reference every build time is divided by.
-  const py = python(['hnsw', '--data', dataF, '--queries', queriesF, '--truth', truthF, '--dim', String(o.dim), '--threads', String(o.threads), '--ef', o.ef.join(',')], log);
+  const py = python(
+    ['hnsw', '--data', dataF, '--queries', queriesF, '--truth', truthF, '--dim', String(o.dim), '--threads', String(o.threads), '--ef', o.ef.join(',')],
+    log,
+  );
   const pyBuild = py.out ? (py.out.buildS as number) : Number.NaN;
   if (py.out) {
     for (const e of py.out.ef as { ef: number; p50Ms: number; p99Ms: number; recallAt10: number }[])
-      rows.push([`Python hnswlib ${py.out.numpy ? '' : ''}(reference)`, o.threads, e.ef, f2(pyBuild), '1.00', f3(e.p50Ms), f3(e.p99Ms), f3(e.recallAt10), (py.out.bytesPerVector as number).toFixed(0)]);
+      rows.push([
+        `Python hnswlib ${py.out.numpy ? '' : ''}(reference)`,
+        o.threads,
+        e.ef,
+        f2(pyBuild),
+        '1.00',
+        f3(e.p50Ms),
+        f3(e.p99Ms),
+        f3(e.recallAt10),
+        (py.out.bytesPerVector as number).toFixed(0),
+      ]);
   } else notes.push(`Python hnswlib skipped: ${py.reason}`);
   const ratio = (s: number) => (Number.isFinite(pyBuild) ? (s / pyBuild).toFixed(2) : '—');
   if (!o.skipNode) {
@@ -177,13 +198,27 @@ function hnswExperiment(o: { n: number; dim: number; queries: number; ef: number
       }
     }
   }
-  notes.push('recall@10 against exact float32 search (FlatIndex) on the same vectors; query times are single queries on one thread; build × = build time ÷ Python hnswlib with the same thread count, same vectors, same run.');
-  return { title: `HNSW, ${o.n} × ${o.dim} clustered Gaussian mixture (1,000 clusters), M=16 efConstruction=200`, load: `${load0} → ${loadavg()}`, header: ['index', 'build threads', 'ef', 'build s', 'build × Python hnswlib', 'query p50 ms', 'query p99 ms', 'recall@10', 'bytes/vector'], rows, notes };
+  notes.push(
+    'recall@10 against exact float32 search (FlatIndex) on the same vectors; query times are single queries on one thread; build × = build time ÷ Python hnswlib with the same thread count, same vectors, same run.',
+  );
+  return {
+    title: `HNSW, ${o.n} × ${o.dim} clustered Gaussian mixture (1,000 clusters), M=16 efConstruction=200`,
+    load: `${load0} → ${loadavg()}`,
+    header: ['index', 'build threads', 'ef', 'build s', 'build × Python hnswlib', 'query p50 ms', 'query p99 ms', 'recall@10', 'bytes/vector'],
+    rows,
+    notes,
+  };
 }
 
 // ───────────────────────── 2. Sparse hashing features: inverted index vs the dense dimension-major ExactIndex
 
-async function hashingRows(root: string, total: number, queries: number, featurizeAtMost: number, log: Log): Promise<{ rows: SparseVector[]; queries: Float32Array[]; dim: number; source: string } | string> {
+async function hashingRows(
+  root: string,
+  total: number,
+  queries: number,
+  featurizeAtMost: number,
+  log: Log,
+): Promise<{ rows: SparseVector[]; queries: Float32Array[]; dim: number; source: string } | string> {
   if (!existsSync(root)) return `shared data not found at ${root} (set LLMR_SHARED_DATA or place ../shared/data beside the repo)`;
   const sets = await loadSharedSets(root);
   const prompts = [...new Set(sets.flatMap((s) => [...s.train, ...s.test].map((r) => r.prompt)))];
@@ -215,7 +250,12 @@ async function hashingRows(root: string, total: number, queries: number, featuri
     for (const v of vals) nn += v * v;
     rows.push({ indices: idx, values: vals.map((v) => v / Math.sqrt(nn || 1)) });
   }
-  return { rows, queries: qs, dim: f.dim, source: `hashing features of ${real} real prompts from ${root} (shuffled, seeded; queries: ${queries} other real prompts)${total > real ? ` + ${total - real} perturbed copies in feature space` : ''}` };
+  return {
+    rows,
+    queries: qs,
+    dim: f.dim,
+    source: `hashing features of ${real} real prompts from ${root} (shuffled, seeded; queries: ${queries} other real prompts)${total > real ? ` + ${total - real} perturbed copies in feature space` : ''}`,
+  };
 }
 
 function denseFromSparse(rows: readonly SparseVector[], dim: number): ExactIndex {
@@ -238,23 +278,49 @@ async function sparseExperiment(o: { sizes: number[]; queries: number; root: str
     return { title: 'Sparse hashing features', load: load0, header: [], rows, notes };
   }
   const meanNnz = data.rows.reduce((s, r) => s + r.indices.length, 0) / data.rows.length;
-  notes.push(`${data.source}; ${data.dim} dims, mean ${meanNnz.toFixed(0)} non-zeros per row (${((100 * meanNnz) / data.dim).toFixed(1)}%); k = 40 (the kNN router's default); batch = ${o.queries} queries through searchMany, ms per query.`);
+  notes.push(
+    `${data.source}; ${data.dim} dims, mean ${meanNnz.toFixed(0)} non-zeros per row (${((100 * meanNnz) / data.dim).toFixed(1)}%); k = 40 (the kNN router's default); batch = ${o.queries} queries through searchMany, ms per query.`,
+  );
   for (const n of o.sizes) {
     const sub = data.rows.slice(0, n);
     log(`[sparse] ${n} rows …`);
     const dense = denseFromSparse(sub, data.dim);
     const ref = singleQueries(dense, data.queries, 40);
     const refBatch = timeIt(() => dense.searchMany(data.queries, 40));
-    rows.push([n, 'dense dimension-major ExactIndex (current)', (dense.bytes / n).toFixed(0), f3(ref.p50), f3(ref.p99), f3(refBatch.ms / data.queries.length), '1.00', 'reference']);
+    rows.push([
+      n,
+      'dense dimension-major ExactIndex (current)',
+      (dense.bytes / n).toFixed(0),
+      f3(ref.p50),
+      f3(ref.p99),
+      f3(refBatch.ms / data.queries.length),
+      '1.00',
+      'reference',
+    ]);
     for (const values of ['f32', 'f16'] as const) {
       const b = timeIt(() => SparseIndex.build(sub, data.dim, { values }));
       const s = singleQueries(b.value, data.queries, 40);
       const batch = timeIt(() => b.value.searchMany(data.queries, 40));
       const same = s.hits.every((h, i) => JSON.stringify(h) === JSON.stringify(ref.hits[i]));
-      rows.push([n, `SparseIndex ${values} (build ${f2(b.ms / 1000)} s)`, (b.value.bytes / n).toFixed(0), f3(s.p50), f3(s.p99), f3(batch.ms / data.queries.length), (ref.p50 / s.p50).toFixed(2), same ? 'identical hits' : `recall@40 ${f3(recallK(s.hits, ref.hits))}`]);
+      rows.push([
+        n,
+        `SparseIndex ${values} (build ${f2(b.ms / 1000)} s)`,
+        (b.value.bytes / n).toFixed(0),
+        f3(s.p50),
+        f3(s.p99),
+        f3(batch.ms / data.queries.length),
+        (ref.p50 / s.p50).toFixed(2),
+        same ? 'identical hits' : `recall@40 ${f3(recallK(s.hits, ref.hits))}`,
+      ]);
     }
   }
-  return { title: 'Exact search over sparse hashing features (4,096 dims)', load: `${load0} → ${loadavg()}`, header: ['rows', 'index', 'bytes/row', 'query p50 ms', 'query p99 ms', 'batch ms/query', 'speed-up p50', 'vs dense exact'], rows, notes };
+  return {
+    title: 'Exact search over sparse hashing features (4,096 dims)',
+    load: `${load0} → ${loadavg()}`,
+    header: ['rows', 'index', 'bytes/row', 'query p50 ms', 'query p99 ms', 'batch ms/query', 'speed-up p50', 'vs dense exact'],
+    rows,
+    notes,
+  };
 }
 
 function recallK(got: SearchHit[][], truth: SearchHit[][]): number {
@@ -291,16 +357,38 @@ function denseExperiment(o: { sizes: number[]; dim: number; queries: number }, d
     const legacy = ExactIndex.build(vectors, o.dim);
     const ls = singleQueries(legacy, queries.slice(0, Math.min(queries.length, 100)), 10);
     const lb = timeIt(() => legacy.searchMany(queries, 10));
-    rows.push([n, 'ExactIndex dimension-major JS / tf.matMul batch (current)', f3(ls.p50), f3(ls.p99), f3(lb.ms / queries.length), ...r(ls.p50, lb.ms / queries.length)]);
+    rows.push([
+      n,
+      'ExactIndex dimension-major JS / tf.matMul batch (current)',
+      f3(ls.p50),
+      f3(ls.p99),
+      f3(lb.ms / queries.length),
+      ...r(ls.p50, lb.ms / queries.length),
+    ]);
     for (const js of usearchModule() ? [false, true] : [true]) {
       const idx = FlatIndex.build(vectors, o.dim, { js });
       const s = singleQueries(idx, queries, 10);
       const b = timeIt(() => idx.searchMany(queries, 10));
-      rows.push([n, js ? 'FlatIndex, JS 4-way unrolled scan' : 'FlatIndex, usearch SIMD scan (batch: all cores)', f3(s.p50), f3(s.p99), f3(b.ms / queries.length), ...r(s.p50, b.ms / queries.length)]);
+      rows.push([
+        n,
+        js ? 'FlatIndex, JS 4-way unrolled scan' : 'FlatIndex, usearch SIMD scan (batch: all cores)',
+        f3(s.p50),
+        f3(s.p99),
+        f3(b.ms / queries.length),
+        ...r(s.p50, b.ms / queries.length),
+      ]);
     }
   }
-  notes.push('× numpy = time ÷ numpy in the same run (≤ 2 is the target); numpy here is Debian python3-numpy with its reference BLAS (no OpenBLAS installed), batch = Q @ X.T in chunks of 256.');
-  return { title: `Exact dense search, ${o.dim}-d, k = 10`, load: `${load0} → ${loadavg()}`, header: ['rows', 'method', 'single p50 ms', 'single p99 ms', 'batch ms/query', 'single × numpy', 'batch × numpy'], rows, notes };
+  notes.push(
+    '× numpy = time ÷ numpy in the same run (≤ 2 is the target); numpy here is Debian python3-numpy with its reference BLAS (no OpenBLAS installed), batch = Q @ X.T in chunks of 256.',
+  );
+  return {
+    title: `Exact dense search, ${o.dim}-d, k = 10`,
+    load: `${load0} → ${loadavg()}`,
+    header: ['rows', 'method', 'single p50 ms', 'single p99 ms', 'batch ms/query', 'single × numpy', 'batch × numpy'],
+    rows,
+    notes,
+  };
 }
 
 // ───────────────────────── 4. No cliff: what buildIndex picks as rows grow, against the fixed exactBelow rule
@@ -324,7 +412,9 @@ function cliffExperiment(o: { sizes: number[]; dim: number; queries: number; leg
     for (const n of [9999, 10000]) {
       const vectors = all.slice(0, n);
       log(`[cliff] legacy exactBelow rule at ${n} rows …`);
-      const b = timeIt(() => (n < 10000 ? ExactIndex.build(vectors, o.dim) : HnswIndex.build(vectors, o.dim, { m: 16, efConstruction: 200, efSearch: 100, seed: 42 })));
+      const b = timeIt(() =>
+        n < 10000 ? ExactIndex.build(vectors, o.dim) : HnswIndex.build(vectors, o.dim, { m: 16, efConstruction: 200, efSearch: 100, seed: 42 }),
+      );
       const s = singleQueries(b.value, queries, 40);
       const truth = FlatIndex.build(vectors, o.dim).searchMany(queries, 40);
       rows.push([n, `old rule (exactBelow 10000) → ${b.value.kind}`, f2(b.ms / 1000), '—', f3(s.p50), '—', f3(recallK(s.hits, truth))]);
@@ -336,7 +426,9 @@ function cliffExperiment(o: { sizes: number[]; dim: number; queries: number; leg
     load: `${load0} → ${loadavg()}`,
     header: ['rows', 'index', 'build s', 'estimated build s', 'query p50 ms', 'estimated query ms', 'recall@40'],
     rows,
-    notes: [`hashing features (4,096 dims, 14% non-zero) get the sparse exact index at every size (${sparse}): an HNSW graph over them would store > 4 KB per row.`],
+    notes: [
+      `hashing features (4,096 dims, 14% non-zero) get the sparse exact index at every size (${sparse}): an HNSW graph over them would store > 4 KB per row.`,
+    ],
   };
 }
 
@@ -367,7 +459,12 @@ function compressExperiment(o: { n: number; dim: number; queries: number; ef: nu
       log(`[compress] ${name}: ${c.label} …`);
       const t = performance.now();
       const proj = c.proj ? (c.proj.method === 'pca' ? Projection.pca(vectors, c.proj.dims) : Projection.random(o.dim, c.proj.dims, 42)) : null;
-      const inner = UsearchIndex.build(proj ? vectors.map((v) => proj.apply(v)) : vectors, proj ? proj.outDim : o.dim, { m: c.m, efConstruction: 200, ef: o.ef, quantization: c.q });
+      const inner = UsearchIndex.build(proj ? vectors.map((v) => proj.apply(v)) : vectors, proj ? proj.outDim : o.dim, {
+        m: c.m,
+        efConstruction: 200,
+        ef: o.ef,
+        quantization: c.q,
+      });
       const buildS = (performance.now() - t) / 1000;
       const idx: VectorIndex = proj ? new ProjectedIndex(proj, inner) : inner;
       const bytes = (usearchFileBytes(inner, dir) + (proj ? proj.matrix.byteLength : 0)) / o.n;
@@ -380,7 +477,9 @@ function compressExperiment(o: { n: number; dim: number; queries: number; ef: nu
     load: `${load0} → ${loadavg()}`,
     header: ['data', 'storage', 'M', 'build s', 'bytes/row (graph + vectors + projection)', 'query p50 ms', 'recall@10 vs exact f32'],
     rows,
-    notes: ['bytes/row = the saved usearch file (+ the projection matrix) ÷ rows; recall against exact float32 search over the original 384-d vectors. Target: ≤ 512 B/row at recall@10 ≥ 0.95.'],
+    notes: [
+      'bytes/row = the saved usearch file (+ the projection matrix) ÷ rows; recall against exact float32 search over the original 384-d vectors. Target: ≤ 512 B/row at recall@10 ≥ 0.95.',
+    ],
   };
 }
 
@@ -397,7 +496,9 @@ export function registerBenchIndexCommands(ctx: CliContext): void {
   ctx
     .group('bench', 'benchmarks that print tables')
     .command('index')
-    .description('vector indexes: HNSW (usearch vs hnswlib-node vs Python hnswlib), sparse inverted vs dense exact, exact dense vs numpy, the exact/approximate choice, compact HNSW')
+    .description(
+      'vector indexes: HNSW (usearch vs hnswlib-node vs Python hnswlib), sparse inverted vs dense exact, exact dense vs numpy, the exact/approximate choice, compact HNSW',
+    )
     .option('--experiments <list>', `comma-separated subset of ${EXPERIMENTS.join(',')}`, EXPERIMENTS.join(','))
     .option('--n <rows>', 'HNSW experiment rows (the issue reference point is 100000)', '20000')
     .option('--dim <d>', 'dense dimension', '384')
@@ -416,7 +517,11 @@ export function registerBenchIndexCommands(ctx: CliContext): void {
     .option('--out <dir>', 'write bench-index.{md,json} here', 'out/bench')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const log: Log = (s) => process.stderr.write(s + '\n');
-      const list = (s: unknown) => String(s).split(',').map((x) => x.trim()).filter(Boolean);
+      const list = (s: unknown) =>
+        String(s)
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
       const nums = (s: unknown) => list(s).map(Number);
       const want = list(o.experiments);
       for (const w of want) if (!(EXPERIMENTS as readonly string[]).includes(w)) throw new Error(`unknown experiment ${w}; known: ${EXPERIMENTS.join(', ')}`);
@@ -433,8 +538,34 @@ export function registerBenchIndexCommands(ctx: CliContext): void {
         `Vector index benchmark (backend ${backend.name} for the tf.matMul path; usearch ${usearchModule() ? 'loaded' : 'unavailable'}). This machine's cores are shared with other jobs: read the ratios against the reference measured in the same run (Python hnswlib, numpy, the current index), more than absolute times.\n\n`,
       );
       try {
-        if (want.includes('hnsw')) emit(hnswExperiment({ n: Number(o.n), dim, queries, ef: nums(o.ef), threads: Number(o.threads), quant: list(o.quant) as Quantization[], skipNode: Boolean(o.skipHnswlibNode) }, dir, log));
-        if (want.includes('sparse')) emit(await sparseExperiment({ sizes: nums(o.sparseSizes), queries: Math.min(queries, 200), root: (o.shared as string | undefined) ?? ctx.config.sharedDataDir, real: Number(o.sparseReal) }, log));
+        if (want.includes('hnsw'))
+          emit(
+            hnswExperiment(
+              {
+                n: Number(o.n),
+                dim,
+                queries,
+                ef: nums(o.ef),
+                threads: Number(o.threads),
+                quant: list(o.quant) as Quantization[],
+                skipNode: Boolean(o.skipHnswlibNode),
+              },
+              dir,
+              log,
+            ),
+          );
+        if (want.includes('sparse'))
+          emit(
+            await sparseExperiment(
+              {
+                sizes: nums(o.sparseSizes),
+                queries: Math.min(queries, 200),
+                root: (o.shared as string | undefined) ?? ctx.config.sharedDataDir,
+                real: Number(o.sparseReal),
+              },
+              log,
+            ),
+          );
         if (want.includes('dense')) emit(denseExperiment({ sizes: nums(o.denseSizes), dim, queries }, dir, log));
         if (want.includes('cliff')) emit(cliffExperiment({ sizes: nums(o.cliffSizes), dim, queries: Math.min(queries, 200), legacy: o.legacy !== false }, log));
         if (want.includes('compress')) emit(compressExperiment({ n: Number(o.compressN), dim, queries, ef: 100 }, dir, log));

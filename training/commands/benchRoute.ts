@@ -51,7 +51,16 @@ export function benchIndexes(name: string, vectors: Float32Array[], queries: Flo
     truth.push(new Set(exact.search(q, 10).map((h) => h.index)));
     et.push(performance.now() - t);
   }
-  rows.push({ data: name, n: vectors.length, dim, index: 'exact (brute force)', buildS: exactBuild, queryP50Ms: pct(et, 50), queryP99Ms: pct(et, 99), recallAt10: 1 });
+  rows.push({
+    data: name,
+    n: vectors.length,
+    dim,
+    index: 'exact (brute force)',
+    buildS: exactBuild,
+    queryP50Ms: pct(et, 50),
+    queryP99Ms: pct(et, 99),
+    recallAt10: 1,
+  });
   log(`  exact: build ${exactBuild.toFixed(2)}s, query p50 ${pct(et, 50).toFixed(2)}ms`);
   t = performance.now();
   const hnsw = HnswIndex.build(vectors, dim, { m: 16, efConstruction: 200, efSearch: ef[0]!, seed: 42 }, (d) => {
@@ -68,7 +77,16 @@ export function benchIndexes(name: string, vectors: Float32Array[], queries: Flo
       ht.push(performance.now() - t1);
       hit += r.filter((h) => truth[i]!.has(h.index)).length;
     });
-    rows.push({ data: name, n: vectors.length, dim, index: `HNSW M=16 efC=200 ef=${e}`, buildS, queryP50Ms: pct(ht, 50), queryP99Ms: pct(ht, 99), recallAt10: hit / (10 * queries.length) });
+    rows.push({
+      data: name,
+      n: vectors.length,
+      dim,
+      index: `HNSW M=16 efC=200 ef=${e}`,
+      buildS,
+      queryP50Ms: pct(ht, 50),
+      queryP99Ms: pct(ht, 99),
+      recallAt10: hit / (10 * queries.length),
+    });
     log(`  hnsw ef=${e}: recall@10 ${(hit / (10 * queries.length)).toFixed(3)}, p50 ${pct(ht, 50).toFixed(3)}ms`);
   }
   return rows;
@@ -107,7 +125,11 @@ export function registerBenchRouteCommands(ctx: CliContext): void {
       const http: number[] = [];
       for (let i = 0; i < requests; i++) {
         const t = performance.now();
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: prompts[i % prompts.length], policy: { kind: 'willingness-to-pay', wtp: 100 } }) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: prompts[i % prompts.length], policy: { kind: 'willingness-to-pay', wtp: 100 } }),
+        });
         await res.json();
         http.push(performance.now() - t);
       }
@@ -127,7 +149,13 @@ export function registerBenchRouteCommands(ctx: CliContext): void {
       const lat = [
         { where: 'in process (RouterPipeline.route)', requests, p50Ms: pct(inproc, 50), p99Ms: pct(inproc, 99), perPromptMs: mean(inproc) },
         { where: 'HTTP POST /route (loopback, sequential)', requests, p50Ms: pct(http, 50), p99Ms: pct(http, 99), perPromptMs: mean(http) },
-        { where: `HTTP POST /route/batch (${batchSize} prompts per request)`, requests: batches, p50Ms: pct(batch, 50), p99Ms: pct(batch, 99), perPromptMs: mean(batch) / batchSize },
+        {
+          where: `HTTP POST /route/batch (${batchSize} prompts per request)`,
+          requests: batches,
+          p50Ms: pct(batch, 50),
+          p99Ms: pct(batch, 99),
+          perPromptMs: mean(batch) / batchSize,
+        },
       ];
       // 2. Index: exact vs HNSW on clustered vectors and on real prompts (hashing features, random projection).
       const n = Number(o.n);
@@ -146,11 +174,16 @@ export function registerBenchRouteCommands(ctx: CliContext): void {
         '',
         '| data | index | build s | query p50 ms | query p99 ms | recall@10 |',
         '|---|---|---|---|---|---|',
-        ...idx.map((r) => `| ${r.data} | ${r.index} | ${r.buildS.toFixed(1)} | ${r.queryP50Ms.toFixed(3)} | ${r.queryP99Ms.toFixed(3)} | ${r.recallAt10.toFixed(3)} |`),
+        ...idx.map(
+          (r) => `| ${r.data} | ${r.index} | ${r.buildS.toFixed(1)} | ${r.queryP50Ms.toFixed(3)} | ${r.queryP99Ms.toFixed(3)} | ${r.recallAt10.toFixed(3)} |`,
+        ),
       ].join('\n');
       process.stdout.write(table + '\n');
       if (!existsSync(o.out)) mkdirSync(o.out, { recursive: true });
-      writeFileSync(join(o.out, 'bench-route.json'), JSON.stringify({ backend: backend.name, latency: lat, index: idx, date: new Date().toISOString() }, null, 2));
+      writeFileSync(
+        join(o.out, 'bench-route.json'),
+        JSON.stringify({ backend: backend.name, latency: lat, index: idx, date: new Date().toISOString() }, null, 2),
+      );
       writeFileSync(join(o.out, 'bench-route.md'), table + '\n');
     });
 }

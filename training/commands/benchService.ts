@@ -28,14 +28,35 @@ function startChild(args: string[], env: NodeJS.ProcessEnv, re: RegExp): Promise
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-function send(url: string, path: string, method: string, body: string | null, agent: Agent, headers: Record<string, string> = {}): Promise<{ status: number; ms: number }> {
+function send(
+  url: string,
+  path: string,
+  method: string,
+  body: string | null,
+  agent: Agent,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; ms: number }> {
   const u = new URL(url);
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = request({ host: u.hostname, port: u.port, path, method, agent, headers: { ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}), authorization: `Bearer ${KEY}`, ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
-    });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path,
+        method,
+        agent,
+        headers: {
+          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+          authorization: `Bearer ${KEY}`,
+          ...headers,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+      },
+    );
     req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
     req.end(body ?? undefined);
   });
@@ -46,23 +67,34 @@ async function load(conns: number, seconds: number, one: (agent: Agent) => Promi
   const agent = new Agent({ keepAlive: true, maxSockets: conns });
   const end = performance.now() + seconds * 1000;
   const out: { status: number; ms: number }[] = [];
-  await Promise.all(Array.from({ length: conns }, async () => {
-    while (performance.now() < end) out.push(await one(agent));
-  }));
+  await Promise.all(
+    Array.from({ length: conns }, async () => {
+      while (performance.now() < end) out.push(await one(agent));
+    }),
+  );
   agent.destroy();
   return out;
 }
 
 const stats = (xs: { status: number; ms: number }[], seconds: number) => {
   const ok = xs.filter((x) => x.status === 200).map((x) => x.ms);
-  return { n: xs.length, ok: ok.length, failed: xs.length - ok.length, rps: ok.length / seconds, p50: ok.length ? quantile(ok, 0.5) : NaN, p99: ok.length ? quantile(ok, 0.99) : NaN };
+  return {
+    n: xs.length,
+    ok: ok.length,
+    failed: xs.length - ok.length,
+    rps: ok.length / seconds,
+    p50: ok.length ? quantile(ok, 0.5) : NaN,
+    p99: ok.length ? quantile(ok, 0.99) : NaN,
+  };
 };
 
 export function registerBenchServiceCommands(ctx: CliContext): void {
   const bench = ctx.group('bench', 'benchmarks');
   bench
     .command('service')
-    .description('the HTTP service under load: /route at 64 connections vs a bare express endpoint, /healthz while the heavy lane is saturated, failures across a reload, RSS')
+    .description(
+      'the HTTP service under load: /route at 64 connections vs a bare express endpoint, /healthz while the heavy lane is saturated, failures across a reload, RSS',
+    )
     .option('--data <file>', 'score table to train the router on', 'data/sample/llmrouter-train.jsonl.gz')
     .option('--seconds <n>', 'seconds per measurement', '5')
     .option('--connections <n>', 'concurrent connections', '64')
@@ -75,11 +107,24 @@ export function registerBenchServiceCommands(ctx: CliContext): void {
       const models = join(tmp, 'models');
       const records = await readRecords(o.data, 'scores');
       const prompts = records.slice(0, 200).map((r) => r.prompt);
-      for (const v of ['v1', 'v2']) await (await trainRouter(records, { kind: 'knn', name: 'bench', version: v, prices: loadPrices(undefined, o.data) })).save(join(tmp, 'staging', v));
+      for (const v of ['v1', 'v2'])
+        await (await trainRouter(records, { kind: 'knn', name: 'bench', version: v, prices: loadPrices(undefined, o.data) })).save(join(tmp, 'staging', v));
       cpSync(join(tmp, 'staging', 'v1'), join(models, 'bench', 'v1'), { recursive: true });
       log(`trained kNN on ${records.length} rows; starting llmr serve and a bare express server`);
-      const srv = await startChild([process.argv[1]!, 'serve', '--router', 'bench', '--port', '0'], { LLMR_MODELS_DIR: models, LLMR_API_KEYS: KEY, LLMR_ADMIN_API_KEYS: ADMIN, LLMR_RATE_LIMIT: '1000000' }, /serving on (http:\/\/\S+)/);
-      const bare = await startChild(['--input-type=module', '-e', "import express from 'express'; const a = express(); a.use(express.json()); a.post('/x', (q, r) => r.json({ model: 'm', ok: true })); const s = a.listen(0, '127.0.0.1', () => process.stderr.write('bare on http://127.0.0.1:' + s.address().port + '\\n'));"], {}, /bare on (http:\/\/\S+)/);
+      const srv = await startChild(
+        [process.argv[1]!, 'serve', '--router', 'bench', '--port', '0'],
+        { LLMR_MODELS_DIR: models, LLMR_API_KEYS: KEY, LLMR_ADMIN_API_KEYS: ADMIN, LLMR_RATE_LIMIT: '1000000' },
+        /serving on (http:\/\/\S+)/,
+      );
+      const bare = await startChild(
+        [
+          '--input-type=module',
+          '-e',
+          "import express from 'express'; const a = express(); a.use(express.json()); a.post('/x', (q, r) => r.json({ model: 'm', ok: true })); const s = a.listen(0, '127.0.0.1', () => process.stderr.write('bare on http://127.0.0.1:' + s.address().port + '\\n'));",
+        ],
+        {},
+        /bare on (http:\/\/\S+)/,
+      );
       try {
         let i = 0;
         const body = () => JSON.stringify({ prompt: prompts[i++ % prompts.length], policy: { kind: 'willingness-to-pay', wtp: 100 } });

@@ -112,7 +112,8 @@ function torchReference(script: string, data: TrainingSet, epochs: number, threa
   const python = '/usr/bin/python3';
   if (!existsSync(python)) return { reason: `${python} not found` };
   const probe = spawnSync(python, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { reason: `PyTorch is not installed for ${python} (apt-get install -y python3-torch): ${(probe.stderr || '').trim().split('\n').pop()}` };
+  if (probe.status !== 0)
+    return { reason: `PyTorch is not installed for ${python} (apt-get install -y python3-torch): ${(probe.stderr || '').trim().split('\n').pop()}` };
   const dir = mkdtempSync(join(tmpdir(), 'llmr-bench-torch-'));
   try {
     const n = data.features.length;
@@ -124,7 +125,23 @@ function torchReference(script: string, data: TrainingSet, epochs: number, threa
     data.scores.forEach((r, i) => r.forEach((v, j) => (t[i * nm + j] = v)));
     writeFileSync(join(dir, 'x.f32'), new Uint8Array(x.buffer));
     writeFileSync(join(dir, 't.f32'), new Uint8Array(t.buffer));
-    const args = [script, '--features', join(dir, 'x.f32'), '--targets', join(dir, 't.f32'), '--rows', String(n), '--dim', String(dim), '--models', String(nm), '--epochs', String(epochs), '--threads', String(threads)];
+    const args = [
+      script,
+      '--features',
+      join(dir, 'x.f32'),
+      '--targets',
+      join(dir, 't.f32'),
+      '--rows',
+      String(n),
+      '--dim',
+      String(dim),
+      '--models',
+      String(nm),
+      '--epochs',
+      String(epochs),
+      '--threads',
+      String(threads),
+    ];
     const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) return { reason: `reference script failed: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}` };
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { framework: string; threads: number; secondsPerEpoch: number; samplesPerSec: number };
@@ -156,9 +173,40 @@ type BenchOptions = { rows: string; dim: string; models: string; epochs: string;
 function benchChild(backend: 'wasm' | 'webgpu', threads: number, o: BenchOptions, env: NodeJS.ProcessEnv = process.env): BenchTrainRow[] {
   const dir = mkdtempSync(join(tmpdir(), `llmr-bench-${backend}-`));
   try {
-    const args = [...process.execArgv, process.argv[1]!, 'bench', 'train', '--backends', backend, '--wasm-threads', String(threads), '--rows', o.rows, '--dim', o.dim, '--models', o.models, '--epochs', o.epochs, '--routers', o.routers, '--cpu-rows', o.cpuRows, '--webgpu-rows', o.webgpuRows, '--no-torch', '--out', dir, ...(o.shared ? [] : ['--no-shared'])];
+    const args = [
+      ...process.execArgv,
+      process.argv[1]!,
+      'bench',
+      'train',
+      '--backends',
+      backend,
+      '--wasm-threads',
+      String(threads),
+      '--rows',
+      o.rows,
+      '--dim',
+      o.dim,
+      '--models',
+      o.models,
+      '--epochs',
+      o.epochs,
+      '--routers',
+      o.routers,
+      '--cpu-rows',
+      o.cpuRows,
+      '--webgpu-rows',
+      o.webgpuRows,
+      '--no-torch',
+      '--out',
+      dir,
+      ...(o.shared ? [] : ['--no-shared']),
+    ];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-    if (r.status !== 0) throw new LlmrError(`the ${backend} benchmark${backend === 'wasm' ? ` with ${threads} threads` : ''} failed (exit ${r.status ?? r.signal})`, { field: '--backends', fix: `run it alone (--backends ${backend}) to see the error` });
+    if (r.status !== 0)
+      throw new LlmrError(`the ${backend} benchmark${backend === 'wasm' ? ` with ${threads} threads` : ''} failed (exit ${r.status ?? r.signal})`, {
+        field: '--backends',
+        fix: `run it alone (--backends ${backend}) to see the error`,
+      });
     return (JSON.parse(readFileSync(join(dir, 'bench-train.json'), 'utf8')) as { results: BenchTrainRow[] }).results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -180,119 +228,174 @@ export function registerBenchTrainCommands(ctx: CliContext): void {
     .option('--epochs <n>', 'epochs per gradient-trained router (the first is reported as warm-up)', '3')
     .option('--routers <kinds>', 'comma-separated router kinds', routers.kinds.join(','))
     .option('--backends <names>', `comma-separated backends to try (${BACKEND_ORDER.join(', ')})`, BACKEND_ORDER.join(','))
-    .option('--wasm-threads <list>', `comma-separated wasm thread counts (1..${MAX_WASM_THREADS}); the first runs in this process, the others in child processes`, [...new Set([1, defaultWasmThreads()])].join(','))
+    .option(
+      '--wasm-threads <list>',
+      `comma-separated wasm thread counts (1..${MAX_WASM_THREADS}); the first runs in this process, the others in child processes`,
+      [...new Set([1, defaultWasmThreads()])].join(','),
+    )
     .option('--cpu-rows <n>', 'rows for the pure-JS cpu backend (it is ~10-50× slower)', '256')
     .option('--webgpu-rows <n>', 'rows for WebGPU on a software adapter (SwiftShader runs GPU kernels at CPU speed)', '256')
     .option('--no-shared', 'skip the shared real data set')
     .option('--no-torch', 'skip the PyTorch reference')
     .option('--out <dir>', 'write bench-train.json / .md here', 'out/bench')
-    .action(async (o: { rows: string; dim: string; models: string; epochs: string; routers: string; backends: string; wasmThreads: string; cpuRows: string; webgpuRows: string; shared: boolean; torch: boolean; out: string }) => {
-      const log = (s: string) => process.stderr.write(s + '\n');
-      const num = (flag: string, v: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new LlmrError(`${flag} must be a positive integer, got "${v}"`, { field: flag });
-        return n;
-      };
-      const rows = num('--rows', o.rows);
-      const dim = num('--dim', o.dim);
-      const nModels = num('--models', o.models);
-      const epochs = num('--epochs', o.epochs);
-      const cpuRows = num('--cpu-rows', o.cpuRows);
-      const webgpuRows = num('--webgpu-rows', o.webgpuRows);
-      const kinds = o.routers.split(',').map((s) => s.trim()).filter(Boolean);
-      kinds.forEach((k) => routerSpec(k));
-      const wanted = o.backends.split(',').map((s) => s.trim()).filter(Boolean);
-      const threadCounts = [...new Set(o.wasmThreads.split(',').map((v) => parseWasmThreads(v.trim(), '--wasm-threads')))];
-      const synthetic = syntheticProblem(rows, dim, nModels, 7);
-      const shared = o.shared ? await sharedProblem(resolve(ctx.config.sharedDataDir), log) : 'skipped (--no-shared)';
-      const problems: { name: string; data: TrainingSet }[] = [{ name: `synthetic ${rows}×${dim}, ${nModels} models`, data: synthetic }];
-      if (typeof shared !== 'string') problems.push({ name: `RouterBench train (${shared.features.length}×${shared.features[0]!.length}, ${shared.models.length} models)`, data: shared });
-      else log(`shared data set: ${shared}`);
+    .action(
+      async (o: {
+        rows: string;
+        dim: string;
+        models: string;
+        epochs: string;
+        routers: string;
+        backends: string;
+        wasmThreads: string;
+        cpuRows: string;
+        webgpuRows: string;
+        shared: boolean;
+        torch: boolean;
+        out: string;
+      }) => {
+        const log = (s: string) => process.stderr.write(s + '\n');
+        const num = (flag: string, v: string) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1) throw new LlmrError(`${flag} must be a positive integer, got "${v}"`, { field: flag });
+          return n;
+        };
+        const rows = num('--rows', o.rows);
+        const dim = num('--dim', o.dim);
+        const nModels = num('--models', o.models);
+        const epochs = num('--epochs', o.epochs);
+        const cpuRows = num('--cpu-rows', o.cpuRows);
+        const webgpuRows = num('--webgpu-rows', o.webgpuRows);
+        const kinds = o.routers
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        kinds.forEach((k) => routerSpec(k));
+        const wanted = o.backends
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const threadCounts = [...new Set(o.wasmThreads.split(',').map((v) => parseWasmThreads(v.trim(), '--wasm-threads')))];
+        const synthetic = syntheticProblem(rows, dim, nModels, 7);
+        const shared = o.shared ? await sharedProblem(resolve(ctx.config.sharedDataDir), log) : 'skipped (--no-shared)';
+        const problems: { name: string; data: TrainingSet }[] = [{ name: `synthetic ${rows}×${dim}, ${nModels} models`, data: synthetic }];
+        if (typeof shared !== 'string')
+          problems.push({ name: `RouterBench train (${shared.features.length}×${shared.features[0]!.length}, ${shared.models.length} models)`, data: shared });
+        else log(`shared data set: ${shared}`);
 
-      const backends: { name: string; ok: boolean; reason?: string }[] = [];
-      const results: BenchTrainRow[] = [];
-      for (const b of wanted) {
-        if (!(BACKEND_ORDER as readonly string[]).includes(b)) throw new LlmrError(`unknown backend "${b}"`, { field: '--backends', fix: `use some of: ${BACKEND_ORDER.join(', ')}` });
-        let info;
-        try {
-          info = await initBackend(b as BackendName, { wasmThreads: threadCounts[0] });
-        } catch (e) {
-          const reason = (e as Error).message.replace(/^no TF\.js backend could start \(/, '').replace(/\)$/, '');
-          // No adapter in this process, but chromium's SwiftShader driver is here: its loader needs a fresh process.
-          const env = b === 'webgpu' && !process.env.LLMR_BENCH_CHILD ? swiftShaderEnv() : null;
-          if (env) {
-            log(`backend webgpu: no adapter in this process (${reason}); child process on the SwiftShader Vulkan driver (${env.VK_ICD_FILENAMES})`);
-            const rowsOut = benchChild('webgpu', threadCounts[0]!, o, { ...env, LLMR_BENCH_CHILD: '1' });
-            results.push(...rowsOut);
-            backends.push({ name: b, ok: true, reason: `child process on ${rowsOut[0]?.adapter ?? 'SwiftShader'}` });
+        const backends: { name: string; ok: boolean; reason?: string }[] = [];
+        const results: BenchTrainRow[] = [];
+        for (const b of wanted) {
+          if (!(BACKEND_ORDER as readonly string[]).includes(b))
+            throw new LlmrError(`unknown backend "${b}"`, { field: '--backends', fix: `use some of: ${BACKEND_ORDER.join(', ')}` });
+          let info: Awaited<ReturnType<typeof initBackend>>;
+          try {
+            info = await initBackend(b as BackendName, { wasmThreads: threadCounts[0] });
+          } catch (e) {
+            const reason = (e as Error).message.replace(/^no TF\.js backend could start \(/, '').replace(/\)$/, '');
+            // No adapter in this process, but chromium's SwiftShader driver is here: its loader needs a fresh process.
+            const env = b === 'webgpu' && !process.env.LLMR_BENCH_CHILD ? swiftShaderEnv() : null;
+            if (env) {
+              log(`backend webgpu: no adapter in this process (${reason}); child process on the SwiftShader Vulkan driver (${env.VK_ICD_FILENAMES})`);
+              const rowsOut = benchChild('webgpu', threadCounts[0]!, o, { ...env, LLMR_BENCH_CHILD: '1' });
+              results.push(...rowsOut);
+              backends.push({ name: b, ok: true, reason: `child process on ${rowsOut[0]?.adapter ?? 'SwiftShader'}` });
+              continue;
+            }
+            backends.push({ name: b, ok: false, reason });
+            log(`backend ${b}: unavailable — ${reason}`);
             continue;
           }
-          backends.push({ name: b, ok: false, reason });
-          log(`backend ${b}: unavailable — ${reason}`);
-          continue;
-        }
-        backends.push({ name: b, ok: true, ...(info.adapter ? { reason: `on ${adapterLabel(info.adapter)}` } : {}) });
-        log(`backend ${b}: running (tf ${tf.getBackend()}, ${backendLabel(info)})`);
-        // The pure-JS cpu backend and a software GPU adapter train a prefix of the rows (they are 10-100× slower).
-        const limit = b === 'cpu' ? cpuRows : info.adapter?.software ? webgpuRows : Number.POSITIVE_INFINITY;
-        for (const p of problems) {
-          const data = p.data.features.length > limit ? { ...p.data, ids: p.data.ids.slice(0, limit), features: p.data.features.slice(0, limit), scores: p.data.scores.slice(0, limit) } : p.data;
-          for (const kind of kinds) {
-            log(`  ${p.name} · ${kind} · ${b} (${data.features.length} rows)`);
-            results.push(await benchRouter(kind, data, epochs, info, p.name));
-          }
-        }
-      }
-      // A process starts wasm once with one pool size: other thread counts run as child processes.
-      if (backends.some((b) => b.name === 'wasm' && b.ok))
-        for (const n of threadCounts.slice(1)) {
-          log(`backend wasm with ${n} threads: child process`);
-          results.push(...benchChild('wasm', n, o));
-        }
-
-      const torchRows: TorchRow[] = [];
-      let torchNote = '';
-      if (o.torch && kinds.includes('mlp')) {
-        const script = resolve(import.meta.dirname, '..', 'reference', 'mlp_torch.py');
-        for (const p of problems)
-          for (const threads of [...new Set([1, availableParallelism()])]) {
-            const r = torchReference(script, p.data, epochs, threads, p.name);
-            if ('reason' in r) {
-              torchNote = r.reason;
-              break;
+          backends.push({ name: b, ok: true, ...(info.adapter ? { reason: `on ${adapterLabel(info.adapter)}` } : {}) });
+          log(`backend ${b}: running (tf ${tf.getBackend()}, ${backendLabel(info)})`);
+          // The pure-JS cpu backend and a software GPU adapter train a prefix of the rows (they are 10-100× slower).
+          const limit = b === 'cpu' ? cpuRows : info.adapter?.software ? webgpuRows : Number.POSITIVE_INFINITY;
+          for (const p of problems) {
+            const data =
+              p.data.features.length > limit
+                ? { ...p.data, ids: p.data.ids.slice(0, limit), features: p.data.features.slice(0, limit), scores: p.data.scores.slice(0, limit) }
+                : p.data;
+            for (const kind of kinds) {
+              log(`  ${p.name} · ${kind} · ${b} (${data.features.length} rows)`);
+              results.push(await benchRouter(kind, data, epochs, info, p.name));
             }
-            torchRows.push(r.row);
           }
-        for (const row of results.filter((x) => x.router === 'mlp')) {
-          const t1 = torchRows.find((t) => t.problem === row.problem && t.threads === 1);
-          const tAll = torchRows.filter((t) => t.problem === row.problem && t.threads > 1)[0];
-          const full = problems.find((p) => p.name === row.problem)!.data.features.length === row.rows;
-          if (t1 && full) row.vsTorch1 = row.samplesPerS / t1.samplesPerS;
-          if (tAll && full) row.vsTorchAll = row.samplesPerS / tAll.samplesPerS;
         }
-      } else torchNote = o.torch ? 'mlp not among --routers' : 'skipped (--no-torch)';
-      if (torchNote) log(`PyTorch reference: ${torchNote}`);
+        // A process starts wasm once with one pool size: other thread counts run as child processes.
+        if (backends.some((b) => b.name === 'wasm' && b.ok))
+          for (const n of threadCounts.slice(1)) {
+            log(`backend wasm with ${n} threads: child process`);
+            results.push(...benchChild('wasm', n, o));
+          }
 
-      const md = [
-        `Training throughput (epochs ${epochs}; epoch s = mean after the warm-up epoch; cpu backend on the first ${cpuRows} rows, webgpu on a software adapter on the first ${webgpuRows}):`,
-        '',
-        '| problem | router | backend | threads | rows | epoch s | samples/s | fit s | predict rows/s | ×torch 1 thread | ×torch all cores |',
-        '|---|---|---|---|---|---|---|---|---|---|---|',
-        ...results.map((r) => `| ${r.problem} | ${r.router} | ${r.adapter ? `${r.backend} on ${r.adapter}` : r.backend} | ${r.threads ?? '—'} | ${r.rows} | ${fmt(r.epochS, 3)} | ${fmt(r.samplesPerS, 0)} | ${fmt(r.fitS)} | ${fmt(r.predictRowsPerS, 0)} | ${fmt(r.vsTorch1)} | ${fmt(r.vsTorchAll)} |`),
-        '',
-        torchRows.length ? 'PyTorch reference (training/reference/mlp_torch.py, same MLP, same arrays):' : `PyTorch reference: ${torchNote}`,
-        ...(torchRows.length ? ['', '| problem | framework | threads | epoch s | samples/s |', '|---|---|---|---|---|', ...torchRows.map((t) => `| ${t.problem} | ${t.framework} | ${t.threads} | ${fmt(t.epochS, 3)} | ${fmt(t.samplesPerS, 0)} |`)] : []),
-        '',
-        'Backends:',
-        '',
-        '| backend | status |',
-        '|---|---|',
-        ...backends.map((b) => `| ${b.name} | ${b.ok ? `benchmarked${b.reason ? ` (${b.reason})` : ''}` : `unavailable: ${b.reason}`} |`),
-        ...(typeof shared === 'string' ? ['', `Shared data set: ${shared}`] : []),
-      ].join('\n');
-      process.stdout.write(md + '\n');
-      if (!existsSync(o.out)) mkdirSync(o.out, { recursive: true });
-      writeFileSync(join(o.out, 'bench-train.json'), JSON.stringify({ date: new Date().toISOString(), epochs, results, torch: torchRows, torchNote, backends, shared: typeof shared === 'string' ? shared : 'routerbench train' }, null, 2));
-      writeFileSync(join(o.out, 'bench-train.md'), md + '\n');
-    });
+        const torchRows: TorchRow[] = [];
+        let torchNote = '';
+        if (o.torch && kinds.includes('mlp')) {
+          const script = resolve(import.meta.dirname, '..', 'reference', 'mlp_torch.py');
+          for (const p of problems)
+            for (const threads of [...new Set([1, availableParallelism()])]) {
+              const r = torchReference(script, p.data, epochs, threads, p.name);
+              if ('reason' in r) {
+                torchNote = r.reason;
+                break;
+              }
+              torchRows.push(r.row);
+            }
+          for (const row of results.filter((x) => x.router === 'mlp')) {
+            const t1 = torchRows.find((t) => t.problem === row.problem && t.threads === 1);
+            const tAll = torchRows.filter((t) => t.problem === row.problem && t.threads > 1)[0];
+            const full = problems.find((p) => p.name === row.problem)!.data.features.length === row.rows;
+            if (t1 && full) row.vsTorch1 = row.samplesPerS / t1.samplesPerS;
+            if (tAll && full) row.vsTorchAll = row.samplesPerS / tAll.samplesPerS;
+          }
+        } else torchNote = o.torch ? 'mlp not among --routers' : 'skipped (--no-torch)';
+        if (torchNote) log(`PyTorch reference: ${torchNote}`);
+
+        const md = [
+          `Training throughput (epochs ${epochs}; epoch s = mean after the warm-up epoch; cpu backend on the first ${cpuRows} rows, webgpu on a software adapter on the first ${webgpuRows}):`,
+          '',
+          '| problem | router | backend | threads | rows | epoch s | samples/s | fit s | predict rows/s | ×torch 1 thread | ×torch all cores |',
+          '|---|---|---|---|---|---|---|---|---|---|---|',
+          ...results.map(
+            (r) =>
+              `| ${r.problem} | ${r.router} | ${r.adapter ? `${r.backend} on ${r.adapter}` : r.backend} | ${r.threads ?? '—'} | ${r.rows} | ${fmt(r.epochS, 3)} | ${fmt(r.samplesPerS, 0)} | ${fmt(r.fitS)} | ${fmt(r.predictRowsPerS, 0)} | ${fmt(r.vsTorch1)} | ${fmt(r.vsTorchAll)} |`,
+          ),
+          '',
+          torchRows.length ? 'PyTorch reference (training/reference/mlp_torch.py, same MLP, same arrays):' : `PyTorch reference: ${torchNote}`,
+          ...(torchRows.length
+            ? [
+                '',
+                '| problem | framework | threads | epoch s | samples/s |',
+                '|---|---|---|---|---|',
+                ...torchRows.map((t) => `| ${t.problem} | ${t.framework} | ${t.threads} | ${fmt(t.epochS, 3)} | ${fmt(t.samplesPerS, 0)} |`),
+              ]
+            : []),
+          '',
+          'Backends:',
+          '',
+          '| backend | status |',
+          '|---|---|',
+          ...backends.map((b) => `| ${b.name} | ${b.ok ? `benchmarked${b.reason ? ` (${b.reason})` : ''}` : `unavailable: ${b.reason}`} |`),
+          ...(typeof shared === 'string' ? ['', `Shared data set: ${shared}`] : []),
+        ].join('\n');
+        process.stdout.write(md + '\n');
+        if (!existsSync(o.out)) mkdirSync(o.out, { recursive: true });
+        writeFileSync(
+          join(o.out, 'bench-train.json'),
+          JSON.stringify(
+            {
+              date: new Date().toISOString(),
+              epochs,
+              results,
+              torch: torchRows,
+              torchNote,
+              backends,
+              shared: typeof shared === 'string' ? shared : 'routerbench train',
+            },
+            null,
+            2,
+          ),
+        );
+        writeFileSync(join(o.out, 'bench-train.md'), md + '\n');
+      },
+    );
 }

@@ -12,10 +12,17 @@ export function registerCoreCommands(ctx: CliContext): void {
       const r = await doctorReport(ctx.config);
       if (o.json) return void process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       const lines = [`llm-router-tfjs ${r.version} on node ${r.node} (${r.platform})`, '', `TF.js backend in use: ${backendLabel(r.backend)}`];
-      if (r.backend.name === 'wasm') lines.push(`  wasm threads: ${r.backend.threads} (LLMR_WASM_THREADS=${process.env.LLMR_WASM_THREADS || 'auto'}; auto = every core up to 8 = ${defaultWasmThreads()} here)`);
+      if (r.backend.name === 'wasm')
+        lines.push(
+          `  wasm threads: ${r.backend.threads} (LLMR_WASM_THREADS=${process.env.LLMR_WASM_THREADS || 'auto'}; auto = every core up to 8 = ${defaultWasmThreads()} here)`,
+        );
       for (const a of r.backend.attempts) lines.push(`  ${a.ok ? '✓' : '✗'} ${a.name}${a.reason ? `: ${a.reason}` : ''}`);
       const w = r.webgpuAdapter;
-      lines.push('reason' in w ? `WebGPU adapter: none (${w.reason})` : `WebGPU adapter: vendor ${w.vendor || '?'}, architecture ${w.architecture || '?'}, "${w.description || w.device}"${w.software ? ' (software: a CPU implementation of Vulkan, slower than wasm; used only with LLMR_BACKEND=webgpu)' : ' (hardware)'}`);
+      lines.push(
+        'reason' in w
+          ? `WebGPU adapter: none (${w.reason})`
+          : `WebGPU adapter: vendor ${w.vendor || '?'}, architecture ${w.architecture || '?'}, "${w.description || w.device}"${w.software ? ' (software: a CPU implementation of Vulkan, slower than wasm; used only with LLMR_BACKEND=webgpu)' : ' (hardware)'}`,
+      );
       const group = (status: string, title: string, mark: string) => {
         const fs = r.featurizers.filter((f) => f.status === status);
         if (fs.length) lines.push(`  ${title}:`, ...fs.map((f) => `    ${mark} ${f.kind}${f.reason ? `: ${f.reason}` : ''}`));

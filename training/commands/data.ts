@@ -32,7 +32,9 @@ export function registerDataCommands(ctx: CliContext): void {
       const kind = await kindOf(file, o.kind);
       const rep = await validateFile(file, kind, Math.max(1, Number(o.maxErrors) || 20));
       const bad = rep.rows - rep.valid;
-      out(`${file}: ${rep.rows} ${kind} records, ${rep.valid} valid, ${bad} invalid${rep.duplicateIds.length ? `, duplicate ids: ${rep.duplicateIds.join(', ')}` : ''}`);
+      out(
+        `${file}: ${rep.rows} ${kind} records, ${rep.valid} valid, ${bad} invalid${rep.duplicateIds.length ? `, duplicate ids: ${rep.duplicateIds.join(', ')}` : ''}`,
+      );
       for (const e of rep.errors) out(`  ${e}`);
       if (bad > rep.errors.length) out(`  ... ${bad - rep.errors.length} more`);
       if (bad || rep.duplicateIds.length) process.exitCode = 2;
@@ -56,7 +58,16 @@ export function registerDataCommands(ctx: CliContext): void {
       }
       if (r.prices) writeJson(join(o.out, 'prices.json'), r.prices);
       const imp = IMPORTERS[o.format]!;
-      writeJson(join(o.out, 'import.json'), { format: r.format, kind: r.kind, input: resolve(o.input), license: imp.license, options: { keepContaminated: o.keepContaminated ?? false }, splits, prices: r.prices ? 'prices.json' : null, notes: r.notes });
+      writeJson(join(o.out, 'import.json'), {
+        format: r.format,
+        kind: r.kind,
+        input: resolve(o.input),
+        license: imp.license,
+        options: { keepContaminated: o.keepContaminated ?? false },
+        splits,
+        prices: r.prices ? 'prices.json' : null,
+        notes: r.notes,
+      });
       out(`${r.format} → ${o.out} (${r.kind})`);
       for (const s of Object.values(splits)) out(`  ${s.file}: ${s.rows} records`);
       if (r.prices) out(`  prices.json: ${Object.keys(r.prices).length} models`);
@@ -69,7 +80,11 @@ export function registerDataCommands(ctx: CliContext): void {
     .requiredOption('--out <dir>', 'output folder: train.jsonl, validation.jsonl, test.jsonl, split.json')
     .option('--fractions <list>', 'train,validation,test fractions', '0.8,0.1,0.1')
     .option('--salt <salt>', 'hash salt (same salt → same assignment)', '')
-    .option('--hash <hash>', `salted (default: sha256(salt \\0 prompt)) or a plain hash of salt+prompt, digest / 2^bits: ${SPLIT_HASHES.slice(1).join(', ')}`, 'salted')
+    .option(
+      '--hash <hash>',
+      `salted (default: sha256(salt \\0 prompt)) or a plain hash of salt+prompt, digest / 2^bits: ${SPLIT_HASHES.slice(1).join(', ')}`,
+      'salted',
+    )
     .option('--buckets <n>', 'with a plain hash: (digest mod n) / n instead of digest / 2^bits')
     .option('--kind <kind>', 'scores | pairwise (default: detected)')
     .option('--gzip', 'write .jsonl.gz')
@@ -97,7 +112,17 @@ export function registerDataCommands(ctx: CliContext): void {
         copyFileSync(prices, join(o.out, 'prices.json'));
         out(`  prices.json: copied from ${prices}`);
       }
-      writeJson(join(o.out, 'split.json'), { source: resolve(file), kind, fractions, salt: o.salt, hash, ...(buckets ? { buckets } : {}), method: splitMethod(hash, buckets), splits: summary, ...(prices ? { prices: { file: 'prices.json', from: resolve(prices) } } : {}) });
+      writeJson(join(o.out, 'split.json'), {
+        source: resolve(file),
+        kind,
+        fractions,
+        salt: o.salt,
+        hash,
+        ...(buckets ? { buckets } : {}),
+        method: splitMethod(hash, buckets),
+        splits: summary,
+        ...(prices ? { prices: { file: 'prices.json', from: resolve(prices) } } : {}),
+      });
     });
 
   data

@@ -43,7 +43,10 @@ export function registerDemoCommands(ctx: CliContext): void {
       const backend = await initBackend(ctx.config.backend);
       const trainPath = join(SAMPLE, 'llmrouter-train.jsonl.gz');
       const testPath = join(SAMPLE, 'llmrouter-test.jsonl.gz');
-      if (!existsSync(trainPath)) throw new LlmrError(`bundled sample ${trainPath} is missing`, { fix: 'the package ships data/sample/: reinstall llm-router-tfjs, or run from a checkout of the repository' });
+      if (!existsSync(trainPath))
+        throw new LlmrError(`bundled sample ${trainPath} is missing`, {
+          fix: 'the package ships data/sample/: reinstall llm-router-tfjs, or run from a checkout of the repository',
+        });
       const say = (s: string) => process.stdout.write(s + '\n');
       say(`llmr demo — TF.js backend: ${backendLabel(backend)}\n`);
       const train = await readRecords(trainPath, 'scores');
@@ -51,8 +54,18 @@ export function registerDemoCommands(ctx: CliContext): void {
       const prices = loadPrices(join(SAMPLE, 'llmrouter-prices.json'), trainPath)!;
       say(`1. data: ${train.length} training and ${test.length} held-out prompts from ${SAMPLE}/ (LLMRouter, MIT; see data/ATTRIBUTION.md)`);
       const version = newVersion();
-      const router = await trainRouter(train, { kind: 'knn', name: 'demo-knn', version, prices, source: trainPath, backend: backend.name, params: { keepPrompts: true } });
-      say(`2. trained a kNN router (k=${(router.router.params as { k: number }).k}, hashing featurizer, ${router.featurizer.dim} dims) over ${router.models.length} candidate models`);
+      const router = await trainRouter(train, {
+        kind: 'knn',
+        name: 'demo-knn',
+        version,
+        prices,
+        source: trainPath,
+        backend: backend.name,
+        params: { keepPrompts: true },
+      });
+      say(
+        `2. trained a kNN router (k=${(router.router.params as { k: number }).k}, hashing featurizer, ${router.featurizer.dim} dims) over ${router.models.length} candidate models`,
+      );
 
       const table = evalTableFromRecords('llmrouter sample test', test, prices, router.models);
       const pred = await router.score(table.prompts);
@@ -64,7 +77,10 @@ export function registerDemoCommands(ctx: CliContext): void {
         let q = 0;
         let c = 0;
         table.quality.forEach((qq, i) => {
-          const d = decide(table.models.map((m, j) => ({ model: m, quality: pred[i]![j]!, cost: prices.cost(m, table.prompts[i]!) })), policy);
+          const d = decide(
+            table.models.map((m, j) => ({ model: m, quality: pred[i]![j]!, cost: prices.cost(m, table.prompts[i]!) })),
+            policy,
+          );
           const j = table.models.indexOf(d.model);
           q += qq[j]!;
           c += table.cost[i]![j]!;
@@ -81,31 +97,57 @@ export function registerDemoCommands(ctx: CliContext): void {
         ...[3, 1, 0.3].map((f) => policyRow(`kNN router, willingness to pay ${wtp(f)} $/quality`, { kind: 'willingness-to-pay', wtp: wtp(f) })),
         policyRow(`kNN router, cheapest ≥ ${best[1].toFixed(2)}`, { kind: 'cheapest-above', target: best[1] }),
       ];
-      const ev = evaluateRouters(table, [{ name: 'kNN', kind: 'knn', pred, expectedCost: table.prompts.map((p) => Float64Array.from(table.models, (m) => prices.cost(m, p))) }], { bootstrap: 0, pair: null });
+      const ev = evaluateRouters(
+        table,
+        [{ name: 'kNN', kind: 'knn', pred, expectedCost: table.prompts.map((p) => Float64Array.from(table.models, (m) => prices.cost(m, p))) }],
+        { bootstrap: 0, pair: null },
+      );
       say(`\n3. held-out quality and cost (${table.ids.length} prompts; cost from list prices per 1M tokens, ~4 chars/token):\n`);
       say('| policy / model | mean quality | cost per 1k queries |');
       say('|---|---|---|');
       for (const r of rows) say(`| ${r[0]} | ${r[1].toFixed(3)} | ${usdPer1k(r[2])} |`);
       for (const r of routerRows) say(`| **${r[0]}** | ${r[1].toFixed(3)} | ${usdPer1k(r[2])} |`);
       say(`| oracle (cheapest best model per prompt) | ${orc.quality.toFixed(3)} | ${usdPer1k(orc.cost)} |`);
-      say(`\n   AIQ (area under the cost–quality hull, RouterBench): kNN ${ev.routers[0]!.aiq.toFixed(3)} vs Zero router ${ev.zero.aiq.toFixed(3)} vs random ${ev.random.aiq.toFixed(3)}`);
+      say(
+        `\n   AIQ (area under the cost–quality hull, RouterBench): kNN ${ev.routers[0]!.aiq.toFixed(3)} vs Zero router ${ev.zero.aiq.toFixed(3)} vs random ${ev.random.aiq.toFixed(3)}`,
+      );
       say(`   best single model: ${best[0]} ${best[1].toFixed(3)} at ${usdPer1k(best[2])}`);
 
       const dir = join(ctx.config.modelsDir, 'demo-knn', version);
-      await router.save(dir, { metrics: { heldOut: { rows: table.ids.length, aiq: ev.routers[0]!.aiq, zeroAiq: ev.zero.aiq, maxQuality: routerRows[0]![1] } } });
+      await router.save(dir, {
+        metrics: { heldOut: { rows: table.ids.length, aiq: ev.routers[0]!.aiq, zeroAiq: ev.zero.aiq, maxQuality: routerRows[0]![1] } },
+      });
       say(`\n4. saved the router artifact → ${dir} (llmr models verify ${dir})`);
 
       // The reward side: a pairwise response ranker on the bundled PandaLM human preferences.
       const pandalm = join(SAMPLE, 'pandalm-pairs.jsonl.gz');
       const { pairs } = textPairsFromRecords(await readRecords(pandalm, 'pairwise'), pandalm);
       const split = splitPairs(pairs);
-      const ranker = await RankerPipeline.train(split.train, { kind: 'pairwise', validation: split.validation, meta: { name: 'demo-ranker', version, backend: backend.name, trainingData: { digest: recordsDigest(split.train), rows: split.train.length, source: pandalm } } });
-      const rev = evaluateRanker('pandalm sample', 'test', split.test, await ranker.comparePairs(split.test), { name: 'demo-ranker', kind: 'pairwise' }, { bootstrap: 200 });
+      const ranker = await RankerPipeline.train(split.train, {
+        kind: 'pairwise',
+        validation: split.validation,
+        meta: {
+          name: 'demo-ranker',
+          version,
+          backend: backend.name,
+          trainingData: { digest: recordsDigest(split.train), rows: split.train.length, source: pandalm },
+        },
+      });
+      const rev = evaluateRanker(
+        'pandalm sample',
+        'test',
+        split.test,
+        await ranker.comparePairs(split.test),
+        { name: 'demo-ranker', kind: 'pairwise' },
+        { bootstrap: 200 },
+      );
       const rdir = join(ctx.config.modelsDir, 'demo-ranker', version);
       await ranker.save(rdir, { metrics: { test: rev } });
       const ci = rev.ranker.ci ? ` (95% CI ${rev.ranker.ci.lo.toFixed(3)}–${rev.ranker.ci.hi.toFixed(3)})` : '';
       say(`\n5. trained a pairwise response ranker on ${split.train.length} PandaLM human preferences (Apache-2.0): held-out agreement with the`);
-      say(`   human majority on ${rev.ranker.n} non-tie pairs: ranker ${rev.ranker.accuracy.toFixed(3)}${ci}, "longer answer wins" ${rev.baselines.length.accuracy.toFixed(3)}, random ${rev.baselines.random.accuracy.toFixed(3)}`);
+      say(
+        `   human majority on ${rev.ranker.n} non-tie pairs: ranker ${rev.ranker.accuracy.toFixed(3)}${ci}, "longer answer wins" ${rev.baselines.length.accuracy.toFixed(3)}, random ${rev.baselines.random.accuracy.toFixed(3)}`,
+      );
       say(`   saved → ${rdir}`);
       say(`   demo finished in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       if (!o.serve) return;
@@ -116,16 +158,46 @@ export function registerDemoCommands(ctx: CliContext): void {
       const gatewayFile = join('out', 'demo', 'gateway.json');
       mkdirSync(dirname(gatewayFile), { recursive: true });
       const priceOf = (m: string) => prices.entries[m] ?? {};
-      writeFileSync(gatewayFile, JSON.stringify({ upstreams: { local: { baseUrl: mock.url } }, models: Object.fromEntries(router.models.map((m) => [m, { upstream: 'local', inputPerMTok: priceOf(m).inputPerMTok ?? 0, outputPerMTok: priceOf(m).outputPerMTok ?? 0 }])) }, null, 2) + '\n');
-      const running = await runServer({ router: dir, ranker: rdir, port, modelsDir: ctx.config.modelsDir, backend: ctx.config.backend, loadRanker: loadRankService, gateway: gatewayFile });
+      writeFileSync(
+        gatewayFile,
+        JSON.stringify(
+          {
+            upstreams: { local: { baseUrl: mock.url } },
+            models: Object.fromEntries(
+              router.models.map((m) => [m, { upstream: 'local', inputPerMTok: priceOf(m).inputPerMTok ?? 0, outputPerMTok: priceOf(m).outputPerMTok ?? 0 }]),
+            ),
+          },
+          null,
+          2,
+        ) + '\n',
+      );
+      const running = await runServer({
+        router: dir,
+        ranker: rdir,
+        port,
+        modelsDir: ctx.config.modelsDir,
+        backend: ctx.config.backend,
+        loadRanker: loadRankService,
+        gateway: gatewayFile,
+      });
       say(`\n6. serving on ${running.url} — try:\n`);
-      say(`   curl -s ${running.url}/route -H 'content-type: application/json' \\\n     -d '{"prompt":"Solve 3x + 5 = 20 for x.","policy":{"kind":"willingness-to-pay","wtp":${wtp(1)}},"explain":true}'`);
-      say(`   curl -s ${running.url}/rank -H 'content-type: application/json' \\\n     -d '{"prompt":"Name a primary colour.","responses":[{"text":"Blue is a primary colour."},{"text":"Dog."}]}'`);
+      say(
+        `   curl -s ${running.url}/route -H 'content-type: application/json' \\\n     -d '{"prompt":"Solve 3x + 5 = 20 for x.","policy":{"kind":"willingness-to-pay","wtp":${wtp(1)}},"explain":true}'`,
+      );
+      say(
+        `   curl -s ${running.url}/rank -H 'content-type: application/json' \\\n     -d '{"prompt":"Name a primary colour.","responses":[{"text":"Blue is a primary colour."},{"text":"Dog."}]}'`,
+      );
       say(`   curl -s ${running.url}/openapi.json | head -c 300`);
       say(`\n7. OpenAI-compatible gateway on the same port (config ${gatewayFile}; upstream: the local stand-in at ${mock.url}):\n`);
-      say(`   curl -si ${running.url}/v1/chat/completions -H 'content-type: application/json' \\\n     -d '{"model":"router","messages":[{"role":"user","content":"Solve 3x + 5 = 20 for x."}]}'`);
-      say(`   curl -sN ${running.url}/v1/chat/completions -H 'content-type: application/json' \\\n     -d '{"model":"router","stream":true,"messages":[{"role":"user","content":"Write a haiku about the sea."}]}'`);
-      say(`   node --input-type=module -e "import OpenAI from 'openai'; const c = new OpenAI({ baseURL: '${running.url}/v1', apiKey: 'unused' }); \\\n     const r = await c.chat.completions.create({ model: 'router', messages: [{ role: 'user', content: 'Solve 3x + 5 = 20 for x.' }] }); console.log(r.model, r.choices[0].message.content)"`);
+      say(
+        `   curl -si ${running.url}/v1/chat/completions -H 'content-type: application/json' \\\n     -d '{"model":"router","messages":[{"role":"user","content":"Solve 3x + 5 = 20 for x."}]}'`,
+      );
+      say(
+        `   curl -sN ${running.url}/v1/chat/completions -H 'content-type: application/json' \\\n     -d '{"model":"router","stream":true,"messages":[{"role":"user","content":"Write a haiku about the sea."}]}'`,
+      );
+      say(
+        `   node --input-type=module -e "import OpenAI from 'openai'; const c = new OpenAI({ baseURL: '${running.url}/v1', apiKey: 'unused' }); \\\n     const r = await c.chat.completions.create({ model: 'router', messages: [{ role: 'user', content: 'Solve 3x + 5 = 20 for x.' }] }); console.log(r.model, r.choices[0].message.content)"`,
+      );
       say(`\n   Ctrl-C to stop.`);
       await new Promise(() => {});
     });

@@ -29,7 +29,9 @@ const rate = (flag: string) => (v: string) => {
 export function registerGatewayCommands(ctx: CliContext): void {
   ctx.program
     .command('mock-upstream')
-    .description('start a local OpenAI-compatible stand-in (POST /v1/chat/completions with real SSE, GET /v1/models): echo or canned answers, latency, errors, 429s')
+    .description(
+      'start a local OpenAI-compatible stand-in (POST /v1/chat/completions with real SSE, GET /v1/models): echo or canned answers, latency, errors, 429s',
+    )
     .option('--port <n>', 'port (0 = any free one)', numberFlag('--port'), 9000)
     .option('--host <h>', 'interface', '127.0.0.1')
     .option('--reply <text>', 'canned answer (default: echo the last user message)')
@@ -44,14 +46,31 @@ export function registerGatewayCommands(ctx: CliContext): void {
     .option('--model <id=status>', 'per-model status, repeatable (e.g. --model gpt-4o=500)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--seed <n>', 'seed of the random errors', numberFlag('--seed'), 7)
     .action(async (o: MockFlags) => {
-      const defaults: MockBehaviour = { reply: o.reply, latencyMs: o.latency, firstByteDelayMs: o.firstByteDelay, chunkDelayMs: o.chunkDelay, wordsPerChunk: o.wordsPerChunk, status: o.status, usage: o.usage };
+      const defaults: MockBehaviour = {
+        reply: o.reply,
+        latencyMs: o.latency,
+        firstByteDelayMs: o.firstByteDelay,
+        chunkDelayMs: o.chunkDelay,
+        wordsPerChunk: o.wordsPerChunk,
+        status: o.status,
+        usage: o.usage,
+      };
       const models: Record<string, MockBehaviour> = {};
       for (const m of o.model ?? []) {
         const [id, status] = m.split('=');
-        if (!id || !status || !Number.isInteger(Number(status))) throw new LlmrError(`--model must be <id>=<status>, got "${m}"`, { field: '--model', fix: 'e.g. --model gpt-4o=500' });
+        if (!id || !status || !Number.isInteger(Number(status)))
+          throw new LlmrError(`--model must be <id>=<status>, got "${m}"`, { field: '--model', fix: 'e.g. --model gpt-4o=500' });
         models[id] = { status: Number(status) };
       }
-      const mock = await startMockUpstream({ port: o.port, host: o.host, defaults, models, errorRate: o.errorRate, rateLimitRate: o.rateLimitRate, seed: o.seed });
+      const mock = await startMockUpstream({
+        port: o.port,
+        host: o.host,
+        defaults,
+        models,
+        errorRate: o.errorRate,
+        rateLimitRate: o.rateLimitRate,
+        seed: o.seed,
+      });
       process.stderr.write(`mock upstream (OpenAI-compatible) on ${mock.url}  — baseUrl for a gateway config: "${mock.url}"\n`);
       const stop = () => mock.close().then(() => process.exit(0));
       process.once('SIGINT', stop);

@@ -46,9 +46,18 @@ export function registerModelsCommands(ctx: CliContext): void {
     .option('--dry-run', 'list what would be removed')
     .action((o: { maxAge: string; dryRun?: boolean }) => {
       const hours = Number(o.maxAge);
-      if (!Number.isFinite(hours) || hours < 0) throw new LlmrError(`--max-age must be a number of hours ≥ 0, got "${o.maxAge}"`, { field: '--max-age', fix: 'e.g. --max-age 6' });
+      if (!Number.isFinite(hours) || hours < 0)
+        throw new LlmrError(`--max-age must be a number of hours ≥ 0, got "${o.maxAge}"`, { field: '--max-age', fix: 'e.g. --max-age 6' });
       const root = ctx.config.modelsDir;
-      const parents = existsSync(root) ? [root, ...readdirSync(root).filter((n) => !n.startsWith('.')).map((n) => join(root, n)).filter((p) => statSync(p).isDirectory())] : [];
+      const parents = existsSync(root)
+        ? [
+            root,
+            ...readdirSync(root)
+              .filter((n) => !n.startsWith('.'))
+              .map((n) => join(root, n))
+              .filter((p) => statSync(p).isDirectory()),
+          ]
+        : [];
       let n = 0;
       let bytes = 0;
       for (const p of parents) {

@@ -46,7 +46,8 @@ export function policyFromFlags(o: PolicyFlags): Policy | undefined {
   if (o.maxCost !== undefined) return { kind: 'budget', maxCost: num('--max-cost', o.maxCost) };
   if (o.target !== undefined) return { kind: 'cheapest-above', target: num('--target', o.target) };
   if (o.threshold !== undefined || o.strong || o.weak) {
-    if (!o.strong || !o.weak || o.threshold === undefined) throw new LlmrError('the threshold policy needs --strong, --weak and --threshold', { field: '--threshold' });
+    if (!o.strong || !o.weak || o.threshold === undefined)
+      throw new LlmrError('the threshold policy needs --strong, --weak and --threshold', { field: '--threshold' });
     return { kind: 'threshold', strong: o.strong, weak: o.weak, threshold: num('--threshold', o.threshold) };
   }
   return undefined;

@@ -8,7 +8,9 @@ const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const BOOL = new Set(['insecure', 'watch', 'storePrompts', 'online']);
 
 export function registerServeCommands(ctx: CliContext): void {
-  const cmd = ctx.program.command('serve').description('start the HTTP service (POST /route, /route/batch, /rank; auth, limits, drain on SIGTERM, reload on SIGHUP)');
+  const cmd = ctx.program
+    .command('serve')
+    .description('start the HTTP service (POST /route, /route/batch, /rank; auth, limits, drain on SIGTERM, reload on SIGHUP)');
   for (const [k, help] of Object.entries(SERVE_FLAG_HELP)) cmd.option(BOOL.has(k) ? `--${kebab(k)}` : `--${kebab(k)} <value>`, help);
   cmd.action(async (o: ServeFlags) => {
     try {

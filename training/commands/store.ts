@@ -31,14 +31,24 @@ function formatStats(s: StoreStats): string {
   const lines = [
     `store: ${s.kind} ${s.location} (schema v${s.schemaVersion})`,
     `route records: ${s.routes}${s.firstRoute ? ` (${s.firstRoute} … ${s.lastRoute})` : ''}`,
-    `feedback: ${s.feedback} (${Object.entries(s.feedbackByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}); feedback rate ${pct(s.feedbackRate)}`,
+    `feedback: ${s.feedback} (${
+      Object.entries(s.feedbackByKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none'
+    }); feedback rate ${pct(s.feedbackRate)}`,
     `model versions logged: ${s.modelVersions}`,
     '',
     '| model | routes | share | cost USD | feedback | mean score |',
     '|---|---|---|---|---|---|',
     ...s.models.map((m) => `| ${m.model} | ${m.routes} | ${pct(m.share)} | ${m.costUsd.toFixed(4)} | ${m.feedback} | ${score(m.meanScore)} |`),
   ];
-  if (s.weeks.length) lines.push('', '| week (Mon) | model | routes | cost USD | mean score |', '|---|---|---|---|---|', ...s.weeks.map((w) => `| ${w.week} | ${w.model} | ${w.routes} | ${w.costUsd.toFixed(4)} | ${score(w.meanScore)} |`));
+  if (s.weeks.length)
+    lines.push(
+      '',
+      '| week (Mon) | model | routes | cost USD | mean score |',
+      '|---|---|---|---|---|',
+      ...s.weeks.map((w) => `| ${w.week} | ${w.model} | ${w.routes} | ${w.costUsd.toFixed(4)} | ${score(w.meanScore)} |`),
+    );
   return lines.join('\n');
 }
 
@@ -54,14 +64,22 @@ export function registerStoreCommands(ctx: CliContext): void {
     .option('--until <t>', 'ISO date or age')
     .option('--store <url>', STORE_HELP)
     .action(async (o: StoreFlags & { out: string; format: string; shape: string; since?: string; until?: string }) => {
-      if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new LlmrError(`unknown --format "${o.format}"`, { field: '--format', fix: `use one of: ${EXPORT_FORMATS.join(', ')}` });
+      if (!(EXPORT_FORMATS as readonly string[]).includes(o.format))
+        throw new LlmrError(`unknown --format "${o.format}"`, { field: '--format', fix: `use one of: ${EXPORT_FORMATS.join(', ')}` });
       if (o.shape !== 'scores' && o.shape !== 'pairs') throw new LlmrError(`unknown --shape "${o.shape}"`, { field: '--shape', fix: 'use scores or pairs' });
       const range = { since: o.since ? parseTimeArg(o.since, '--since') : undefined, until: o.until ? parseTimeArg(o.until, '--until') : undefined };
       const t0 = performance.now();
-      const out = await withStore<StoreExport<ScoreRecord | PairwiseRecord>>(o, (s) => (o.shape === 'scores' ? scoreRecordsFromStore(s, range) : pairRecordsFromStore(s, range)));
+      const out = await withStore<StoreExport<ScoreRecord | PairwiseRecord>>(o, (s) =>
+        o.shape === 'scores' ? scoreRecordsFromStore(s, range) : pairRecordsFromStore(s, range),
+      );
       writeRecordsFile(o.out, out.records, o.shape, o.format as ExportFormat);
-      process.stdout.write(`wrote ${out.records.length} ${o.shape} records to ${resolve(o.out)} (${o.format}) in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
-      if (out.withoutPrompt) process.stderr.write(`note: ${out.withoutPrompt} labelled records left out: stored without prompt text (serve with --store-prompts / LLMR_STORE_PROMPTS=true to keep prompts)\n`);
+      process.stdout.write(
+        `wrote ${out.records.length} ${o.shape} records to ${resolve(o.out)} (${o.format}) in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`,
+      );
+      if (out.withoutPrompt)
+        process.stderr.write(
+          `note: ${out.withoutPrompt} labelled records left out: stored without prompt text (serve with --store-prompts / LLMR_STORE_PROMPTS=true to keep prompts)\n`,
+        );
     });
   store
     .command('stats')
@@ -84,12 +102,13 @@ export function registerStoreCommands(ctx: CliContext): void {
     });
   store
     .command('delete')
-    .description('delete a user\'s data or given route records (with their feedback)')
+    .description("delete a user's data or given route records (with their feedback)")
     .option('--route-id <id...>', 'route ids')
     .option('--user-id <id>', 'every route record and feedback of this user')
     .option('--store <url>', STORE_HELP)
     .action(async (o: StoreFlags & { routeId?: string[]; userId?: string }) => {
-      if (!o.routeId?.length && o.userId === undefined) throw new LlmrError('nothing to delete', { field: '--route-id', fix: 'pass --route-id <id...> and/or --user-id <id>' });
+      if (!o.routeId?.length && o.userId === undefined)
+        throw new LlmrError('nothing to delete', { field: '--route-id', fix: 'pass --route-id <id...> and/or --user-id <id>' });
       const r = await withStore(o, (s) => s.deleteWhere({ routeIds: o.routeId, userId: o.userId }));
       process.stdout.write(`deleted ${r.routes} route records and ${r.feedback} feedback\n`);
     });

@@ -49,7 +49,9 @@ export function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string
 /** prices.json given, else one beside the data file, else observed per-call costs in the data. */
 /** The price table that travels with a data file: `prices.json` beside it, or `<name>-prices.json` for `<name>[-train|-test].jsonl[.gz]`. */
 export function priceFileFor(dataPath: string): string | undefined {
-  return [join(dirname(dataPath), 'prices.json'), dataPath.replace(/(-train|-test)?\.(jsonl|json|csv|arrow|parquet)(\.gz)?$/, '-prices.json')].find((c) => c !== dataPath && existsSync(c));
+  return [join(dirname(dataPath), 'prices.json'), dataPath.replace(/(-train|-test)?\.(jsonl|json|csv|arrow|parquet)(\.gz)?$/, '-prices.json')].find(
+    (c) => c !== dataPath && existsSync(c),
+  );
 }
 
 export function loadPrices(explicit: string | undefined, dataPath: string): PriceTable | undefined {
@@ -68,10 +70,16 @@ export type TrainRouterFlags = Record<string, string | Record<string, unknown> |
  * Flags over the config file over the defaults, for the settings both can give. Commander defaults would
  * mask the config file, so the flags have none; the seed follows resolveSeed (flag > params > config > 42).
  */
-export function trainRouterSettings(o: TrainRouterFlags, cfg: TrainConfig): { seed: number; featurizer: { kind: string; config: Record<string, unknown> }; params: Record<string, unknown> } {
+export function trainRouterSettings(
+  o: TrainRouterFlags,
+  cfg: TrainConfig,
+): { seed: number; featurizer: { kind: string; config: Record<string, unknown> }; params: Record<string, unknown> } {
   const params = { ...(cfg.params ?? {}), ...((o.params as Record<string, unknown> | undefined) ?? {}) };
   const { seed } = resolveSeed({ flag: o.seed, params: params.seed, config: cfg.seed });
-  const featurizer = { kind: (o.featurizer as string | undefined) ?? cfg.featurizer ?? DEFAULT_FEATURIZER, config: { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown> | undefined) ?? {}) } };
+  const featurizer = {
+    kind: (o.featurizer as string | undefined) ?? cfg.featurizer ?? DEFAULT_FEATURIZER,
+    config: { ...(cfg.featurizerConfig ?? {}), ...((o.featurizerConfig as Record<string, unknown> | undefined) ?? {}) },
+  };
   return { seed, featurizer, params };
 }
 
@@ -90,8 +98,12 @@ export function registerTrainCommands(ctx: CliContext): void {
     .option('--config <file>', 'JSON config with the same fields (flags override)')
     .option('--models <list>', 'comma-separated candidate models (default: all in the data)')
     .option('--name <name>', 'artifact name (default: <kind>-router)')
-    .option('--seed <n>', 'random seed (precedence: --seed > params.seed > the config file\'s seed > 42)')
-    .option('--guard-folds <n>', 'folds of the cross-validated comparison with the Zero router stored in the artifact (where the router is not better, it routes as the Zero router)', '5')
+    .option('--seed <n>', "random seed (precedence: --seed > params.seed > the config file's seed > 42)")
+    .option(
+      '--guard-folds <n>',
+      'folds of the cross-validated comparison with the Zero router stored in the artifact (where the router is not better, it routes as the Zero router)',
+      '5',
+    )
     .option('--no-guard', 'no Zero-router guard (saves the k extra fits)')
     .option('--no-cache', 'do not use the embedding cache (model-backed featurizers)')
     .action(async (kind: string, o: TrainRouterFlags) => {
@@ -111,7 +123,8 @@ export function registerTrainCommands(ctx: CliContext): void {
       const fit = fitProgress(`fit ${kind}`);
       let fbar: Progress | null = null;
       const guardFolds = Number(o.guardFolds ?? 5);
-      if (!(Number.isInteger(guardFolds) && guardFolds >= 2)) throw new LlmrError(`--guard-folds must be an integer ≥ 2, got ${String(o.guardFolds)}`, { field: '--guard-folds' });
+      if (!(Number.isInteger(guardFolds) && guardFolds >= 2))
+        throw new LlmrError(`--guard-folds must be an integer ≥ 2, got ${String(o.guardFolds)}`, { field: '--guard-folds' });
       const pipeline = await trainRouter(records, {
         guard: (o.guard as unknown) === false ? false : { folds: guardFolds },
         kind,

@@ -60,10 +60,12 @@ function shrinkToTaskMeans(rows: readonly ScoreRecord[], shrink: number): ScoreR
   }
   return rows.map((r) => ({
     ...r,
-    scores: Object.fromEntries(Object.entries(r.scores).map(([m, v]) => {
-      const [s, n] = sums.get(r.task ?? '')!.get(m)!;
-      return [m, typeof v === 'number' ? (1 - shrink) * v + (shrink * s) / n : v];
-    })),
+    scores: Object.fromEntries(
+      Object.entries(r.scores).map(([m, v]) => {
+        const [s, n] = sums.get(r.task ?? '')!.get(m)!;
+        return [m, typeof v === 'number' ? (1 - shrink) * v + (shrink * s) / n : v];
+      }),
+    ),
   }));
 }
 
@@ -74,10 +76,20 @@ function sklearnKnn(train: readonly ScoreRecord[], ids: readonly string[], promp
     const input = join(dir, 'in.json');
     const output = join(dir, 'out.json');
     const score = (v: unknown) => (typeof v === 'number' ? v : null);
-    writeFileSync(input, JSON.stringify({ models, train: train.map((r) => ({ prompt: r.prompt, scores: models.map((m) => score(r.scores[m])) })), test: ids.map((id, i) => ({ id, prompt: prompts[i] })) }));
+    writeFileSync(
+      input,
+      JSON.stringify({
+        models,
+        train: train.map((r) => ({ prompt: r.prompt, scores: models.map((m) => score(r.scores[m])) })),
+        test: ids.map((id, i) => ({ id, prompt: prompts[i] })),
+      }),
+    );
     const py = process.env.LLMR_REFERENCE_PYTHON ?? '/usr/bin/python3';
-    const r = spawnSync(py, [join(import.meta.dirname, '..', 'reference', 'knn_sklearn.py'), '--input', input, '--output', output, '--k', String(k)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${py} knn_sklearn.py failed (exit ${r.status}): ${r.stderr || r.error}; it needs scikit-learn (apt-get install python3-sklearn)`);
+    const r = spawnSync(py, [join(import.meta.dirname, '..', 'reference', 'knn_sklearn.py'), '--input', input, '--output', output, '--k', String(k)], {
+      encoding: 'utf8',
+    });
+    if (r.status !== 0)
+      throw new Error(`${py} knn_sklearn.py failed (exit ${r.status}): ${r.stderr || r.error}; it needs scikit-learn (apt-get install python3-sklearn)`);
     const out = JSON.parse(readFileSync(output, 'utf8')) as { ids: string[]; pred: number[][] };
     if (out.ids.join('\n') !== ids.join('\n')) throw new Error('knn_sklearn.py returned rows in another order');
     return out.pred.map((p) => Float64Array.from(p));
@@ -90,10 +102,12 @@ function sklearnKnn(train: readonly ScoreRecord[], ids: readonly string[], promp
 function brier(pred: readonly Float64Array[], quality: readonly Float64Array[]): number {
   let s = 0;
   let n = 0;
-  pred.forEach((p, i) => p.forEach((v, j) => {
-    s += (v - quality[i]![j]!) ** 2;
-    n++;
-  }));
+  pred.forEach((p, i) =>
+    p.forEach((v, j) => {
+      s += (v - quality[i]![j]!) ** 2;
+      n++;
+    }),
+  );
   return s / n;
 }
 
@@ -115,7 +129,10 @@ const { values: args } = parseArgs({
   },
 });
 
-async function loadSet(set: string, root: string): Promise<{ train: ScoreRecord[]; test: ScoreRecord[]; prices: PriceTableData; pair?: { strong: string; weak: string } }> {
+async function loadSet(
+  set: string,
+  root: string,
+): Promise<{ train: ScoreRecord[]; test: ScoreRecord[]; prices: PriceTableData; pair?: { strong: string; weak: string } }> {
   if (set === 'routerbench') {
     const r = await importDataset('routerbench', join(root, 'routerbench-subset-via-routerdc'));
     if (r.kind !== 'scores') throw new Error('unexpected pairwise import');
@@ -184,7 +201,9 @@ async function main(): Promise<void> {
       testX: await featurizer.transform(table.prompts),
     });
   }
-  console.error(`backend ${backend.name}; ${all.train.length} train rows, ${folds.length} fold(s), ${models.length} models; featurized in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  console.error(
+    `backend ${backend.name}; ${all.train.length} train rows, ${folds.length} fold(s), ${models.length} models; featurized in ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+  );
   const configs = JSON.parse(args.routers!) as RouterConfig[];
   const results = new Map<string, { aiq: number[]; apgr: number[]; fit: number[]; brier: number[] }>();
   const resultOf = (name: string) => results.get(name) ?? results.set(name, { aiq: [], apgr: [], fit: [], brier: [] }).get(name)!;
@@ -239,7 +258,10 @@ async function main(): Promise<void> {
       const f0 = performance.now();
       let last = '';
       // a config's params.seed wins over --seed (resolveSeed: flag > params; here --seed is the experiment's default)
-      const router = await fitRouter(c.kind, { seed, ...(c.params ?? {}) }, data, { validation, onProgress: (p) => (last = `epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(4)} val ${p.valLoss?.toFixed(4)} metric ${p.metric?.toFixed(4)}`) });
+      const router = await fitRouter(c.kind, { seed, ...(c.params ?? {}) }, data, {
+        validation,
+        onProgress: (p) => (last = `epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(4)} val ${p.valLoss?.toFixed(4)} metric ${p.metric?.toFixed(4)}`),
+      });
       const secs = (performance.now() - f0) / 1000;
       console.error(`${fold.name} ${name}: fit ${secs.toFixed(1)}s; ${last}`);
       const pipeline = new RouterPipeline(featurizer, router, prices, { name, version: 'exp' });
@@ -252,8 +274,12 @@ async function main(): Promise<void> {
     if (args['logged-cost']) for (const p of preds) p.expectedCost = fold.table.cost.map((c) => Float64Array.from(c));
     const ev = evaluateRouters(fold.table, preds, { bootstrap: Number(args.bootstrap), pair: all.pair ?? null, reference: args.reference ?? null });
     if (ev.reference) {
-      const lines = ev.routers.filter((r) => r.vsReference).map((r) => `| ${r.name} | ${diffCell(r.vsReference!.aiq, r.vsReference!.aiqCI, 4)} | ${diffCell(r.vsReference!.apgr, r.vsReference!.apgrCI, 4)} |`);
-      console.log(`\n${fold.name}: minus ${ev.reference}, paired bootstrap (${args.bootstrap} resamples, 95%)\n| router | AIQ − ref | APGR − ref |\n|---|---|---|\n${lines.join('\n')}`);
+      const lines = ev.routers
+        .filter((r) => r.vsReference)
+        .map((r) => `| ${r.name} | ${diffCell(r.vsReference!.aiq, r.vsReference!.aiqCI, 4)} | ${diffCell(r.vsReference!.apgr, r.vsReference!.apgrCI, 4)} |`);
+      console.log(
+        `\n${fold.name}: minus ${ev.reference}, paired bootstrap (${args.bootstrap} resamples, 95%)\n| router | AIQ − ref | APGR − ref |\n|---|---|---|\n${lines.join('\n')}`,
+      );
     }
     base.zero.push(ev.zero.aiq);
     base.random.push(ev.random.aiq);
@@ -264,7 +290,10 @@ async function main(): Promise<void> {
       results.get(r.name)!.aiq.push(r.aiq);
       if (r.pair) results.get(r.name)!.apgr.push(r.pair.apgr);
     }
-    console.error(`${fold.name}: zero ${ev.zero.aiq.toFixed(4)} ` + ev.routers.map((r) => `${r.name} ${r.aiq.toFixed(4)}${r.pair ? ` apgr ${r.pair.apgr.toFixed(4)}` : ''}`).join('; '));
+    console.error(
+      `${fold.name}: zero ${ev.zero.aiq.toFixed(4)} ` +
+        ev.routers.map((r) => `${r.name} ${r.aiq.toFixed(4)}${r.pair ? ` apgr ${r.pair.apgr.toFixed(4)}` : ''}`).join('; '),
+    );
   }
   const avg = (a: number[]) => (a.length ? (a.reduce((x, y) => x + y, 0) / a.length).toFixed(4) : '');
   const pair = !!all.pair;
@@ -272,7 +301,9 @@ async function main(): Promise<void> {
   rows.push(`| zero router | ${avg(base.zero)} | ${pair ? `${avg(base.zeroApgr)} | ` : ''} | |`);
   rows.push(`| random | ${avg(base.random)} | ${pair ? `${avg(base.randomApgr)} | ` : ''} | |`);
   for (const [name, r] of results) rows.push(`| ${name} | ${avg(r.aiq)} | ${pair ? `${avg(r.apgr)} | ` : ''}${avg(r.brier)} | ${avg(r.fit)} |`);
-  console.log(`\n${args.set} (${args.mode}, ${folds.length} fold(s): ${folds.map((f) => f.table.ids.length).join('/')} eval rows; mean over folds)\n${rows.join('\n')}`);
+  console.log(
+    `\n${args.set} (${args.mode}, ${folds.length} fold(s): ${folds.map((f) => f.table.ids.length).join('/')} eval rows; mean over folds)\n${rows.join('\n')}`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -22,7 +22,11 @@ export function splitTranscripts(chosen: string, rejected: string): { prompt: st
   // the last "\n\nAssistant:" that lies wholly inside the common prefix
   const p = chosen.lastIndexOf(ASSISTANT, l - ASSISTANT.length);
   if (p < 0 || l < ASSISTANT.length) return null;
-  return { prompt: chosen.slice(0, p).replace(/^\s+/, ''), chosen: chosen.slice(p + ASSISTANT.length).trim(), rejected: rejected.slice(p + ASSISTANT.length).trim() };
+  return {
+    prompt: chosen.slice(0, p).replace(/^\s+/, ''),
+    chosen: chosen.slice(p + ASSISTANT.length).trim(),
+    rejected: rejected.slice(p + ASSISTANT.length).trim(),
+  };
 }
 
 /**
@@ -48,16 +52,18 @@ async function importHhRlhf(inputDir: string): Promise<PairwiseImportResult> {
     const id = `hh-rlhf-harmless-test-${k}`;
     const chosenIsA = (fnv1a32(id) & 1) === 0;
     counts[chosenIsA ? 'a' : 'b']++;
-    records.push(PairwiseRecordSchema.parse({
-      id,
-      prompt: parts.prompt,
-      task: 'harmless',
-      model_a: HH_MODEL_A,
-      model_b: HH_MODEL_B,
-      winner: chosenIsA ? 'a' : 'b',
-      response_a: chosenIsA ? parts.chosen : parts.rejected,
-      response_b: chosenIsA ? parts.rejected : parts.chosen,
-    }));
+    records.push(
+      PairwiseRecordSchema.parse({
+        id,
+        prompt: parts.prompt,
+        task: 'harmless',
+        model_a: HH_MODEL_A,
+        model_b: HH_MODEL_B,
+        winner: chosenIsA ? 'a' : 'b',
+        response_a: chosenIsA ? parts.chosen : parts.rejected,
+        response_b: chosenIsA ? parts.rejected : parts.chosen,
+      }),
+    );
   });
   if (records.length === 0) throw new LlmrError(`${file}: no usable chosen/rejected pairs`, { where: file });
   const notes = [

@@ -17,7 +17,11 @@ const LlmCandidateSchema = z.object({ input_price: z.number().nonnegative(), out
 async function importLlmrouter(inputDir: string): Promise<ScoreImportResult> {
   const dc = locate(inputDir, ['data/dcrouter_preprocessed', 'dcrouter_preprocessed'], 'LLMRouter dcrouter_preprocessed folder');
   const qd = locate(inputDir, ['data/example_data/query_data', 'example_data/query_data'], 'LLMRouter query_data folder');
-  const llmFile = locate(inputDir, ['data/example_data/llm_candidates/default_llm.json', 'example_data/llm_candidates/default_llm.json'], 'LLMRouter default_llm.json');
+  const llmFile = locate(
+    inputDir,
+    ['data/example_data/llm_candidates/default_llm.json', 'example_data/llm_candidates/default_llm.json'],
+    'LLMRouter default_llm.json',
+  );
   const notes: string[] = [];
 
   const taskOf = new Map<string, string>();
@@ -49,7 +53,9 @@ async function importLlmrouter(inputDir: string): Promise<ScoreImportResult> {
   }
   const trainPrompts = new Set(splits.train!.map((r) => r.prompt));
   const overlap = splits.test!.filter((r) => trainPrompts.has(r.prompt)).length;
-  notes.push(`${overlap} of ${splits.test!.length} test questions also appear in train (source overlap, kept; drop them from train for a leak-free evaluation)`);
+  notes.push(
+    `${overlap} of ${splits.test!.length} test questions also appear in train (source overlap, kept; drop them from train for a leak-free evaluation)`,
+  );
   if (ambiguous) notes.push(`${ambiguous} questions appear under two task names in query_data; the first in file order is used`);
   notes.push('cluster_id (train only) is dropped');
 
@@ -64,7 +70,9 @@ async function importLlmrouter(inputDir: string): Promise<ScoreImportResult> {
     }
     prices[m] = { inputPerMTok: e.input_price, outputPerMTok: e.output_price, source: 'LLMRouter default_llm.json list price (USD per 1M tokens)' };
   }
-  notes.push(`prices: input_price/output_price per 1M tokens from default_llm.json for ${Object.keys(prices).length} of ${models.size} scored models${unpriced.length ? ` (no price: ${unpriced.join(', ')})` : ''}; no output length is known, so meanOutputTokens is unset`);
+  notes.push(
+    `prices: input_price/output_price per 1M tokens from default_llm.json for ${Object.keys(prices).length} of ${models.size} scored models${unpriced.length ? ` (no price: ${unpriced.join(', ')})` : ''}; no output length is known, so meanOutputTokens is unset`,
+  );
   return { format: 'llmrouter', kind: 'scores', splits, prices, notes };
 }
 

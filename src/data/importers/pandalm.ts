@@ -5,7 +5,10 @@ import type { Importer, PairwiseImportResult } from './types.js';
 import { locate, parseSource, readJsonFile } from './util.js';
 
 type Vote = 'a' | 'b' | 'tie';
-const label = z.union([z.string(), z.number()]).transform(String).pipe(z.enum(['0', '1', '2']));
+const label = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .pipe(z.enum(['0', '1', '2']));
 /** Some responses are JSON booleans in the source (the model answered "True"): kept as Python would print them. */
 const responseText = z.union([z.string(), z.boolean(), z.number()]).transform((v) => (typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v)));
 
@@ -57,7 +60,8 @@ async function importPandalm(inputDir: string): Promise<PairwiseImportResult> {
     const o = v as Record<string, unknown>;
     if (typeof o.response1 !== 'string' || typeof o.response2 !== 'string') nonString++;
     const parts = r.cmp_key.split('_');
-    if (parts.length !== 2 || !parts[0] || !parts[1]) throw new LlmrError(`${at}: cmp_key "${r.cmp_key}" is not "<modelA>_<modelB>"`, { where: at, field: 'cmp_key' });
+    if (parts.length !== 2 || !parts[0] || !parts[1])
+      throw new LlmrError(`${at}: cmp_key "${r.cmp_key}" is not "<modelA>_<modelB>"`, { where: at, field: 'cmp_key' });
     const votes = [r.annotator1, r.annotator2, r.annotator3].map((x) => VOTE[x]);
     const distinct = new Set(votes).size;
     if (distinct === 1) agree.all3++;

@@ -55,7 +55,9 @@ async function importRoutellm(inputDir: string, opts: ImportOptions): Promise<Sc
   const filter = (bench: string, rows: ScoreRecord[]): ScoreRecord[] => {
     const bad = contaminated(join(evals, bench), inputDir);
     const hit = rows.filter((r) => bad.has(r.prompt)).length;
-    notes.push(`${bench}: ${rows.length} rows; ${hit} match contaminated_prompts.jsonl (${bad.size} listed) → ${keep ? 'kept (--keep-contaminated)' : 'excluded'}`);
+    notes.push(
+      `${bench}: ${rows.length} rows; ${hit} match contaminated_prompts.jsonl (${bad.size} listed) → ${keep ? 'kept (--keep-contaminated)' : 'excluded'}`,
+    );
     return keep ? rows : rows.filter((r) => !bad.has(r.prompt));
   };
 
@@ -69,12 +71,17 @@ async function importRoutellm(inputDir: string, opts: ImportOptions): Promise<Sc
     const { rows } = parseCsv(readTextFile(f), name);
     rows.forEach((r, k) => {
       const at = `${name} line ${r.line}`;
-      mmlu.push(ScoreRecordSchema.parse({
-        id: `mmlu-${subject}-${k}`,
-        prompt: r.values.prompt ?? '',
-        task: 'mmlu',
-        scores: { [ROUTELLM_STRONG]: correctnessCell(r.values[ROUTELLM_STRONG], `${at}: ${ROUTELLM_STRONG}`), [ROUTELLM_WEAK]: correctnessCell(r.values[ROUTELLM_WEAK], `${at}: ${ROUTELLM_WEAK}`) },
-      }));
+      mmlu.push(
+        ScoreRecordSchema.parse({
+          id: `mmlu-${subject}-${k}`,
+          prompt: r.values.prompt ?? '',
+          task: 'mmlu',
+          scores: {
+            [ROUTELLM_STRONG]: correctnessCell(r.values[ROUTELLM_STRONG], `${at}: ${ROUTELLM_STRONG}`),
+            [ROUTELLM_WEAK]: correctnessCell(r.values[ROUTELLM_WEAK], `${at}: ${ROUTELLM_WEAK}`),
+          },
+        }),
+      );
     });
   }
   splits.mmlu = filter('mmlu', mmlu);
@@ -97,7 +104,10 @@ async function importRoutellm(inputDir: string, opts: ImportOptions): Promise<Sc
       id: `gsm8k-${k}`,
       prompt: r.values.prompt ?? '',
       task: 'gsm8k',
-      scores: { [ROUTELLM_STRONG]: correctnessCell(r.values[ROUTELLM_STRONG], `${at}: ${ROUTELLM_STRONG}`), [ROUTELLM_WEAK]: correctnessCell(r.values[ROUTELLM_WEAK], `${at}: ${ROUTELLM_WEAK}`) },
+      scores: {
+        [ROUTELLM_STRONG]: correctnessCell(r.values[ROUTELLM_STRONG], `${at}: ${ROUTELLM_STRONG}`),
+        [ROUTELLM_WEAK]: correctnessCell(r.values[ROUTELLM_WEAK], `${at}: ${ROUTELLM_WEAK}`),
+      },
       responses,
     });
   });
@@ -121,20 +131,28 @@ async function importRoutellm(inputDir: string, opts: ImportOptions): Promise<Sc
     const scores: Record<string, number | null> = {};
     for (const m of [ROUTELLM_STRONG, ROUTELLM_WEAK]) {
       const g = grades.get(`${q.question_id}\u0000${m}`);
-      scores[m] = g && g.length ? g.reduce((a, b) => a + b, 0) / g.length / 10 : null;
+      scores[m] = g?.length ? g.reduce((a, b) => a + b, 0) / g.length / 10 : null;
     }
     return ScoreRecordSchema.parse({ id: `mt_bench-${q.question_id}`, prompt: q.turns[0]!, task: 'mt_bench', scores });
   });
-  notes.push(`mt_bench: score = mean of the GPT-4 judge's 1-10 grades over the 2 turns, divided by 10${badGrades ? ` (${badGrades} unrated judgements skipped)` : ''}; prompt = first turn`);
+  notes.push(
+    `mt_bench: score = mean of the GPT-4 judge's 1-10 grades over the 2 turns, divided by 10${badGrades ? ` (${badGrades} unrated judgements skipped)` : ''}; prompt = first turn`,
+  );
   splits.mt_bench = filter('mt_bench', mtRecords);
 
   const prices: PriceTableData = {};
   for (const m of [ROUTELLM_STRONG, ROUTELLM_WEAK] as const) {
     const chars = respChars[m]!;
     const meanOutputTokens = chars.length ? Math.round(chars.reduce((a, b) => a + b, 0) / chars.length / CHARS_PER_TOKEN) : undefined;
-    prices[m] = { ...ROUTELLM_LIST_PRICES[m], meanOutputTokens, source: `public list price USD per 1M tokens; meanOutputTokens = mean GSM8K response chars / ${CHARS_PER_TOKEN}` };
+    prices[m] = {
+      ...ROUTELLM_LIST_PRICES[m],
+      meanOutputTokens,
+      source: `public list price USD per 1M tokens; meanOutputTokens = mean GSM8K response chars / ${CHARS_PER_TOKEN}`,
+    };
   }
-  notes.push(`prices: list prices (gpt-4-1106-preview 10/30, Mixtral 0.60/0.60 USD per 1M tokens); meanOutputTokens from GSM8K responses at ${CHARS_PER_TOKEN} chars/token: ${ROUTELLM_STRONG} ${prices[ROUTELLM_STRONG]!.meanOutputTokens}, ${ROUTELLM_WEAK} ${prices[ROUTELLM_WEAK]!.meanOutputTokens}`);
+  notes.push(
+    `prices: list prices (gpt-4-1106-preview 10/30, Mixtral 0.60/0.60 USD per 1M tokens); meanOutputTokens from GSM8K responses at ${CHARS_PER_TOKEN} chars/token: ${ROUTELLM_STRONG} ${prices[ROUTELLM_STRONG]!.meanOutputTokens}, ${ROUTELLM_WEAK} ${prices[ROUTELLM_WEAK]!.meanOutputTokens}`,
+  );
   return { format: 'routellm', kind: 'scores', splits, prices, notes };
 }
 

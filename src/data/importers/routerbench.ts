@@ -33,7 +33,12 @@ export function routerbenchText(cell: string, where: string): { text: string; li
 async function importRouterbench(inputDir: string): Promise<ScoreImportResult> {
   const dir = locate(inputDir, ['datasets/routerbench_zs', 'routerbench_zs', '.'], 'RouterBench CSV folder');
   const files = listFiles(dir, /_(train|test)\.csv$/);
-  if (files.length === 0) throw new LlmrError(`no *_train.csv / *_test.csv files in ${dir}`, { where: dir, field: 'input', fix: 'point --input at the RouterDC checkout (datasets/routerbench_zs/*.csv)' });
+  if (files.length === 0)
+    throw new LlmrError(`no *_train.csv / *_test.csv files in ${dir}`, {
+      where: dir,
+      field: 'input',
+      fix: 'point --input at the RouterDC checkout (datasets/routerbench_zs/*.csv)',
+    });
   const splits: Record<string, ScoreRecord[]> = { train: [], test: [] };
   const notes: string[] = [];
   let blankScores = 0;
@@ -44,7 +49,9 @@ async function importRouterbench(inputDir: string): Promise<ScoreImportResult> {
     const name = basename(file);
     const split = name.endsWith('_train.csv') ? 'train' : 'test';
     const { header, rows } = parseCsv(readTextFile(file), name);
-    for (const col of ['sample_id', 'prompt', 'eval_name']) if (!header.includes(col)) throw new LlmrError(`${name}: missing column "${col}"`, { where: name, field: col, fix: 'expected the RouterBench 0-shot CSV columns' });
+    for (const col of ['sample_id', 'prompt', 'eval_name'])
+      if (!header.includes(col))
+        throw new LlmrError(`${name}: missing column "${col}"`, { where: name, field: col, fix: 'expected the RouterBench 0-shot CSV columns' });
     const models = header.filter((h) => !META_COLUMNS.has(h) && !h.includes('|'));
     for (const row of rows) {
       const at = `${name} line ${row.line}`;
@@ -96,7 +103,9 @@ async function importRouterbench(inputDir: string): Promise<ScoreImportResult> {
   for (const r of splits.train!) for (const [m, c] of Object.entries(r.cost ?? {})) if (typeof c === 'number') (trainCosts[m] ??= []).push(c);
   const prices = PriceTable.fromObservedCosts(trainCosts, 'RouterBench observed mean USD per call (train split)').toJSON();
   notes.push(`rows per file: ${perFile.join(', ')}`);
-  notes.push(`prompts and responses parsed from Python list literals, strings joined with "\\n"${nonLiteral ? ` (${nonLiteral} cells were not list literals, kept as text)` : ''}`);
+  notes.push(
+    `prompts and responses parsed from Python list literals, strings joined with "\\n"${nonLiteral ? ` (${nonLiteral} cells were not list literals, kept as text)` : ''}`,
+  );
   notes.push(`${blankScores} blank score cells → null (model not graded on that prompt)`);
   notes.push(`${renamed} rows share a sample_id with another row; their id is "<sample_id>#<pandas index>"`);
   notes.push('prices: observed mean USD per call per model over the train split (PriceTable.fromObservedCosts)');

@@ -9,7 +9,11 @@ export function locate(root: string, candidates: readonly string[], what: string
     const p = join(root, c);
     if (existsSync(p)) return p;
   }
-  throw new LlmrError(`${what} not found under ${root} (looked for ${candidates.join(', ')})`, { where: root, field: 'input', fix: `point --input at the folder holding ${candidates[0]}` });
+  throw new LlmrError(`${what} not found under ${root} (looked for ${candidates.join(', ')})`, {
+    where: root,
+    field: 'input',
+    fix: `point --input at the folder holding ${candidates[0]}`,
+  });
 }
 
 /** Files in a folder whose names match, sorted for determinism. */
@@ -31,7 +35,10 @@ export function readJsonLines(path: string, root = ''): unknown[] {
       try {
         return JSON.parse(l) as unknown;
       } catch (e) {
-        throw new LlmrError(`${name} line ${line}: invalid JSON (${(e as Error).message})`, { where: `${name}:${line}`, fix: 'each line must be one JSON object' });
+        throw new LlmrError(`${name} line ${line}: invalid JSON (${(e as Error).message})`, {
+          where: `${name}:${line}`,
+          fix: 'each line must be one JSON object',
+        });
       }
     });
 }
@@ -47,12 +54,20 @@ export function readJsonFile(path: string, root = ''): unknown {
 }
 
 /** zod-parse a source value with an error naming file and position. */
-export function parseSource<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown, at: string): T {
+export function parseSource<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  value: unknown,
+  at: string,
+): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const field = issue.path.map(String).join('.') || '(record)';
-  throw new LlmrError(`${at}: ${field}: ${issue.message.replace(/^Invalid input: /, '')}`, { where: at, field, fix: 'the source file does not have the documented schema (see its PROVENANCE.md)' });
+  throw new LlmrError(`${at}: ${field}: ${issue.message.replace(/^Invalid input: /, '')}`, {
+    where: at,
+    field,
+    fix: 'the source file does not have the documented schema (see its PROVENANCE.md)',
+  });
 }
 
 export const pct = (n: number, d: number) => (d === 0 ? '0%' : `${((100 * n) / d).toFixed(1)}%`);

@@ -18,7 +18,7 @@ export function pairHits(prob: ArrayLike<number>, labels: ArrayLike<number>): Fl
     const p = prob[i]!;
     if (y === 0.5) return Number.NaN;
     if (p === 0.5) return 0.5;
-    return (p > 0.5) === (y > 0.5) ? 1 : 0;
+    return p > 0.5 === y > 0.5 ? 1 : 0;
   });
 }
 
@@ -126,7 +126,13 @@ function annotatorAgreement(pairs: readonly TextPair[], prob: ArrayLike<number>,
 }
 
 /** Accuracy by whether the longer response won, and the "picks the longer" shares (see RankerEval.length). */
-export function lengthBias(prob: ArrayLike<number>, y: ArrayLike<number>, longerIsA: ArrayLike<number>, reps: number, opts: EvaluateRankerOptions = {}): RankerEval['length'] {
+export function lengthBias(
+  prob: ArrayLike<number>,
+  y: ArrayLike<number>,
+  longerIsA: ArrayLike<number>,
+  reps: number,
+  opts: EvaluateRankerOptions = {},
+): RankerEval['length'] {
   const hits = pairHits(prob, y);
   const wins: number[] = [];
   const loses: number[] = [];
@@ -134,9 +140,9 @@ export function lengthBias(prob: ArrayLike<number>, y: ArrayLike<number>, longer
   let labels = 0;
   for (let i = 0; i < y.length; i++) {
     if (longerIsA[i] === 0.5 || y[i] === 0.5) continue;
-    const longerWon = (y[i]! > 0.5) === (longerIsA[i]! > 0.5);
+    const longerWon = y[i]! > 0.5 === longerIsA[i]! > 0.5;
     (longerWon ? wins : loses).push(hits[i]!);
-    if (prob[i] !== 0.5 && (prob[i]! > 0.5) === (longerIsA[i]! > 0.5)) picks++;
+    if (prob[i] !== 0.5 && prob[i]! > 0.5 === longerIsA[i]! > 0.5) picks++;
     else if (prob[i] === 0.5) picks += 0.5;
     if (longerWon) labels++;
   }
@@ -147,11 +153,24 @@ export function lengthBias(prob: ArrayLike<number>, y: ArrayLike<number>, longer
     const ci = reps > 0 && h.length ? bootstrap(h.length, (rows) => ({ a: meanFinite(h, rows) }), { replicates: reps, seed, alpha: opts.alpha }).a : undefined;
     return { accuracy: mean, ci, n: h.length };
   };
-  return { longerWins: acc(wins, (opts.seed ?? 0) + 1), longerLoses: acc(loses, (opts.seed ?? 0) + 2), picksLonger: picks / n, labelsPickLonger: labels / n, n };
+  return {
+    longerWins: acc(wins, (opts.seed ?? 0) + 1),
+    longerLoses: acc(loses, (opts.seed ?? 0) + 2),
+    picksLonger: picks / n,
+    labelsPickLonger: labels / n,
+    n,
+  };
 }
 
 /** Evaluate predicted P(a better) on gold pairs against the baselines. */
-export function evaluateRanker(dataset: string, split: string, pairs: readonly TextPair[], prob: ArrayLike<number>, ranker: { name: string; kind: string }, opts: EvaluateRankerOptions = {}): RankerEval {
+export function evaluateRanker(
+  dataset: string,
+  split: string,
+  pairs: readonly TextPair[],
+  prob: ArrayLike<number>,
+  ranker: { name: string; kind: string },
+  opts: EvaluateRankerOptions = {},
+): RankerEval {
   const labels = Float64Array.from(pairs, (p) => p.y);
   const nonTie = pairs.map((_, i) => i).filter((i) => labels[i] !== 0.5);
   if (nonTie.length === 0) throw new LlmrError(`${dataset} ${split}: no non-tie pairs to score`, { field: 'pairs' });
@@ -160,7 +179,19 @@ export function evaluateRanker(dataset: string, split: string, pairs: readonly T
   const len = lengthBaseline(pairs);
   const hits = { ranker: pairHits(pick(prob), y), length: pairHits(pick(len), y), random: pairHits(randomBaseline(nonTie.length, opts.seed ?? 0), y) };
   const reps = opts.bootstrap ?? 1000;
-  const ci = reps > 0 ? bootstrap(nonTie.length, (rows) => ({ ranker: meanFinite(hits.ranker, rows), length: meanFinite(hits.length, rows), random: meanFinite(hits.random, rows), gain: meanFinite(hits.ranker, rows) - meanFinite(hits.length, rows) }), { replicates: reps, seed: opts.seed ?? 0, alpha: opts.alpha }) : undefined;
+  const ci =
+    reps > 0
+      ? bootstrap(
+          nonTie.length,
+          (rows) => ({
+            ranker: meanFinite(hits.ranker, rows),
+            length: meanFinite(hits.length, rows),
+            random: meanFinite(hits.random, rows),
+            gain: meanFinite(hits.ranker, rows) - meanFinite(hits.length, rows),
+          }),
+          { replicates: reps, seed: opts.seed ?? 0, alpha: opts.alpha },
+        )
+      : undefined;
   const acc = (k: 'ranker' | 'length' | 'random'): Accuracy => ({ accuracy: meanFinite(hits[k]), ci: ci?.[k], n: nonTie.length });
   const out: RankerEval = {
     dataset,

@@ -20,16 +20,50 @@ export interface RankerReport {
 const f3 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(3) : '–');
 const ci = (c: BootstrapInterval | undefined) => (c && Number.isFinite(c.lo) ? `[${c.lo.toFixed(3)}, ${c.hi.toFixed(3)}]` : '');
 
-const HEAD = ['data set', 'split', 'pairs (non-tie)', 'ranker', 'accuracy', '95% CI', 'length baseline', '95% CI', 'random', '95% CI', 'gain over length [95% CI]', 'log loss'];
+const HEAD = [
+  'data set',
+  'split',
+  'pairs (non-tie)',
+  'ranker',
+  'accuracy',
+  '95% CI',
+  'length baseline',
+  '95% CI',
+  'random',
+  '95% CI',
+  'gain over length [95% CI]',
+  'log loss',
+];
 
-const LEN_HEAD = ['data set', 'split', 'ranker', 'pairs (lengths differ)', 'accuracy, longer wins', 'accuracy, longer loses', 'picks the longer', 'labels pick the longer'];
+const LEN_HEAD = [
+  'data set',
+  'split',
+  'ranker',
+  'pairs (lengths differ)',
+  'accuracy, longer wins',
+  'accuracy, longer loses',
+  'picks the longer',
+  'labels pick the longer',
+];
 function lenRows(r: RankerReport): string[][] {
-  return r.evals.filter((e) => e.length).map((e) => {
-    const l = e.length!;
-    return [e.dataset, e.split, e.ranker.name, String(l.n), `${f3(l.longerWins.accuracy)} ${ci(l.longerWins.ci)} (n=${l.longerWins.n})`, `${f3(l.longerLoses.accuracy)} ${ci(l.longerLoses.ci)} (n=${l.longerLoses.n})`, f3(l.picksLonger), f3(l.labelsPickLonger)];
-  });
+  return r.evals
+    .filter((e) => e.length)
+    .map((e) => {
+      const l = e.length!;
+      return [
+        e.dataset,
+        e.split,
+        e.ranker.name,
+        String(l.n),
+        `${f3(l.longerWins.accuracy)} ${ci(l.longerWins.ci)} (n=${l.longerWins.n})`,
+        `${f3(l.longerLoses.accuracy)} ${ci(l.longerLoses.ci)} (n=${l.longerLoses.n})`,
+        f3(l.picksLonger),
+        f3(l.labelsPickLonger),
+      ];
+    });
 }
-const LEN_NOTE = 'Length bias: accuracy on the pairs where the label says the longer response wins, and where it says the longer loses (a ranker that only prefers length scores 1 and 0); how often the ranker and the labels pick the longer response.';
+const LEN_NOTE =
+  'Length bias: accuracy on the pairs where the label says the longer response wins, and where it says the longer loses (a ranker that only prefers length scores 1 and 0); how often the ranker and the labels pick the longer response.';
 
 function rows(r: RankerReport): string[][] {
   return r.evals.map((e) => [
@@ -53,7 +87,8 @@ function annRows(e: RankerEval): string[][] {
   return (e.annotators ?? []).map((a) => [String(a.annotator), String(a.n), f3(a.ranker), f3(a.length), `${f3(a.human)} (n=${a.humanN})`]);
 }
 
-const md = (head: string[], body: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const md = (head: string[], body: string[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 export function rankerReportMarkdown(r: RankerReport): string {
   const out = [`# ${r.title}`, '', `Generated ${r.createdAt}${r.command ? ` by \`${r.command}\`` : ''}.`, ''];
@@ -68,10 +103,15 @@ export function rankerReportMarkdown(r: RankerReport): string {
 
 export function rankerReportHtml(r: RankerReport): string {
   const body = [htmlHeading(r.title, r.createdAt, r.command)];
-  body.push('<p>Pairwise accuracy on held-out non-tie pairs, 95% bootstrap intervals. Length baseline: the longer response wins.</p>', htmlTable(HEAD, rows(r)));
+  body.push(
+    '<p>Pairwise accuracy on held-out non-tie pairs, 95% bootstrap intervals. Length baseline: the longer response wins.</p>',
+    htmlTable(HEAD, rows(r)),
+  );
   if (lenRows(r).length) body.push('<h2>Length bias</h2>', `<p>${escapeXml(LEN_NOTE)}</p>`, htmlTable(LEN_HEAD, lenRows(r)));
-  for (const e of r.evals) if (e.annotators) body.push(`<h2>${escapeXml(e.dataset)} (${escapeXml(e.split)}): agreement with each annotator</h2>`, htmlTable(ANN_HEAD, annRows(e)));
-  if (r.artifacts.length) body.push('<h2>Artifacts</h2>', `<ul>${r.artifacts.map((a) => `<li><code>${escapeXml(JSON.stringify(a))}</code></li>`).join('')}</ul>`);
+  for (const e of r.evals)
+    if (e.annotators) body.push(`<h2>${escapeXml(e.dataset)} (${escapeXml(e.split)}): agreement with each annotator</h2>`, htmlTable(ANN_HEAD, annRows(e)));
+  if (r.artifacts.length)
+    body.push('<h2>Artifacts</h2>', `<ul>${r.artifacts.map((a) => `<li><code>${escapeXml(JSON.stringify(a))}</code></li>`).join('')}</ul>`);
   body.push(...htmlNotes(r.notes));
   return htmlPage(r.title, body);
 }

@@ -15,10 +15,20 @@ export interface TrainEvalOptions extends EvaluateRankerOptions {
  * Train a ranker on a data set's train split (its validation split drives early stopping) and score it on
  * the held-out split against the baselines.
  */
-export async function trainAndEvaluateRanker(ds: RankDataset, opts: TrainEvalOptions): Promise<{ eval: RankerEval; pipeline: RankerPipeline; seconds: number }> {
+export async function trainAndEvaluateRanker(
+  ds: RankDataset,
+  opts: TrainEvalOptions,
+): Promise<{ eval: RankerEval; pipeline: RankerPipeline; seconds: number }> {
   const t0 = performance.now();
   const name = `${opts.kind}-${ds.name}`;
-  const pipeline = await RankerPipeline.train(ds.train, { kind: opts.kind, params: opts.params, featurizer: opts.featurizer, validation: ds.validation, meta: { name, version: 'eval' }, onProgress: opts.onProgress });
+  const pipeline = await RankerPipeline.train(ds.train, {
+    kind: opts.kind,
+    params: opts.params,
+    featurizer: opts.featurizer,
+    validation: ds.validation,
+    meta: { name, version: 'eval' },
+    onProgress: opts.onProgress,
+  });
   const seconds = (performance.now() - t0) / 1000;
   const split = opts.split ?? 'test';
   const pairs = ds[split];

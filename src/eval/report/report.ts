@@ -92,7 +92,13 @@ export function metricRows(d: DatasetEval): MetricRow[] {
       kind,
       aiq: kind === 'random' ? `${f3(s.aiq)} ± ${f3(s.aiqSd)}` : f3(s.aiq),
       aiqCI: ci(s.aiqCI),
-      gain: !Number.isFinite(s.aiq) ? '–' : s.aiqGainCI ? `${(s.aiq - d.zero.aiq >= 0 ? '+' : '') + (s.aiq - d.zero.aiq).toFixed(3)} ${ci(s.aiqGainCI)}` : kind === 'random' ? `${(s.aiq - d.zero.aiq).toFixed(3)}` : '',
+      gain: !Number.isFinite(s.aiq)
+        ? '–'
+        : s.aiqGainCI
+          ? `${(s.aiq - d.zero.aiq >= 0 ? '+' : '') + (s.aiq - d.zero.aiq).toFixed(3)} ${ci(s.aiqGainCI)}`
+          : kind === 'random'
+            ? `${(s.aiq - d.zero.aiq).toFixed(3)}`
+            : '',
       maxQuality: f3(b.quality),
       costAtMax: per1k(b.cost),
       apgr: pair && s.pair ? (kind === 'random' ? `${f3(s.pair.apgr)} ± ${f3(s.pair.apgrSd)}` : f3(s.pair.apgr)) : '',
@@ -108,26 +114,96 @@ export function metricRows(d: DatasetEval): MetricRow[] {
   for (const x of d.extra) add(x, x.kind);
   add(d.random, 'random', `random (${d.random.seeds} seeds)`);
   const zb = d.zero.hull[d.zero.hull.length - 1]!;
-  rows.push({ name: 'Zero router', kind: 'zero', aiq: f3(d.zero.aiq), aiqCI: ci(d.zero.aiqCI), gain: '0', maxQuality: f3(zb[1]), costAtMax: per1k(zb[0]), apgr: pair ? '0.500' : '', apgrCI: '', cpt20: pair ? '20.0%' : '', cpt50: pair ? '50.0%' : '', cpt80: pair ? '80.0%' : '', aiqVsRef: '', apgrVsRef: '' });
-  rows.push({ name: 'oracle', kind: 'oracle', aiq: '', aiqCI: '', gain: '', maxQuality: f3(d.oracle.quality), costAtMax: per1k(d.oracle.cost), apgr: '', apgrCI: '', cpt20: '', cpt50: '', cpt80: '', aiqVsRef: '', apgrVsRef: '' });
+  rows.push({
+    name: 'Zero router',
+    kind: 'zero',
+    aiq: f3(d.zero.aiq),
+    aiqCI: ci(d.zero.aiqCI),
+    gain: '0',
+    maxQuality: f3(zb[1]),
+    costAtMax: per1k(zb[0]),
+    apgr: pair ? '0.500' : '',
+    apgrCI: '',
+    cpt20: pair ? '20.0%' : '',
+    cpt50: pair ? '50.0%' : '',
+    cpt80: pair ? '80.0%' : '',
+    aiqVsRef: '',
+    apgrVsRef: '',
+  });
+  rows.push({
+    name: 'oracle',
+    kind: 'oracle',
+    aiq: '',
+    aiqCI: '',
+    gain: '',
+    maxQuality: f3(d.oracle.quality),
+    costAtMax: per1k(d.oracle.cost),
+    apgr: '',
+    apgrCI: '',
+    cpt20: '',
+    cpt50: '',
+    cpt80: '',
+    aiqVsRef: '',
+    apgrVsRef: '',
+  });
   return rows;
 }
 
 /** Metric table header and cells; the RouteLLM columns only where the data has a strong/weak pair. */
 function metricHead(d: DatasetEval): string[] {
   const ref = d.reference ? [`AIQ − ${d.reference} [paired 95% CI]`, ...(d.pair ? [`APGR − ${d.reference} [paired 95% CI]`] : [])] : [];
-  return ['router', 'AIQ', 'AIQ 95% CI', 'AIQ − Zero [95% CI]', 'max quality', '$/1k at max', ...(d.pair ? ['APGR', 'APGR 95% CI', 'CPT(20%)', 'CPT(50%)', 'CPT(80%)'] : []), ...ref];
+  return [
+    'router',
+    'AIQ',
+    'AIQ 95% CI',
+    'AIQ − Zero [95% CI]',
+    'max quality',
+    '$/1k at max',
+    ...(d.pair ? ['APGR', 'APGR 95% CI', 'CPT(20%)', 'CPT(50%)', 'CPT(80%)'] : []),
+    ...ref,
+  ];
 }
 function metricCells(d: DatasetEval): string[][] {
-  return metricRows(d).map((r) => [r.name, r.aiq, r.aiqCI, r.gain, r.maxQuality, r.costAtMax, ...(d.pair ? [r.apgr, r.apgrCI, r.cpt20, r.cpt50, r.cpt80] : []), ...(d.reference ? [r.aiqVsRef, ...(d.pair ? [r.apgrVsRef] : [])] : [])]);
+  return metricRows(d).map((r) => [
+    r.name,
+    r.aiq,
+    r.aiqCI,
+    r.gain,
+    r.maxQuality,
+    r.costAtMax,
+    ...(d.pair ? [r.apgr, r.apgrCI, r.cpt20, r.cpt50, r.cpt80] : []),
+    ...(d.reference ? [r.aiqVsRef, ...(d.pair ? [r.apgrVsRef] : [])] : []),
+  ]);
 }
 
 function taskHead(d: DatasetEval): string[] {
-  return ['task', 'rows', 'best model', 'best quality', 'oracle quality', 'Zero AIQ', ...d.routers.map((r) => `${r.name} AIQ`), ...d.extra.map((x) => `${x.name} AIQ`), 'random AIQ', ...(d.pair ? [...d.routers.map((r) => `${r.name} APGR`), 'random APGR'] : [])];
+  return [
+    'task',
+    'rows',
+    'best model',
+    'best quality',
+    'oracle quality',
+    'Zero AIQ',
+    ...d.routers.map((r) => `${r.name} AIQ`),
+    ...d.extra.map((x) => `${x.name} AIQ`),
+    'random AIQ',
+    ...(d.pair ? [...d.routers.map((r) => `${r.name} APGR`), 'random APGR'] : []),
+  ];
 }
 
 function taskCells(d: DatasetEval): string[][] {
-  return d.slices.map((s) => [s.task, String(s.rows), s.best.model, f3(s.best.quality), f3(s.oracle.quality), f3(s.zeroAiq), ...s.routers.map((r) => f3(r.aiq)), ...s.extra.map((x) => f3(x.aiq)), f3(s.random.aiq), ...(d.pair ? [...s.routers.map((r) => f3(r.apgr)), f3(s.random.apgr)] : [])]);
+  return d.slices.map((s) => [
+    s.task,
+    String(s.rows),
+    s.best.model,
+    f3(s.best.quality),
+    f3(s.oracle.quality),
+    f3(s.zeroAiq),
+    ...s.routers.map((r) => f3(r.aiq)),
+    ...s.extra.map((x) => f3(x.aiq)),
+    f3(s.random.aiq),
+    ...(d.pair ? [...s.routers.map((r) => f3(r.apgr)), f3(s.random.apgr)] : []),
+  ]);
 }
 
 function singleCells(d: DatasetEval): string[][] {
@@ -139,7 +215,10 @@ function seriesFacts(d: DatasetEval): string[] {
   const out: string[] = [];
   for (const x of d.extra) {
     if (x.description) out.push(`${x.name}: ${x.description}`);
-    if (x.clippedAt !== undefined) out.push(`${x.name}: its hull reaches ${per1k(x.hull[x.hull.length - 1]![0])}/1k, beyond the common maximum cost ${per1k(x.clippedAt)}/1k; its AIQ integrates the hull up to ${per1k(x.clippedAt)}/1k`);
+    if (x.clippedAt !== undefined)
+      out.push(
+        `${x.name}: its hull reaches ${per1k(x.hull[x.hull.length - 1]![0])}/1k, beyond the common maximum cost ${per1k(x.clippedAt)}/1k; its AIQ integrates the hull up to ${per1k(x.clippedAt)}/1k`,
+      );
   }
   return out;
 }
@@ -158,12 +237,21 @@ function mdTable(head: string[], rows: string[][]): string {
 
 export function renderMarkdown(r: EvalReport): string {
   const out: string[] = [`# ${r.title}`, '', `Generated ${r.createdAt}${r.command ? ` by \`${r.command}\`` : ''}.`, ''];
-  if (r.environment) out.push(Object.entries(r.environment).map(([k, v]) => `- ${k}: ${v}`).join('\n'), '');
+  if (r.environment)
+    out.push(
+      Object.entries(r.environment)
+        .map(([k, v]) => `- ${k}: ${v}`)
+        .join('\n'),
+      '',
+    );
   out.push(CONVENTIONS_MD, '');
   for (const d of r.datasets) {
     out.push(`## ${d.name}`, '');
-    out.push(`- test rows: ${d.rows}${d.dropped ? ` (${d.dropped} dropped: a model had no score)` : ''}; models: ${d.models.length}; test digest \`${short(d.digest)}\``);
-    if (d.info?.trainRows !== undefined) out.push(`- train rows: ${d.info.trainRows}${d.info.trainDigest ? `; train digest \`${short(d.info.trainDigest)}\`` : ''}`);
+    out.push(
+      `- test rows: ${d.rows}${d.dropped ? ` (${d.dropped} dropped: a model had no score)` : ''}; models: ${d.models.length}; test digest \`${short(d.digest)}\``,
+    );
+    if (d.info?.trainRows !== undefined)
+      out.push(`- train rows: ${d.info.trainRows}${d.info.trainDigest ? `; train digest \`${short(d.info.trainDigest)}\`` : ''}`);
     if (d.info?.source) out.push(`- source: ${d.info.source}`);
     if (d.info?.split) out.push(`- split: ${d.info.split}`);
     out.push(`- cost per call: ${d.costSource.logged} logged, ${d.costSource.priceTable} from the price table`);
@@ -176,15 +264,31 @@ export function renderMarkdown(r: EvalReport): string {
     if (d.slices.length) out.push('### Per task', '', mdTable(taskHead(d), taskCells(d)), '');
   }
   if (r.artifacts.length) {
-    out.push('## Artifacts', '', mdTable(['dataset', 'router', 'kind', 'digest', 'train rows', 'train s', 'params'], r.artifacts.map((a) => [a.dataset, a.name, a.kind, short(a.digest), String(a.trainRows ?? ''), a.trainSeconds !== undefined ? a.trainSeconds.toFixed(1) : '', JSON.stringify(a.params ?? {})])), '');
+    out.push(
+      '## Artifacts',
+      '',
+      mdTable(
+        ['dataset', 'router', 'kind', 'digest', 'train rows', 'train s', 'params'],
+        r.artifacts.map((a) => [
+          a.dataset,
+          a.name,
+          a.kind,
+          short(a.digest),
+          String(a.trainRows ?? ''),
+          a.trainSeconds !== undefined ? a.trainSeconds.toFixed(1) : '',
+          JSON.stringify(a.params ?? {}),
+        ]),
+      ),
+      '',
+    );
   }
   for (const n of r.notes ?? []) out.push(`- ${n}`);
   return out.join('\n') + '\n';
 }
 
 const CONVENTIONS_MD = [
-  'Conventions: **AIQ** (RouterBench) = area under the non-decreasing convex hull of a router\'s (cost, quality) points from its cheapest point, extended flat to the costliest single model\'s mean cost on the test rows (fixed by the data, so a router\'s AIQ does not depend on what else is compared; a hull reaching beyond is cut there), divided by that cost. **Zero router** = hull of the single models. **Oracle** = cheapest best model per prompt (no model right → no call). A **cascade** calls the candidates in price order and accepts the first response whose reward-model score is ≥ τ (the last is always accepted); its points sweep τ, its cost counts every call made; like every series it is integrated up to that same cost (its hull cut there, at the hull\'s value at that cost).',
-  '**APGR** (RouteLLM) = trapezoid area of quality over the share of strong calls at thresholds on the deciles of the router\'s scores (pd.qcut), normalised between the weak and strong models; **CPT(x%)** = share of strong calls to reach x % of the quality gap (monotone envelope). Costs are the logged per-call costs where the data has them, else the price table. Intervals: bootstrap percentile over test rows (seeded); a difference from the reference router is computed on each resample (paired), so its interval excludes 0 only when one router beats the other on the same rows.',
+  "Conventions: **AIQ** (RouterBench) = area under the non-decreasing convex hull of a router's (cost, quality) points from its cheapest point, extended flat to the costliest single model's mean cost on the test rows (fixed by the data, so a router's AIQ does not depend on what else is compared; a hull reaching beyond is cut there), divided by that cost. **Zero router** = hull of the single models. **Oracle** = cheapest best model per prompt (no model right → no call). A **cascade** calls the candidates in price order and accepts the first response whose reward-model score is ≥ τ (the last is always accepted); its points sweep τ, its cost counts every call made; like every series it is integrated up to that same cost (its hull cut there, at the hull's value at that cost).",
+  "**APGR** (RouteLLM) = trapezoid area of quality over the share of strong calls at thresholds on the deciles of the router's scores (pd.qcut), normalised between the weak and strong models; **CPT(x%)** = share of strong calls to reach x % of the quality gap (monotone envelope). Costs are the logged per-call costs where the data has them, else the price table. Intervals: bootstrap percentile over test rows (seeded); a difference from the reference router is computed on each resample (paired), so its interval excludes 0 only when one router beats the other on the same rows.",
 ].join(' ');
 
 // ---------- HTML ----------
@@ -215,11 +319,27 @@ function split(s: string): Cell {
 
 function metricHeadHtml(d: DatasetEval): string[] {
   const ref = d.reference ? ['AIQ − reference [paired 95% CI]', ...(d.pair ? ['APGR − reference [paired 95% CI]'] : [])] : [];
-  return ['router', 'AIQ [95% CI]', 'AIQ − Zero [95% CI]', 'max quality', '$/1k at max', ...(d.pair ? ['APGR [95% CI]', 'CPT (20%)', 'CPT (50%)', 'CPT (80%)'] : []), ...ref];
+  return [
+    'router',
+    'AIQ [95% CI]',
+    'AIQ − Zero [95% CI]',
+    'max quality',
+    '$/1k at max',
+    ...(d.pair ? ['APGR [95% CI]', 'CPT (20%)', 'CPT (50%)', 'CPT (80%)'] : []),
+    ...ref,
+  ];
 }
 
 function metricCellsHtml(d: DatasetEval): Cell[][] {
-  return metricRows(d).map((r) => [r.name, { v: r.aiq, sub: r.aiqCI }, split(r.gain), r.maxQuality, r.costAtMax, ...(d.pair ? [{ v: r.apgr, sub: r.apgrCI }, r.cpt20, r.cpt50, r.cpt80] : []), ...(d.reference ? [split(r.aiqVsRef), ...(d.pair ? [split(r.apgrVsRef)] : [])] : [])]);
+  return metricRows(d).map((r) => [
+    r.name,
+    { v: r.aiq, sub: r.aiqCI },
+    split(r.gain),
+    r.maxQuality,
+    r.costAtMax,
+    ...(d.pair ? [{ v: r.apgr, sub: r.apgrCI }, r.cpt20, r.cpt50, r.cpt80] : []),
+    ...(d.reference ? [split(r.aiqVsRef), ...(d.pair ? [split(r.apgrVsRef)] : [])] : []),
+  ]);
 }
 
 /** Hyper-parameters folded: a one-line summary that opens to the full JSON (no script: <details>). */
@@ -240,7 +360,15 @@ function paramsCell(params: Record<string, unknown> | undefined): Cell {
 }
 
 function artifactCells(a: ArtifactInfo): Cell[] {
-  return [a.dataset, a.name, a.kind, { v: '', title: a.digest, html: `<code>${escapeXml(short(a.digest))}</code>` }, String(a.trainRows ?? '–'), a.trainSeconds !== undefined ? a.trainSeconds.toFixed(1) : { v: 'n/r', title: 'not recorded: the artifact predates training-time records' }, paramsCell(a.params)];
+  return [
+    a.dataset,
+    a.name,
+    a.kind,
+    { v: '', title: a.digest, html: `<code>${escapeXml(short(a.digest))}</code>` },
+    String(a.trainRows ?? '–'),
+    a.trainSeconds !== undefined ? a.trainSeconds.toFixed(1) : { v: 'n/r', title: 'not recorded: the artifact predates training-time records' },
+    paramsCell(a.params),
+  ];
 }
 
 const CSS = `
@@ -271,13 +399,24 @@ function figureHtml(f: Figure): string {
 
 export function renderHtml(r: EvalReport): string {
   const body: string[] = [];
-  body.push(`<h1>${escapeXml(r.title)}</h1>`, `<p class="meta">Generated ${escapeXml(r.createdAt)}${r.command ? ` by <code>${escapeXml(r.command)}</code>` : ''}.</p>`);
-  if (r.environment) body.push(`<ul class="meta">${Object.entries(r.environment).map(([k, v]) => `<li>${escapeXml(k)}: ${escapeXml(v)}</li>`).join('')}</ul>`);
+  body.push(
+    `<h1>${escapeXml(r.title)}</h1>`,
+    `<p class="meta">Generated ${escapeXml(r.createdAt)}${r.command ? ` by <code>${escapeXml(r.command)}</code>` : ''}.</p>`,
+  );
+  if (r.environment)
+    body.push(
+      `<ul class="meta">${Object.entries(r.environment)
+        .map(([k, v]) => `<li>${escapeXml(k)}: ${escapeXml(v)}</li>`)
+        .join('')}</ul>`,
+    );
   body.push(`<p class="conv">${escapeXml(CONVENTIONS_MD.replace(/\*\*/g, ''))}</p>`);
   body.push(`<nav><ul>${r.datasets.map((d) => `<li><a href="#ds-${escapeXml(d.name)}">${escapeXml(d.name)}</a></li>`).join('')}</ul></nav>`);
   for (const d of r.datasets) {
     body.push(`<section class="dataset" id="ds-${escapeXml(d.name)}" data-dataset="${escapeXml(d.name)}"><h2>${escapeXml(d.name)}</h2>`);
-    const facts = [`test rows: ${d.rows}${d.dropped ? ` (${d.dropped} dropped: a model had no score)` : ''}; models: ${d.models.length}`, `test digest: ${d.digest}`];
+    const facts = [
+      `test rows: ${d.rows}${d.dropped ? ` (${d.dropped} dropped: a model had no score)` : ''}; models: ${d.models.length}`,
+      `test digest: ${d.digest}`,
+    ];
     if (d.info?.trainRows !== undefined) facts.push(`train rows: ${d.info.trainRows}${d.info.trainDigest ? `; train digest: ${d.info.trainDigest}` : ''}`);
     if (d.info?.source) facts.push(`source: ${d.info.source}`);
     if (d.info?.split) facts.push(`split: ${d.info.split}`);
@@ -291,7 +430,10 @@ export function renderHtml(r: EvalReport): string {
     const [cq, gain, ...rest] = figs;
     body.push(figureHtml(cq!), figureHtml(gain!));
     body.push('<h3>Metrics</h3>');
-    if (d.reference) body.push(`<p class="meta">Reference router of the paired columns: <code>${escapeXml(d.reference)}</code>; a difference whose interval excludes 0 is a difference on these rows.</p>`);
+    if (d.reference)
+      body.push(
+        `<p class="meta">Reference router of the paired columns: <code>${escapeXml(d.reference)}</code>; a difference whose interval excludes 0 is a difference on these rows.</p>`,
+      );
     body.push(htmlTable(metricHeadHtml(d), metricCellsHtml(d), 'metrics'));
     for (const f of rest) body.push(figureHtml(f));
     body.push('<h3>Single models</h3>', htmlTable(['model', 'quality', '$/1k queries', 'share of oracle calls'], singleCells(d), 'singles'));
@@ -299,12 +441,32 @@ export function renderHtml(r: EvalReport): string {
       // two narrower tables rather than one with a column per router and metric
       const base = ['task', 'rows', 'best model', 'best quality', 'oracle quality'];
       const baseCells = (t: DatasetEval['slices'][number]) => [t.task, String(t.rows), t.best.model, f3(t.best.quality), f3(t.oracle.quality)];
-      body.push('<h3>Per task: AIQ</h3>', htmlTable([...base, 'Zero router', ...d.routers.map((r) => r.name), ...d.extra.map((x) => x.name), 'random'], d.slices.map((t) => [...baseCells(t), f3(t.zeroAiq), ...t.routers.map((r) => f3(r.aiq)), ...t.extra.map((x) => f3(x.aiq)), f3(t.random.aiq)]), 'tasks'));
-      if (d.pair) body.push('<h3>Per task: APGR</h3>', htmlTable(['task', 'rows', ...d.routers.map((r) => r.name), 'random'], d.slices.map((t) => [t.task, String(t.rows), ...t.routers.map((r) => f3(r.apgr)), f3(t.random.apgr)]), 'tasks tasks-apgr'));
+      body.push(
+        '<h3>Per task: AIQ</h3>',
+        htmlTable(
+          [...base, 'Zero router', ...d.routers.map((r) => r.name), ...d.extra.map((x) => x.name), 'random'],
+          d.slices.map((t) => [...baseCells(t), f3(t.zeroAiq), ...t.routers.map((r) => f3(r.aiq)), ...t.extra.map((x) => f3(x.aiq)), f3(t.random.aiq)]),
+          'tasks',
+        ),
+      );
+      if (d.pair)
+        body.push(
+          '<h3>Per task: APGR</h3>',
+          htmlTable(
+            ['task', 'rows', ...d.routers.map((r) => r.name), 'random'],
+            d.slices.map((t) => [t.task, String(t.rows), ...t.routers.map((r) => f3(r.apgr)), f3(t.random.apgr)]),
+            'tasks tasks-apgr',
+          ),
+        );
     }
     body.push('</section>');
   }
-  if (r.artifacts.length) body.push('<h2>Artifacts</h2>', htmlTable(['dataset', 'router', 'kind', 'digest (sha256)', 'train rows', 'train s', 'params'], r.artifacts.map(artifactCells), 'artifacts'), '<p class="meta">Hover a digest for all 64 hex digits (report.json has them too); click params to unfold them.</p>');
+  if (r.artifacts.length)
+    body.push(
+      '<h2>Artifacts</h2>',
+      htmlTable(['dataset', 'router', 'kind', 'digest (sha256)', 'train rows', 'train s', 'params'], r.artifacts.map(artifactCells), 'artifacts'),
+      '<p class="meta">Hover a digest for all 64 hex digits (report.json has them too); click params to unfold them.</p>',
+    );
   if (r.notes?.length) body.push(`<ul class="notes">${r.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('')}</ul>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(r.title)}</title>

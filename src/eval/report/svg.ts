@@ -111,7 +111,7 @@ function textLines(lines: readonly string[], x: number, y: number, fontSize: num
 export function niceTicks(lo: number, hi: number, n = 6): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / n;
-  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((k) => k * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
@@ -122,7 +122,7 @@ function logTicks(lo: number, hi: number): number[] {
   const out: number[] = [];
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
     for (const k of [1, 2, 5]) {
-      const v = k * Math.pow(10, e);
+      const v = k * 10 ** e;
       if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v);
     }
   return out;
@@ -226,12 +226,27 @@ export interface PlacedLabel extends LabelRequest {
  * first inside `area` that overlaps no placed label, no marker box and no line (px polylines); failing that,
  * the position with the fewest collisions.
  */
-export function placeLabels(labels: readonly LabelRequest[], area: Box, markers: readonly Box[], lines: readonly (readonly XY[])[], fontSize: number): PlacedLabel[] {
+export function placeLabels(
+  labels: readonly LabelRequest[],
+  area: Box,
+  markers: readonly Box[],
+  lines: readonly (readonly XY[])[],
+  fontSize: number,
+): PlacedLabel[] {
   const placed: PlacedLabel[] = [];
   const h = fontSize * 1.15;
-  const dirs: [number, number][] = [[1, -1], [1, 1], [-1, -1], [-1, 1], [0, -1], [0, 1], [1, 0], [-1, 0]];
+  const dirs: [number, number][] = [
+    [1, -1],
+    [1, 1],
+    [-1, -1],
+    [-1, 1],
+    [0, -1],
+    [0, 1],
+    [1, 0],
+    [-1, 0],
+  ];
   // labels of points close together are placed top to bottom so they fan out
-  const order = labels.map((l, i) => i).sort((a, b) => labels[a]!.y - labels[b]!.y || labels[a]!.x - labels[b]!.x);
+  const order = labels.map((_l, i) => i).sort((a, b) => labels[a]!.y - labels[b]!.y || labels[a]!.x - labels[b]!.x);
   const out: PlacedLabel[] = new Array(labels.length);
   for (const i of order) {
     const l = labels[i]!;
@@ -247,10 +262,12 @@ export function placeLabels(labels: readonly LabelRequest[], area: Box, markers:
         if (box.x < area.x || box.y < area.y || box.x + box.w > area.x + area.w || box.y + box.h > area.y + area.h) score += 100;
         for (const p of placed) if (overlaps(p.box, box)) score += 10;
         for (const m of markers) if (overlaps(m, box)) score += 3;
-        for (const ln of lines) for (let k = 1; k < ln.length; k++) if (segHitsBox(ln[k - 1]!, ln[k]!, box)) {
-          score += 2;
-          break;
-        }
+        for (const ln of lines)
+          for (let k = 1; k < ln.length; k++)
+            if (segHitsBox(ln[k - 1]!, ln[k]!, box)) {
+              score += 2;
+              break;
+            }
         score += dist / 1000;
         if (score < bestScore) {
           bestScore = score;
@@ -300,7 +317,10 @@ function renderLegend(items: readonly LegendItem[], x: number, y: number, width:
       const cy = rowY + lh / 2;
       const g: string[] = [`<g class="legend-entry" data-series="${escapeXml(it.series)}">`];
       if (it.block) g.push(`<rect x="${ex + 4}" y="${(cy - 6).toFixed(1)}" width="${sw - 8}" height="12" fill="${it.color}"/>`);
-      if (it.line) g.push(`<line x1="${ex}" y1="${cy.toFixed(1)}" x2="${ex + sw}" y2="${cy.toFixed(1)}" stroke="${it.color}" stroke-width="2"${it.dash ? ` stroke-dasharray="${it.dash}"` : ''}/>`);
+      if (it.line)
+        g.push(
+          `<line x1="${ex}" y1="${cy.toFixed(1)}" x2="${ex + sw}" y2="${cy.toFixed(1)}" stroke="${it.color}" stroke-width="2"${it.dash ? ` stroke-dasharray="${it.dash}"` : ''}/>`,
+        );
       if (it.marker) g.push(marker(it.marker, ex + sw / 2, cy, it.color));
       g.push(textLines(wrapped[c]!, ex + sw + 8, cy + fontSize * 0.36, fontSize, 'fill="#222"'));
       g.push('</g>');
@@ -364,11 +384,15 @@ export function renderPlot(spec: PlotSpec): string {
   body.push('<g class="axes" font-size="11" fill="#444">');
   for (const v of xt) {
     const X = sx(v).toFixed(1);
-    body.push(`<line x1="${X}" y1="${top}" x2="${X}" y2="${top + ph}" stroke="#eee"/><text x="${X}" y="${top + ph + 15}" text-anchor="middle">${fmtTick(v)}</text>`);
+    body.push(
+      `<line x1="${X}" y1="${top}" x2="${X}" y2="${top + ph}" stroke="#eee"/><text x="${X}" y="${top + ph + 15}" text-anchor="middle">${fmtTick(v)}</text>`,
+    );
   }
   for (const v of yt) {
     const Y = sy(v).toFixed(1);
-    body.push(`<line x1="${m.l}" y1="${Y}" x2="${m.l + pw}" y2="${Y}" stroke="${v === 0 && spec.yZero ? '#999' : '#eee'}"/><text x="${m.l - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${fmtTick(v)}</text>`);
+    body.push(
+      `<line x1="${m.l}" y1="${Y}" x2="${m.l + pw}" y2="${Y}" stroke="${v === 0 && spec.yZero ? '#999' : '#eee'}"/><text x="${m.l - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${fmtTick(v)}</text>`,
+    );
   }
   body.push(`<rect x="${m.l}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
   body.push(`<text x="${m.l + pw / 2}" y="${top + ph + 34}" text-anchor="middle" font-size="12">${escapeXml(spec.xLabel)}</text>`);
@@ -380,14 +404,20 @@ export function renderPlot(spec: PlotSpec): string {
   for (const h of spec.hLines ?? []) {
     if (!Number.isFinite(h.y)) continue;
     const Y = sy(h.y);
-    pxLines.push([[m.l, Y], [m.l + pw, Y]]);
+    pxLines.push([
+      [m.l, Y],
+      [m.l + pw, Y],
+    ]);
   }
   // series: background first (baselines), then routers, then single models (hollow: the router's point at the
   // same place stays visible inside) and the oracle on top
-  const layer = (s: PlotSeries) => (s.kind === 'zero' || s.kind === 'random' ? 0 : s.kind === 'model' ? (s.marker === 'box' ? 3 : 1) : s.kind === 'oracle' ? 4 : 2);
+  const layer = (s: PlotSeries) =>
+    s.kind === 'zero' || s.kind === 'random' ? 0 : s.kind === 'model' ? (s.marker === 'box' ? 3 : 1) : s.kind === 'oracle' ? 4 : 2;
   const ordered = [...spec.series].sort((a, b) => layer(a) - layer(b));
   // with a fixed y range, series are clipped at the plot area: a nested <svg> viewport with the same coordinates
-  const seriesSvg: string[] = spec.yRange ? [`<svg class="clip" x="${m.l}" y="${top}" width="${pw}" height="${ph}" viewBox="${m.l} ${top} ${pw} ${ph}" overflow="hidden">`] : [];
+  const seriesSvg: string[] = spec.yRange
+    ? [`<svg class="clip" x="${m.l}" y="${top}" width="${pw}" height="${ph}" viewBox="${m.l} ${top} ${pw} ${ph}" overflow="hidden">`]
+    : [];
   const labelReqs: { req: LabelRequest; series: PlotSeries }[] = [];
   for (const s of ordered) {
     const g: string[] = [`<g class="series" data-series="${escapeXml(s.name)}" data-kind="${escapeXml(s.kind)}">`];
@@ -396,14 +426,18 @@ export function renderPlot(spec: PlotSpec): string {
     const line = (spec.xLog ? densify(s.line ?? []) : (s.line ?? [])).filter(ok);
     const dash = seriesDash(s);
     if (line.length >= 2) {
-      g.push(`<polyline class="line" fill="none" stroke="${s.color}" stroke-width="${s.kind === 'router' ? 2.2 : 1.8}"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${pts(line)}"/>`);
+      g.push(
+        `<polyline class="line" fill="none" stroke="${s.color}" stroke-width="${s.kind === 'router' ? 2.2 : 1.8}"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${pts(line)}"/>`,
+      );
       pxLines.push(line.map(px));
     }
     if (s.extendTo !== undefined && line.length >= 1) {
       const last = line[line.length - 1]!;
       if (s.extendTo > last[0] * 1.0001) {
         const ext: XY[] = [last, [s.extendTo, last[1]]];
-        g.push(`<polyline class="extension" fill="none" stroke="${s.color}" stroke-width="1.6" stroke-dasharray="1.5 3" stroke-linecap="round" points="${pts(ext)}"/>`);
+        g.push(
+          `<polyline class="extension" fill="none" stroke="${s.color}" stroke-width="1.6" stroke-dasharray="1.5 3" stroke-linecap="round" points="${pts(ext)}"/>`,
+        );
         pxLines.push(ext.map(px));
       }
     }
@@ -424,10 +458,18 @@ export function renderPlot(spec: PlotSpec): string {
   for (const h of spec.hLines ?? []) {
     if (!Number.isFinite(h.y)) continue;
     const Y = sy(h.y);
-    hl.push(`<g class="hline" data-series="${escapeXml(h.label)}"><line x1="${m.l}" y1="${Y.toFixed(1)}" x2="${m.l + pw}" y2="${Y.toFixed(1)}" stroke="${h.color}" stroke-dasharray="2 4"/></g>`);
+    hl.push(
+      `<g class="hline" data-series="${escapeXml(h.label)}"><line x1="${m.l}" y1="${Y.toFixed(1)}" x2="${m.l + pw}" y2="${Y.toFixed(1)}" stroke="${h.color}" stroke-dasharray="2 4"/></g>`,
+    );
     labelReqs.push({ req: { text: h.label, x: m.l + pw - textWidth(h.label, 10.5) / 2 - 10, y: Y }, series: { name: h.label, kind: 'hline', color: h.color } });
   }
-  const placed = placeLabels(labelReqs.map((r) => r.req), { x: m.l + 2, y: top + 2, w: pw - 4, h: ph - 4 }, markerBoxes, pxLines, 10.5);
+  const placed = placeLabels(
+    labelReqs.map((r) => r.req),
+    { x: m.l + 2, y: top + 2, w: pw - 4, h: ph - 4 },
+    markerBoxes,
+    pxLines,
+    10.5,
+  );
   const labels: string[] = ['<g class="point-labels" font-size="10.5">'];
   placed.forEach((p, i) => {
     const s = labelReqs[i]!.series;
@@ -437,16 +479,28 @@ export function renderPlot(spec: PlotSpec): string {
       const ty = Math.min(Math.max(p.y, p.box.y), p.box.y + p.box.h);
       labels.push(`<line x1="${p.x.toFixed(1)}" y1="${p.y.toFixed(1)}" x2="${tx.toFixed(1)}" y2="${ty.toFixed(1)}" stroke="#aaa" stroke-width="0.8"/>`);
     }
-    labels.push(`<text class="point-label" x="${p.lx.toFixed(1)}" y="${p.ly.toFixed(1)}" fill="${col}" paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round">${escapeXml(p.text)}</text>`);
+    labels.push(
+      `<text class="point-label" x="${p.lx.toFixed(1)}" y="${p.ly.toFixed(1)}" fill="${col}" paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round">${escapeXml(p.text)}</text>`,
+    );
   });
   labels.push('</g>');
 
   // legend below the plot: every series that is not labelled in place, single models as one entry, and the
   // flat extension's style when a series has one
-  const items: LegendItem[] = spec.series.filter((s) => !s.noLegend && s.kind !== 'model').map((s) => ({ name: s.name, series: s.name, color: s.color, line: (s.line?.length ?? 0) >= 2, dash: seriesDash(s), marker: s.points?.length ? (s.marker ?? 'circle') : undefined }));
+  const items: LegendItem[] = spec.series
+    .filter((s) => !s.noLegend && s.kind !== 'model')
+    .map((s) => ({
+      name: s.name,
+      series: s.name,
+      color: s.color,
+      line: (s.line?.length ?? 0) >= 2,
+      dash: seriesDash(s),
+      marker: s.points?.length ? (s.marker ?? 'circle') : undefined,
+    }));
   const models = spec.series.filter((s) => s.kind === 'model');
   if (models.length) items.push({ name: 'single models (labelled)', series: models[0]!.name, color: models[0]!.color, marker: models[0]!.marker ?? 'square' });
-  if (spec.series.some((s) => s.extendTo !== undefined)) items.push({ name: 'flat extension of a hull to the common maximum cost (AIQ counts it)', series: '', color: '#666', line: true, dash: '1.5 3' });
+  if (spec.series.some((s) => s.extendTo !== undefined))
+    items.push({ name: 'flat extension of a hull to the common maximum cost (AIQ counts it)', series: '', color: '#666', line: true, dash: '1.5 3' });
   const legendY = top + ph + 50;
   const legend = renderLegend(items, m.l, legendY, W - m.l - 12);
   const H = legendY + legend.height + 8;
@@ -508,15 +562,22 @@ export function renderDotPlot(spec: DotPlotSpec): string {
   parts.push('<g class="axes" font-size="11" fill="#444">');
   for (const v of niceTicks(x0, x1, Math.max(4, Math.floor(pw / 110)))) {
     const X = sx(v).toFixed(1);
-    parts.push(`<line x1="${X}" y1="${top}" x2="${X}" y2="${top + ph}" stroke="#eee"/><text x="${X}" y="${top + ph + 15}" text-anchor="middle">${fmtTick(v)}</text>`);
+    parts.push(
+      `<line x1="${X}" y1="${top}" x2="${X}" y2="${top + ph}" stroke="#eee"/><text x="${X}" y="${top + ph + 15}" text-anchor="middle">${fmtTick(v)}</text>`,
+    );
   }
   spec.rows.forEach((r, i) => {
     const Y = top + 4 + i * rowH + rowH / 2;
     if (i % 2 === 0) parts.push(`<rect x="${m.l}" y="${(Y - rowH / 2).toFixed(1)}" width="${pw}" height="${rowH}" fill="#f7f7f7"/>`);
     const wrapped = wrapText(r, 11, labelW - 6);
-    parts.push(`<text x="${m.l - 8}" y="${(Y + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#222">${escapeXml(wrapped.length > 1 ? `${wrapped[0]!.slice(0, -1)}…` : r)}${wrapped.length > 1 ? `<title>${escapeXml(r)}</title>` : ''}</text>`);
+    parts.push(
+      `<text x="${m.l - 8}" y="${(Y + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#222">${escapeXml(wrapped.length > 1 ? `${wrapped[0]!.slice(0, -1)}…` : r)}${wrapped.length > 1 ? `<title>${escapeXml(r)}</title>` : ''}</text>`,
+    );
     const rv = spec.series.map((s) => s.values[i]!).filter(Number.isFinite);
-    if (rv.length > 1) parts.push(`<line x1="${sx(Math.min(...rv)).toFixed(1)}" y1="${Y.toFixed(1)}" x2="${sx(Math.max(...rv)).toFixed(1)}" y2="${Y.toFixed(1)}" stroke="#ccc" stroke-width="2"/>`);
+    if (rv.length > 1)
+      parts.push(
+        `<line x1="${sx(Math.min(...rv)).toFixed(1)}" y1="${Y.toFixed(1)}" x2="${sx(Math.max(...rv)).toFixed(1)}" y2="${Y.toFixed(1)}" stroke="#ccc" stroke-width="2"/>`,
+      );
   });
   parts.push(`<rect x="${m.l}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
   parts.push(`<text x="${m.l + pw / 2}" y="${top + ph + 34}" text-anchor="middle" font-size="12">${escapeXml(spec.xLabel)}</text>`);
@@ -530,7 +591,12 @@ export function renderDotPlot(spec: DotPlotSpec): string {
     parts.push(g.join(''));
   });
   const legendY = top + ph + 50;
-  const legend = renderLegend(spec.series.map((s) => ({ name: s.name, series: s.name, color: s.color, marker: s.marker })), m.l, legendY, W - m.l - 12);
+  const legend = renderLegend(
+    spec.series.map((s) => ({ name: s.name, series: s.name, color: s.color, marker: s.marker })),
+    m.l,
+    legendY,
+    W - m.l - 12,
+  );
   const H = Math.ceil(legendY + legend.height + 8);
   return `<svg xmlns="http://www.w3.org/2000/svg" class="plot" data-plot="${escapeXml(spec.id)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(spec.title)}"><rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>${parts.join('\n')}${legend.svg}</svg>`;
 }
@@ -583,9 +649,12 @@ export function renderShareBars(spec: ShareBarsSpec): string {
       const s = b.shares[c.name] ?? 0;
       if (!(s > 0)) continue;
       const w = s * pw;
-      const seg = [`<rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(w, 0.8).toFixed(1)}" height="${barH}" fill="${c.color}"><title>${escapeXml(`${c.name}: ${(s * 100).toFixed(1)}%`)}</title></rect>`];
+      const seg = [
+        `<rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(w, 0.8).toFixed(1)}" height="${barH}" fill="${c.color}"><title>${escapeXml(`${c.name}: ${(s * 100).toFixed(1)}%`)}</title></rect>`,
+      ];
       const t = `${Math.round(s * 100)}%`;
-      if (w >= textWidth(t, 10) + 6) seg.push(`<text x="${(x + w / 2).toFixed(1)}" y="${(y + barH - 4).toFixed(1)}" text-anchor="middle" font-size="10" fill="#fff">${t}</text>`);
+      if (w >= textWidth(t, 10) + 6)
+        seg.push(`<text x="${(x + w / 2).toFixed(1)}" y="${(y + barH - 4).toFixed(1)}" text-anchor="middle" font-size="10" fill="#fff">${t}</text>`);
       series.get(c.name)!.push(seg.join(''));
       x += w;
     }
@@ -601,7 +670,12 @@ export function renderShareBars(spec: ShareBarsSpec): string {
   for (const v of [0, 0.25, 0.5, 0.75, 1]) parts.push(`<text x="${(m.l + v * pw).toFixed(1)}" y="${axisY + 11}" text-anchor="middle">${v * 100}%</text>`);
   parts.push('</g>');
   const used = spec.categories.filter((c) => series.get(c.name)!.length);
-  const legend = renderLegend(used.map((c) => ({ name: c.name, series: c.name, color: c.color, block: true })), 12, axisY + 24, W - 24);
+  const legend = renderLegend(
+    used.map((c) => ({ name: c.name, series: c.name, color: c.color, block: true })),
+    12,
+    axisY + 24,
+    W - 24,
+  );
   const H = Math.ceil(axisY + 24 + legend.height + 8);
   return `<svg xmlns="http://www.w3.org/2000/svg" class="plot" data-plot="${escapeXml(spec.id)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(spec.title)}"><rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>${parts.join('\n')}${legend.svg}</svg>`;
 }

@@ -38,9 +38,19 @@ else {
   for (let i = 0; i < 3; i++) {
     const out = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', cacheDir], { encoding: 'utf8' });
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as { from: string; ms: number; bytes: number; transformMs: number; rss: number; peak: number };
-    runs.push({ run: i + 1, 'table from': r.from, 'load ms': Math.round(r.ms), 'cache MiB': +(r.bytes / 2 ** 20).toFixed(1), 'transform 2000 prompts ms': Math.round(r.transformMs), 'RSS MiB': Math.round(r.rss), 'peak RSS MiB': Math.round(r.peak) });
+    runs.push({
+      run: i + 1,
+      'table from': r.from,
+      'load ms': Math.round(r.ms),
+      'cache MiB': +(r.bytes / 2 ** 20).toFixed(1),
+      'transform 2000 prompts ms': Math.round(r.transformMs),
+      'RSS MiB': Math.round(r.rss),
+      'peak RSS MiB': Math.round(r.peak),
+    });
   }
-  console.log(`cache: ${cacheDir}; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`);
+  console.log(
+    `cache: ${cacheDir}; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`,
+  );
   console.table(runs);
   if (temp) rmSync(cacheDir, { recursive: true, force: true });
 }

@@ -120,10 +120,5 @@ export function encodeModel(graph: GraphInit, opset = 13): Uint8Array {
   for (const t of graph.initializers) g.message(5, tensorProto(t));
   for (const v of graph.inputs) g.message(11, valueInfoProto(v));
   for (const v of graph.outputs) g.message(12, valueInfoProto(v));
-  return new Writer()
-    .int(1, 7)
-    .string(2, 'llmr-test')
-    .message(7, g)
-    .message(8, new Writer().string(1, '').int(2, opset))
-    .finish();
+  return new Writer().int(1, 7).string(2, 'llmr-test').message(7, g).message(8, new Writer().string(1, '').int(2, opset)).finish();
 }

@@ -4,9 +4,33 @@ import { Rng } from '../../../src/util/rng.js';
 import { DataType, encodeModel, floatTensor } from './onnxProto.js';
 
 export const TINY_VOCAB = [
-  '[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]',
-  'the', 'cat', 'sat', 'on', 'mat', 'dog', 'ran', 'a', 'hello', 'world', 'router', 'model',
-  'cheap', 'expensive', 'math', 'poem', 'write', 'solve', 'equation', 'about', 'sea', '##s',
+  '[PAD]',
+  '[UNK]',
+  '[CLS]',
+  '[SEP]',
+  '[MASK]',
+  'the',
+  'cat',
+  'sat',
+  'on',
+  'mat',
+  'dog',
+  'ran',
+  'a',
+  'hello',
+  'world',
+  'router',
+  'model',
+  'cheap',
+  'expensive',
+  'math',
+  'poem',
+  'write',
+  'solve',
+  'equation',
+  'about',
+  'sea',
+  '##s',
 ] as const;
 
 export interface TinyModel {
@@ -79,7 +103,13 @@ function tokenizerJson(vocab: readonly string[]): unknown {
       },
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(vocab.map((t, i) => [t, i])) },
+    model: {
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab: Object.fromEntries(vocab.map((t, i) => [t, i])),
+    },
   };
 }
 
@@ -100,12 +130,29 @@ export function writeTinyModel(root: string, model = 'llmr-test/tiny-bert', dim 
   writeFileSync(join(dir, 'onnx', 'model.onnx'), onnxModel(f, types, V, dim));
   writeFileSync(
     join(dir, 'config.json'),
-    JSON.stringify({ model_type: 'bert', architectures: ['BertModel'], hidden_size: dim, vocab_size: V, max_position_embeddings: 512, type_vocab_size: 2, pad_token_id: 0 }),
+    JSON.stringify({
+      model_type: 'bert',
+      architectures: ['BertModel'],
+      hidden_size: dim,
+      vocab_size: V,
+      max_position_embeddings: 512,
+      type_vocab_size: 2,
+      pad_token_id: 0,
+    }),
   );
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(TINY_VOCAB)));
   writeFileSync(
     join(dir, 'tokenizer_config.json'),
-    JSON.stringify({ tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 512, pad_token: '[PAD]', unk_token: '[UNK]', cls_token: '[CLS]', sep_token: '[SEP]', mask_token: '[MASK]' }),
+    JSON.stringify({
+      tokenizer_class: 'BertTokenizer',
+      do_lower_case: true,
+      model_max_length: 512,
+      pad_token: '[PAD]',
+      unk_token: '[UNK]',
+      cls_token: '[CLS]',
+      sep_token: '[SEP]',
+      mask_token: '[MASK]',
+    }),
   );
   const rows = (t: Float32Array) => Array.from({ length: V }, (_, i) => t.slice(i * dim, (i + 1) * dim));
   return { root, model, dim, vocab: new Map(TINY_VOCAB.map((t, i) => [t, i])), quantizedRows: rows(q), fp32Rows: rows(f), typeRow: types.slice(0, dim) };
