@@ -8,27 +8,14 @@ import { trainRouter } from '../../src/routers/trainRouter.js';
 import { OnlineLearner, type LabelledFeedback } from '../../src/store/onlineLearner.js';
 import { openStore } from '../../src/store/openStore.js';
 import type { FeedbackRecord, Store } from '../../src/store/Store.js';
-import { routeRecord } from '../helpers/routeRecords.js';
+import { feedbackRecord, routeRecord } from '../helpers/routeRecords.js';
 import { syntheticRecords, TINY_PRICES } from '../helpers/tinyRouter.js';
 import { duckdbTarget, type StoreTarget } from '../store/storeTargets.js';
 
 let dir: string;
 let target: StoreTarget;
 let store: Store;
-const fb = (over: Partial<FeedbackRecord> & { feedbackId: string }): FeedbackRecord => ({
-  routeId: null,
-  time: new Date().toISOString(),
-  kind: 'score',
-  model: null,
-  score: null,
-  winner: null,
-  loser: null,
-  tie: false,
-  promptHash: null,
-  prompt: null,
-  userId: null,
-  ...over,
-});
+const fb = feedbackRecord;
 const FRENCH = (i: number) => `translate this sentence into french please: the cat sat on the mat number ${i}`;
 
 beforeAll(async () => {

@@ -1,4 +1,5 @@
 import type { RouteRecord } from '../../src/store/RouteRecord.js';
+import type { FeedbackRecord } from '../../src/store/Store.js';
 
 /** A valid route record for tests; fields overridable. */
 export function routeRecord(over: Partial<RouteRecord> & { routeId: string }): RouteRecord {
@@ -25,6 +26,24 @@ export function routeRecord(over: Partial<RouteRecord> & { routeId: string }): R
     prompt: 'what is 2+2?',
     userId: null,
     sessionId: null,
+    ...over,
+  };
+}
+
+/** A valid feedback record for tests (a score with no route, model or prompt); fields overridable. */
+export function feedbackRecord(over: Partial<FeedbackRecord> & { feedbackId: string }): FeedbackRecord {
+  return {
+    routeId: null,
+    time: new Date().toISOString(),
+    kind: 'score',
+    model: null,
+    score: null,
+    winner: null,
+    loser: null,
+    tie: false,
+    promptHash: null,
+    prompt: null,
+    userId: null,
     ...over,
   };
 }

@@ -10,7 +10,7 @@ import { retrain } from '../../src/store/retrain.js';
 import type { FeedbackRecord, Store } from '../../src/store/Store.js';
 import { pairRecordsFromStore, scoreRecordsFromStore } from '../../src/store/storeRecords.js';
 import { writeRecordsFile } from '../../src/store/writeRecordsFile.js';
-import { routeRecord } from '../helpers/routeRecords.js';
+import { feedbackRecord, routeRecord } from '../helpers/routeRecords.js';
 import { syntheticRecords, TINY_PRICES } from '../helpers/tinyRouter.js';
 import { trainRouter } from '../../src/routers/trainRouter.js';
 import { duckdbTarget, type StoreTarget } from './storeTargets.js';
@@ -19,20 +19,7 @@ let dir: string;
 let target: StoreTarget;
 let store: Store;
 
-const fb = (over: Partial<FeedbackRecord> & { feedbackId: string }): FeedbackRecord => ({
-  routeId: null,
-  time: new Date().toISOString(),
-  kind: 'score',
-  model: null,
-  score: null,
-  winner: null,
-  loser: null,
-  tie: false,
-  promptHash: null,
-  prompt: null,
-  userId: null,
-  ...over,
-});
+const fb = feedbackRecord;
 
 /** n routes of maths prompts answered by `model`, each rated `score`, with feedback times spread from t0 on. */
 async function feedbackOn(prefix: string, n: number, model: string, score: number, t0: number, promptOf: (i: number) => string) {

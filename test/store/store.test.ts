@@ -1,24 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/openStore.js';
 import type { FeedbackRecord, Store } from '../../src/store/Store.js';
-import { routeRecord } from '../helpers/routeRecords.js';
+import { feedbackRecord, routeRecord } from '../helpers/routeRecords.js';
 import { duckdbTarget, postgresTarget, skipUnlessPostgres, type StoreTarget } from './storeTargets.js';
 
+/** A score of 1 for model `a` unless overridden. */
 function fb(over: Partial<FeedbackRecord> & { feedbackId: string }): FeedbackRecord {
-  return {
-    routeId: null,
-    time: new Date().toISOString(),
-    kind: 'score',
-    model: 'a',
-    score: 1,
-    winner: null,
-    loser: null,
-    tie: false,
-    promptHash: null,
-    prompt: null,
-    userId: null,
-    ...over,
-  };
+  return feedbackRecord({ model: 'a', score: 1, ...over });
 }
 
 for (const kind of ['duckdb', 'postgres'] as const) {
