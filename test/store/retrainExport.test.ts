@@ -7,7 +7,7 @@ import { readRecords } from '../../src/data/readRecords.js';
 import { resolveArtifactDir } from '../../src/artifacts/artifact.js';
 import { openStore } from '../../src/store/openStore.js';
 import { retrain } from '../../src/store/retrain.js';
-import type { FeedbackRecord, Store } from '../../src/store/Store.js';
+import type { Store } from '../../src/store/Store.js';
 import { pairRecordsFromStore, scoreRecordsFromStore } from '../../src/store/storeRecords.js';
 import { writeRecordsFile } from '../../src/store/writeRecordsFile.js';
 import { feedbackRecord, routeRecord } from '../helpers/routeRecords.js';
