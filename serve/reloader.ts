@@ -35,6 +35,11 @@ export interface ReloadResult {
   rankerDir: string | null;
 }
 
+/** What a reload or rollback reports: the model set now serving, and the version it replaced. */
+function reloadResult(changed: boolean, set: ModelSet, previous: string | null): ReloadResult {
+  return { changed, version: set.version, generation: set.generation, previous, routerDir: set.routerDir ?? null, rankerDir: set.rankerDir ?? null };
+}
+
 /** The newest version folder beside `dir` (dir is <name>/<version>), or `dir` itself. */
 export function newestSibling(dir: string): string {
   const parent = dirname(dir);
@@ -94,14 +99,7 @@ export class Reloader {
       const rankerChanged = rankerDir !== null && rankerDir !== cur.rankerDir;
       if (!routerChanged && !rankerChanged) {
         this.o.metrics.inc('llmr_reloads_total', 'hot reloads by outcome', { outcome: 'unchanged' });
-        return {
-          changed: false,
-          version: cur.version,
-          generation: cur.generation,
-          previous: null,
-          routerDir: cur.routerDir ?? null,
-          rankerDir: cur.rankerDir ?? null,
-        };
+        return reloadResult(false, cur, null);
       }
       const router = routerChanged ? await (this.o.loadRouter ?? ((d: string) => RouterPipeline.load(d)))(routerDir!) : undefined;
       const ranker = rankerChanged ? await this.o.loadRanker!(rankerDir!) : undefined;
@@ -123,14 +121,7 @@ export class Reloader {
         rankerDir,
         ms: Math.round(performance.now() - t0),
       });
-      return {
-        changed: true,
-        version: next.version,
-        generation: next.generation,
-        previous: cur.version,
-        routerDir: next.routerDir ?? null,
-        rankerDir: next.rankerDir ?? null,
-      };
+      return reloadResult(true, next, cur.version);
     } catch (e) {
       this.o.metrics.inc('llmr_reloads_total', 'hot reloads by outcome', { outcome: 'refused' });
       const why = e instanceof LlmrError ? e.message : e instanceof Error ? e.message : String(e);
@@ -150,14 +141,7 @@ export class Reloader {
       throw new HttpError(409, 'no_previous_version', 'there is no previous version to roll back to', { fix: 'rollback works after a reload in this process' });
     this.o.metrics.inc('llmr_reloads_total', 'hot reloads by outcome', { outcome: 'rollback' });
     this.o.log({ level: 'info', msg: 'rolled back', version: back.version, generation: back.generation, previous: cur.version });
-    return {
-      changed: true,
-      version: back.version,
-      generation: back.generation,
-      previous: cur.version,
-      routerDir: back.routerDir ?? null,
-      rankerDir: back.rankerDir ?? null,
-    };
+    return reloadResult(true, back, cur.version);
   }
 
   /** Watch the artifact name folders; a new version folder (renamed into place) triggers a reload after `debounceMs`. */
